@@ -1,0 +1,201 @@
+import type { ApprovalPolicy, Vote } from "./approval-policy.js";
+import { PlanroomError } from "./errors.js";
+import type { PlanEvent, PlanEventBody } from "./events.js";
+import { assertTransition, type PlanStatus } from "./lifecycle.js";
+import type { PlanData } from "./plan.js";
+import type { Step } from "./step.js";
+
+/** A plan room's state: what a fold over its events yields. */
+export interface PlanState {
+  plan: PlanData;
+  policy: ApprovalPolicy;
+  votes: Vote[];
+  submittedBy: { id: string; name: string };
+  tools: string[];
+  autoExecute: boolean;
+  /** The `seq` of the last event applied. */
+  seq: number;
+}
+
+/** A plan's step index; rebuilt lazily when the steps array is replaced. */
+const stepIndexes = new WeakMap<Step[], Map<string, Step>>();
+
+/** Finds a step by id in O(1) (the index follows the plan's `steps` array). */
+export function findStep(plan: Pick<PlanData, "steps">, id: string): Step | undefined {
+  let index = stepIndexes.get(plan.steps);
+  if (!index || index.size !== plan.steps.length) {
+    index = new Map(plan.steps.map((s) => [s.id, s]));
+    stepIndexes.set(plan.steps, index);
+  }
+  return index.get(id);
+}
+
+function stepOf(plan: PlanData, id: string): Step {
+  const step = findStep(plan, id);
+  if (!step) throw new PlanroomError("NOT_FOUND", `plan ${plan.id} has no step "${id}"`);
+  return step;
+}
+
+function moveTo(plan: PlanData, to: PlanStatus): void {
+  assertTransition(plan.status, to);
+  plan.status = to;
+}
+
+/**
+ * Applies one event to a plan's data, in place, and returns the plan. The one place where an event
+ * changes a plan: the model's methods, the executor, the server and every client use it, so all of
+ * them agree. Throws (without changing anything) when the event is illegal in the plan's state.
+ */
+export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody): P {
+  const { at } = event;
+  if (event.type.startsWith("step.") && plan.status !== "executing") {
+    throw new PlanroomError("INVALID_STATE", `plan ${plan.id} is ${plan.status}, not executing: ${event.type} refused`);
+  }
+  switch (event.type) {
+    case "plan.submitted":
+      if (plan.status === "draft") moveTo(plan, "pending_approval");
+      break;
+    case "plan.revised": {
+      if (plan.status !== "pending_approval" && plan.status !== "draft") throw new PlanroomError("INVALID_STATE", `plan ${plan.id} can be revised only while pending approval, not ${plan.status}`);
+      const next = event.data.plan;
+      plan.version = next.version;
+      plan.description = next.description;
+      plan.options = structuredClone(next.options);
+      plan.steps = structuredClone(next.steps);
+      break;
+    }
+    case "vote.cast":
+      break;
+    case "plan.approved":
+      moveTo(plan, "approved");
+      plan.decision = { outcome: "approved", by: event.data.by, at };
+      break;
+    case "plan.rejected":
+      moveTo(plan, "rejected");
+      plan.decision = { outcome: "rejected", by: event.data.by, at, ...(event.data.reason !== undefined ? { reason: event.data.reason } : {}) };
+      break;
+    case "plan.expired":
+      moveTo(plan, "expired");
+      plan.decision = { outcome: "expired", by: [], at };
+      break;
+    case "plan.reopened":
+      moveTo(plan, event.data.status);
+      for (const id of event.data.resetSteps) {
+        const step = stepOf(plan, id);
+        step.status = "pending";
+        step.attempts = 0;
+        delete step.result;
+        delete step.error;
+        delete step.reason;
+        delete step.startedAt;
+        delete step.completedAt;
+        delete step.durationMs;
+      }
+      delete plan.error;
+      delete plan.cancellation;
+      delete plan.finishedAt;
+      if (event.data.status === "pending_approval") delete plan.decision;
+      break;
+    case "plan.started":
+      moveTo(plan, "executing");
+      plan.run = event.data.run;
+      plan.startedAt = at;
+      delete plan.finishedAt;
+      break;
+    case "step.started": {
+      const step = stepOf(plan, event.data.stepId);
+      step.status = "running";
+      step.attempts = event.data.attempt;
+      if (event.data.attempt === 1 || step.startedAt === undefined) step.startedAt = at;
+      delete step.error;
+      break;
+    }
+    case "step.retrying": {
+      const step = stepOf(plan, event.data.stepId);
+      step.error = event.data.error;
+      break;
+    }
+    case "step.completed": {
+      const step = stepOf(plan, event.data.stepId);
+      step.status = "completed";
+      step.attempts = event.data.attempt;
+      step.result = event.data.result;
+      step.completedAt = at;
+      step.durationMs = event.data.durationMs;
+      delete step.error;
+      break;
+    }
+    case "step.failed": {
+      const step = stepOf(plan, event.data.stepId);
+      step.status = "failed";
+      step.attempts = Math.max(step.attempts, event.data.attempt);
+      step.error = event.data.error;
+      step.completedAt = at;
+      if (event.data.durationMs !== undefined) step.durationMs = event.data.durationMs;
+      break;
+    }
+    case "step.skipped": {
+      const step = stepOf(plan, event.data.stepId);
+      step.status = "skipped";
+      step.reason = event.data.reason;
+      break;
+    }
+    case "step.cancelled": {
+      const step = stepOf(plan, event.data.stepId);
+      step.status = "cancelled";
+      step.reason = event.data.reason;
+      step.completedAt = at;
+      if (step.startedAt !== undefined) step.durationMs = at - step.startedAt;
+      break;
+    }
+    case "plan.completed":
+      moveTo(plan, "completed");
+      plan.finishedAt = at;
+      break;
+    case "plan.failed":
+      moveTo(plan, "failed");
+      plan.error = event.data.error;
+      plan.finishedAt = at;
+      break;
+    case "plan.cancelled":
+      moveTo(plan, "cancelled");
+      plan.cancellation = { reason: event.data.reason, at, ...(event.actor !== undefined ? { by: event.actor } : {}) };
+      plan.finishedAt = at;
+      break;
+  }
+  plan.updatedAt = at;
+  return plan;
+}
+
+/**
+ * Applies a logged event to a room's state, in place, and returns the state. `plan.submitted`
+ * creates the state (pass `undefined`). An event already applied (`seq` not above the state's) is
+ * ignored; a gap in `seq` throws a `CONFLICT` error so that the caller can fetch what it missed.
+ */
+export function applyEvent(state: PlanState | undefined, event: PlanEvent): PlanState {
+  if (event.type === "plan.submitted") {
+    if (state && event.seq <= state.seq) return state;
+    const { plan, policy, submittedBy, tools, autoExecute } = event.data;
+    return { plan: structuredClone(plan), policy, votes: [], submittedBy, tools, autoExecute, seq: event.seq };
+  }
+  if (!state) throw new PlanroomError("CONFLICT", `event ${event.seq} of plan ${event.planId} arrived before the plan was known`);
+  if (event.seq <= state.seq) return state;
+  if (event.seq !== state.seq + 1) throw new PlanroomError("CONFLICT", `plan ${event.planId}: expected event ${state.seq + 1}, got ${event.seq}`);
+
+  applyPlanEvent(state.plan, event);
+  switch (event.type) {
+    case "vote.cast": {
+      const vote = event.data.vote;
+      state.votes = [...state.votes.filter((v) => v.voterId !== vote.voterId), vote];
+      break;
+    }
+    case "plan.revised":
+      state.votes = [];
+      break;
+    case "plan.reopened":
+      if (event.data.status === "pending_approval") state.votes = [];
+      break;
+  }
+  state.seq = event.seq;
+  return state;
+}

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { RetryPolicySchema } from "./retry-policy.js";
+
+/** How a plan is executed; the seed's six fields plus a plan-wide retry policy. */
+export const ExecutionOptionsSchema = z.object({
+  /** The plan must be approved before it runs. */
+  requireApproval: z.boolean().default(true),
+  /** Approve automatically when execution is requested. */
+  autoApprove: z.boolean().default(false),
+  /** Stop at the first failed step: abort running steps, skip the rest. */
+  stopOnError: z.boolean().default(true),
+  /** Run independent steps concurrently. */
+  allowParallel: z.boolean().default(true),
+  /** At most this many steps run at once when `allowParallel` is set. */
+  maxParallelSteps: z.number().int().min(1).max(1024).default(3),
+  /** A step attempt that runs longer than this is aborted and fails with `TIMEOUT`. */
+  stepTimeoutMs: z.number().int().min(1).max(86_400_000).default(30_000),
+  /** The retry policy of every step that does not set its own. */
+  retry: RetryPolicySchema.prefault({}),
+});
+
+/** Fully defaulted execution options. */
+export type ExecutionOptions = z.output<typeof ExecutionOptionsSchema>;
+/** Execution options as a user writes them (every field optional). */
+export type ExecutionOptionsInput = z.input<typeof ExecutionOptionsSchema>;

@@ -1,0 +1,109 @@
+import type { PlanData } from "./plan.js";
+import type { StepStatus } from "./step.js";
+import { summary } from "./summary.js";
+
+/** Marks shown before each step once the plan has started running. */
+export const STEP_MARKS: Readonly<Record<StepStatus, string>> = {
+  pending: "[ ]",
+  running: "[>]",
+  completed: "[x]",
+  failed: "[!]",
+  skipped: "[-]",
+  cancelled: "[/]",
+};
+
+/** Options of {@link formatPlan}. */
+export interface FormatPlanOptions {
+  /** Longest string value shown inside params before it is cut. */
+  maxValueLength?: number;
+  /** Longest params line before it is cut. */
+  maxParamsLength?: number;
+}
+
+const STATUS_TEXT: Record<PlanData["status"], string> = {
+  draft: "draft",
+  pending_approval: "pending approval",
+  approved: "approved",
+  rejected: "rejected",
+  expired: "expired",
+  executing: "executing",
+  completed: "completed",
+  failed: "failed",
+  cancelled: "cancelled",
+};
+
+function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1_000)}s`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…(+${text.length - max} chars)`;
+}
+
+/** Compact JSON with long strings shortened; deterministic (keeps the author's key order). */
+export function compactJson(value: unknown, maxValueLength = 60, maxLength = 200): string {
+  const shortened = JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? truncate(v, maxValueLength) : v));
+  return truncate(shortened ?? "null", maxLength);
+}
+
+function optionsLine(plan: PlanData): string {
+  const o = plan.options;
+  const parts = [
+    o.requireApproval ? (o.autoApprove ? "auto-approve" : "approval required") : "no approval needed",
+    o.stopOnError ? "stop on error" : "continue on error",
+    o.allowParallel ? `parallel (max ${o.maxParallelSteps})` : "sequential",
+    `step timeout ${formatDuration(o.stepTimeoutMs)}`,
+    o.retry.maxAttempts > 1 ? `retry ${o.retry.maxAttempts}× (backoff ${formatDuration(o.retry.backoffMs)})` : "no retry",
+  ];
+  return parts.join(" · ");
+}
+
+/**
+ * Renders a plan as text for reviewers: a header with description, status and options, then each
+ * step numbered with its tool, description, params (compact JSON, long values cut) and
+ * dependencies; once the plan has started, a status mark, duration, and error per step, and the
+ * progress. Deterministic: the same plan gives the same text.
+ */
+export function formatPlan(plan: PlanData, options: FormatPlanOptions = {}): string {
+  const maxValue = options.maxValueLength ?? 60;
+  const maxParams = options.maxParamsLength ?? 200;
+  const started = plan.startedAt !== undefined || plan.steps.some((s) => s.status !== "pending");
+  const numberOf = new Map(plan.steps.map((s, i) => [s.id, i + 1]));
+  const width = String(plan.steps.length).length;
+
+  const lines = [
+    `Plan: ${plan.description}`,
+    `ID: ${plan.id} · version ${plan.version} · status: ${STATUS_TEXT[plan.status]}`,
+    `Options: ${optionsLine(plan)}`,
+  ];
+  if (plan.decision) {
+    const who = plan.decision.by.length > 0 ? ` by ${plan.decision.by.join(", ")}` : "";
+    lines.push(`Decision: ${plan.decision.outcome}${who}${plan.decision.reason ? ` — ${plan.decision.reason}` : ""}`);
+  }
+  if (started) {
+    const s = summary(plan, plan.finishedAt ?? plan.updatedAt);
+    lines.push(`Progress: ${s.finished}/${s.total} steps (${s.progress.toFixed(1)}%)`);
+  }
+  if (plan.error) lines.push(`Error: ${plan.error.message}`);
+  if (plan.cancellation) lines.push(`Cancelled: ${plan.cancellation.reason}${plan.cancellation.by ? ` (by ${plan.cancellation.by})` : ""}`);
+  lines.push("", `Steps (${plan.steps.length}):`);
+  if (plan.steps.length === 0) lines.push("  (none)");
+
+  const indent = " ".repeat(width + 4);
+  plan.steps.forEach((step, i) => {
+    const number = String(i + 1).padStart(width);
+    const mark = started ? `${STEP_MARKS[step.status]} ` : "";
+    const timing = started && step.durationMs !== undefined ? ` (${formatDuration(step.durationMs)})` : "";
+    lines.push(`  ${number}. ${mark}${step.tool}${step.description ? ` — ${step.description}` : ""}${timing}`);
+    if (Object.keys(step.params).length > 0) lines.push(`${indent}params: ${compactJson(step.params, maxValue, maxParams)}`);
+    if (step.dependsOn.length > 0) {
+      lines.push(`${indent}depends on: ${step.dependsOn.map((d) => `${numberOf.get(d) ?? "?"} (${d})`).join(", ")}`);
+    }
+    if (started && step.attempts > 1) lines.push(`${indent}attempts: ${step.attempts}`);
+    if (started && step.error) lines.push(`${indent}error: ${truncate(step.error.message, 200)}`);
+    if (started && step.reason && (step.status === "skipped" || step.status === "cancelled")) lines.push(`${indent}${step.status}: ${step.reason}`);
+  });
+  return lines.join("\n");
+}

@@ -1,0 +1,20 @@
+/**
+ * Planroom's shared core: schemas, the plan model, the event fold and the wire contract.
+ * Runs unchanged in Node and in a browser.
+ */
+export * from "./errors.js";
+export * from "./json.js";
+export * from "./retry-policy.js";
+export * from "./execution-options.js";
+export * from "./step.js";
+export * from "./lifecycle.js";
+export * from "./plan.js";
+export * from "./approval-policy.js";
+export * from "./events.js";
+export * from "./apply-event.js";
+export * from "./refs.js";
+export * from "./validate-plan.js";
+export * from "./execution-plan.js";
+export * from "./summary.js";
+export * from "./format-plan.js";
+export * from "./protocol.js";

@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Keys refused anywhere in client-supplied JSON: they are prototype-pollution vectors. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** How deep a JSON value may nest before it is refused. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Checks that `value` is plain JSON (finite numbers, plain objects, arrays, no forbidden keys,
+ * bounded depth) and reports each problem through `report` with its path.
+ */
+export function checkJson(value: unknown, report: (path: (string | number)[], message: string) => void, path: (string | number)[] = []): void {
+  const visit = (v: unknown, at: (string | number)[], depth: number): void => {
+    if (depth > MAX_JSON_DEPTH) return report(at, `nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (v === null || typeof v === "string" || typeof v === "boolean") return;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) report(at, "number is not finite (not JSON)");
+      return;
+    }
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => visit(item, [...at, i], depth + 1));
+      return;
+    }
+    if (typeof v === "object") {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return report(at, "not a plain JSON object");
+      for (const key of Object.keys(v)) {
+        if (FORBIDDEN_KEYS.has(key)) report([...at, key], `key "${key}" is not allowed`);
+        else visit((v as Record<string, unknown>)[key], [...at, key], depth + 1);
+      }
+      return;
+    }
+    report(at, `${typeof v} is not JSON`);
+  };
+  visit(value, path, 0);
+}
+
+/** A zod schema accepting any plain JSON value (see {@link checkJson}). */
+export const JsonValueSchema = z.unknown().superRefine((value, ctx) => {
+  checkJson(value, (path, message) => ctx.addIssue({ code: "custom", path, message }));
+}) as unknown as z.ZodType<JsonValue>;
+
+/** A JSON object with string keys (tool parameters). */
+export const JsonObjectSchema = z.unknown().superRefine((value, ctx) => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: "custom", message: "expected a JSON object" });
+    return;
+  }
+  checkJson(value, (path, message) => ctx.addIssue({ code: "custom", path, message }));
+}) as unknown as z.ZodType<{ [key: string]: JsonValue }>;

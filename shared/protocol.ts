@@ -1,0 +1,179 @@
+import { z } from "zod";
+import { ApprovalPolicySchema, PrincipalSchema, VoteDecisionSchema, VoteSchema } from "./approval-policy.js";
+import { ERROR_CODES } from "./errors.js";
+import type { PlanEvent } from "./events.js";
+import { ExecutionOptionsSchema } from "./execution-options.js";
+import { JsonObjectSchema, JsonValueSchema } from "./json.js";
+import { PlanStatusSchema } from "./lifecycle.js";
+import { PlanIdSchema, PlanInputSchema, PlanSchema } from "./plan.js";
+import { StepErrorSchema, StepInputSchema } from "./step.js";
+
+/** The error half of every ack. */
+export const WireErrorSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string(), code: z.string().optional() })).optional(),
+});
+/** The error half of every ack. */
+export type WireError = z.infer<typeof WireErrorSchema>;
+
+/** Every acknowledgement has this one shape. */
+export type Ack<R> = ({ ok: true } & R) | { ok: false; error: WireError };
+
+/** A member of a room, as `presence` shows it. */
+export const PresenceMemberSchema = z.object({ id: z.string(), name: z.string(), roles: PrincipalSchema.shape.roles });
+/** A member of a room. */
+export type PresenceMember = z.infer<typeof PresenceMemberSchema>;
+
+/** One row of `plans:list` / `plans:watch`: enough for a dashboard list. */
+export const PlanListItemSchema = z.object({
+  id: z.string(),
+  description: z.string(),
+  status: PlanStatusSchema,
+  version: z.number(),
+  submittedBy: z.object({ id: z.string(), name: z.string() }),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  total: z.number(),
+  finished: z.number(),
+  progress: z.number(),
+  approvals: z.number(),
+  rejections: z.number(),
+  quorum: z.number(),
+  seq: z.number(),
+});
+/** One row of `plans:list`. */
+export type PlanListItem = z.infer<typeof PlanListItemSchema>;
+
+/** What `plan:join` answers: the room's state now, and the text reviewers read. */
+export const SnapshotSchema = z.object({
+  plan: PlanSchema,
+  formatted: z.string(),
+  policy: ApprovalPolicySchema,
+  votes: z.array(VoteSchema),
+  submittedBy: z.object({ id: z.string(), name: z.string() }),
+  tools: z.array(z.string()),
+  autoExecute: z.boolean(),
+  presence: z.array(PresenceMemberSchema),
+  /** The seq of the last event the snapshot includes. */
+  seq: z.number().int().min(0),
+});
+/** What `plan:join` answers. */
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+const planRef = { planId: PlanIdSchema };
+const listFilter = {
+  status: z.union([PlanStatusSchema, z.array(PlanStatusSchema).max(16)]).optional(),
+  submittedBy: z.string().max(128).optional(),
+};
+
+/**
+ * The client → server commands: for each, the payload schema and the result schema of its ack.
+ * One definition types the server's dispatch and the client SDK.
+ */
+export const COMMANDS = {
+  "plan:submit": {
+    input: z.object({
+      plan: PlanInputSchema,
+      approval: ApprovalPolicySchema.prefault({}),
+      /** Tools this agent serves itself; the server calls `tool:invoke` on its socket for them. */
+      tools: z.array(z.string().trim().min(1).max(128)).max(1_000).default([]),
+      /** Start as soon as the plan is approved. */
+      autoExecute: z.boolean().default(false),
+    }),
+    output: z.object({ planId: z.string(), version: z.number(), seq: z.number() }),
+  },
+  "plan:revise": {
+    input: z.object({
+      ...planRef,
+      /** The version being revised; a stale one is a `CONFLICT`. */
+      version: z.number().int().min(1),
+      description: z.string().trim().min(1).max(2_000).optional(),
+      options: ExecutionOptionsSchema.partial().optional(),
+      steps: z.array(StepInputSchema).optional(),
+    }),
+    output: z.object({ version: z.number(), seq: z.number() }),
+  },
+  "plan:join": {
+    input: z.object({ ...planRef, afterSeq: z.number().int().min(0).optional() }),
+    output: z.object({ snapshot: SnapshotSchema, events: z.array(z.custom<PlanEvent>()) }),
+  },
+  "plan:leave": { input: z.object(planRef), output: z.object({}) },
+  "plan:vote": {
+    input: z.object({ ...planRef, version: z.number().int().min(1), decision: VoteDecisionSchema, comment: z.string().max(2_000).optional() }),
+    output: z.object({ seq: z.number(), outcome: z.enum(["pending", "approved", "rejected"]) }),
+  },
+  "plan:execute": { input: z.object(planRef), output: z.object({ seq: z.number() }) },
+  "plan:cancel": { input: z.object({ ...planRef, reason: z.string().trim().min(1).max(2_000).optional() }), output: z.object({ seq: z.number() }) },
+  "plan:resume": { input: z.object(planRef), output: z.object({ seq: z.number(), status: PlanStatusSchema }) },
+  "plans:list": {
+    input: z.object({ ...listFilter, limit: z.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() }),
+    output: z.object({ plans: z.array(PlanListItemSchema), nextCursor: z.string().optional() }),
+  },
+  "plans:watch": { input: z.object(listFilter), output: z.object({ plans: z.array(PlanListItemSchema) }) },
+  "plans:unwatch": { input: z.object({}), output: z.object({}) },
+} as const;
+
+/** A command name. */
+export type CommandName = keyof typeof COMMANDS;
+/** Every command name (the server's allow-list). */
+export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
+/** A command's payload as the client writes it. */
+export type CommandInput<C extends CommandName> = z.input<(typeof COMMANDS)[C]["input"]>;
+/** A command's payload after validation and defaults. */
+export type CommandPayload<C extends CommandName> = z.output<(typeof COMMANDS)[C]["input"]>;
+/** A command's successful result. */
+export type CommandResult<C extends CommandName> = z.output<(typeof COMMANDS)[C]["output"]>;
+
+/** The server's request to an agent to run one attempt of a step with one of its own tools. */
+export const ToolInvokeSchema = z.object({
+  planId: z.string(),
+  stepId: z.string(),
+  tool: z.string(),
+  params: JsonObjectSchema,
+  attempt: z.number().int().min(1),
+  /** `planId:stepId:attempt`: the same key means the same attempt. */
+  idempotencyKey: z.string(),
+  /** Epoch ms after which the server gives up on this attempt. */
+  deadline: z.number(),
+  /** Results of the step's dependencies, by step id. */
+  dependencies: z.record(z.string(), JsonValueSchema),
+});
+/** The server's request to an agent to run a tool. */
+export type ToolInvoke = z.infer<typeof ToolInvokeSchema>;
+
+/** An agent's answer to `tool:invoke`. */
+export const ToolResultSchema = z.union([
+  z.object({ ok: z.literal(true), result: JsonValueSchema.optional() }),
+  z.object({ ok: z.literal(false), error: StepErrorSchema }),
+]);
+/** An agent's answer to `tool:invoke`. */
+export type ToolResult = z.infer<typeof ToolResultSchema>;
+
+/** Presence of one room. */
+export interface PresenceUpdate {
+  planId: string;
+  members: PresenceMember[];
+}
+
+/** Events the server sends (Socket.IO typed map). */
+export interface ServerToClientEvents {
+  /** A logged event of a plan this socket may see (room member or watcher). */
+  "plan:event": (event: PlanEvent) => void;
+  /** Who is in a room now. */
+  presence: (update: PresenceUpdate) => void;
+  /** Run a tool this agent serves; answer through the ack before `deadline`. */
+  "tool:invoke": (request: ToolInvoke, ack: (result: ToolResult) => void) => void;
+  /** Abort a running tool call (plan cancelled, or the server gave up on the attempt). */
+  "tool:cancel": (request: { idempotencyKey: string; reason: string }) => void;
+}
+
+/** Commands the client sends (Socket.IO typed map): a payload and an ack callback each. */
+export type ClientToServerEvents = {
+  [C in CommandName]: (payload: CommandInput<C>, ack: (response: Ack<CommandResult<C>>) => void) => void;
+};
+
+/** What the server stores on each socket. */
+export interface SocketData {
+  principal: z.infer<typeof PrincipalSchema>;
+}

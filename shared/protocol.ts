@@ -112,6 +112,8 @@ export const COMMANDS = {
   },
   "plans:watch": { input: z.object(listFilter), output: z.object({ plans: z.array(PlanListItemSchema) }) },
   "plans:unwatch": { input: z.object({}), output: z.object({}) },
+  /** Who this connection is authenticated as. */
+  "session:whoami": { input: z.object({}), output: z.object({ principal: PrincipalSchema }) },
 } as const;
 
 /** A command name. */

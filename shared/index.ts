@@ -18,3 +18,4 @@ export * from "./execution-plan.js";
 export * from "./summary.js";
 export * from "./format-plan.js";
 export * from "./protocol.js";
+export * from "./permissions.js";

@@ -1,0 +1,41 @@
+import type { PlanState } from "./apply-event.js";
+import type { ApprovalPolicy, Principal } from "./approval-policy.js";
+import { canTransition } from "./lifecycle.js";
+
+/** The answer of a permission check: allowed, or refused with a reason a person can read. */
+export type Permission = { allowed: true } | { allowed: false; reason: string };
+
+/** The parts of a room's state that permission checks read. */
+export type PermissionState = Pick<PlanState, "policy" | "submittedBy"> & { plan: Pick<PlanState["plan"], "status" | "version"> };
+
+const allowed: Permission = { allowed: true };
+const refused = (reason: string): Permission => ({ allowed: false, reason });
+
+/** Whether the policy names the principal as a reviewer, by id or by one of its roles. */
+export function isNamedReviewer(principal: Pick<Principal, "id" | "roles">, policy: Pick<ApprovalPolicy, "reviewers">): boolean {
+  return policy.reviewers.includes(principal.id) || principal.roles.some((role) => policy.reviewers.includes(role));
+}
+
+/**
+ * Whether the principal may vote on the plan now: the policy names it (by id or role), it is not
+ * the submitter unless `allowSelfApproval`, and the plan is pending approval. Votes are always cast
+ * on the plan's current version.
+ */
+export function mayVote(principal: Pick<Principal, "id" | "roles">, state: PermissionState): Permission {
+  if (state.plan.status !== "pending_approval") return refused(`the plan is ${state.plan.status.replace("_", " ")}, not pending approval`);
+  if (!isNamedReviewer(principal, state.policy)) return refused(`only ${state.policy.reviewers.join(", ")} may vote on this plan`);
+  if (principal.id === state.submittedBy.id && !state.policy.allowSelfApproval) return refused("the submitter may not vote on its own plan");
+  return allowed;
+}
+
+/**
+ * Whether the principal may cancel the plan: the submitter, an admin, or a named reviewer when the
+ * policy sets `reviewersMayCancel`; and only while the lifecycle allows cancelling.
+ */
+export function mayCancel(principal: Pick<Principal, "id" | "roles">, state: PermissionState): Permission {
+  const status = state.plan.status;
+  if (!canTransition(status, "cancelled")) return refused(`the plan is ${status.replace("_", " ")}`);
+  if (principal.id === state.submittedBy.id || principal.roles.includes("admin")) return allowed;
+  if (state.policy.reviewersMayCancel && isNamedReviewer(principal, state.policy)) return allowed;
+  return refused(state.policy.reviewersMayCancel ? "only the submitter, admins and reviewers may cancel" : "only the submitter and admins may cancel");
+}

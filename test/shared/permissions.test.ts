@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { ApprovalPolicySchema, mayCancel, mayVote, type PermissionState, type Principal } from "../../shared/index.js";
+
+const submitter: Principal = { id: "bot", name: "Bot", roles: ["agent"] };
+const alice: Principal = { id: "alice", name: "Alice", roles: ["reviewer"] };
+const olga: Principal = { id: "olga", name: "Olga", roles: ["observer"] };
+const root: Principal = { id: "root", name: "Root", roles: ["admin"] };
+
+function state(status: PermissionState["plan"]["status"], policy: Parameters<typeof ApprovalPolicySchema.parse>[0] = {}): PermissionState {
+  return { plan: { status, version: 1 }, policy: ApprovalPolicySchema.parse(policy), submittedBy: { id: submitter.id, name: submitter.name } };
+}
+
+describe("mayVote", () => {
+  it("allows a principal named by role while the plan is pending approval", () => {
+    expect(mayVote(alice, state("pending_approval"))).toEqual({ allowed: true });
+  });
+  it("allows a principal named by id", () => {
+    expect(mayVote(olga, state("pending_approval", { reviewers: ["olga"] })).allowed).toBe(true);
+  });
+  it("refuses a principal the policy does not name, with a reason", () => {
+    const answer = mayVote(olga, state("pending_approval"));
+    expect(answer).toEqual({ allowed: false, reason: "only reviewer may vote on this plan" });
+  });
+  it("refuses the submitter unless self-approval is allowed", () => {
+    const selfReviewing = { ...submitter, roles: ["agent", "reviewer"] as Principal["roles"] };
+    expect(mayVote(selfReviewing, state("pending_approval")).allowed).toBe(false);
+    expect(mayVote(selfReviewing, state("pending_approval", { allowSelfApproval: true })).allowed).toBe(true);
+  });
+  it("refuses once the plan is no longer pending approval", () => {
+    const answer = mayVote(alice, state("approved"));
+    expect(answer.allowed).toBe(false);
+    if (!answer.allowed) expect(answer.reason).toContain("approved");
+  });
+});
+
+describe("mayCancel", () => {
+  it("allows the submitter and admins while the plan may still be cancelled", () => {
+    expect(mayCancel(submitter, state("executing")).allowed).toBe(true);
+    expect(mayCancel(root, state("approved")).allowed).toBe(true);
+  });
+  it("allows reviewers only when the policy says so", () => {
+    expect(mayCancel(alice, state("executing")).allowed).toBe(false);
+    expect(mayCancel(alice, state("executing", { reviewersMayCancel: true })).allowed).toBe(true);
+    expect(mayCancel(olga, state("executing", { reviewersMayCancel: true })).allowed).toBe(false);
+  });
+  it("refuses once the run is over", () => {
+    expect(mayCancel(submitter, state("completed")).allowed).toBe(false);
+    expect(mayCancel(root, state("rejected")).allowed).toBe(false);
+  });
+});

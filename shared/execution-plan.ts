@@ -158,10 +158,7 @@ export class ExecutionPlan implements PlanData {
    * `requireApproval` is set (unless `autoApprove`).
    */
   reopen(): this {
-    if (this.status !== "failed" && this.status !== "cancelled") throw new PlanroomError("INVALID_STATE", `only a failed or cancelled plan can be reopened, not a ${this.status} one`);
-    const resetSteps = this.steps.filter((s) => s.status !== "completed").map((s) => s.id);
-    const status = this.options.requireApproval && !this.options.autoApprove ? "pending_approval" : "approved";
-    return this.apply({ type: "plan.reopened", at: this.clock(), data: { status, resetSteps } });
+    return this.apply(reopenedEvent(this, this.clock()));
   }
 
   /** Whether the current run is over (completed, failed, cancelled, rejected or expired). */
@@ -213,6 +210,17 @@ export class ExecutionPlan implements PlanData {
     plan.assertValid();
     return plan;
   }
+}
+
+/**
+ * The `plan.reopened` event that reopens a failed or cancelled plan (see `ExecutionPlan.reopen`),
+ * for callers that must also publish the event; throws `INVALID_STATE` for any other plan.
+ */
+export function reopenedEvent(plan: PlanData, at: number): Extract<PlanEventBody, { type: "plan.reopened" }> {
+  if (plan.status !== "failed" && plan.status !== "cancelled") throw new PlanroomError("INVALID_STATE", `only a failed or cancelled plan can be reopened, not a ${plan.status} one`);
+  const resetSteps = plan.steps.filter((s) => s.status !== "completed").map((s) => s.id);
+  const status = plan.options.requireApproval && !plan.options.autoApprove ? "pending_approval" : "approved";
+  return { type: "plan.reopened", at, data: { status, resetSteps } };
 }
 
 function parseJsonText(text: string): unknown {

@@ -1,0 +1,23 @@
+import { PlanroomError, PlanEventSchema, toIssues, type PlanEvent } from "../../shared/index.js";
+
+/**
+ * Checks one `append` call before anything is stored: at least one event, all of one plan, each a
+ * valid {@link PlanEventSchema} event, seqs continuing `lastSeq` without gaps. Returns the plan id
+ * (undefined for an empty call). Throws `VALIDATION` or `CONFLICT`.
+ */
+export function checkAppend(events: readonly PlanEvent[], lastSeqOf: (planId: string) => number): string | undefined {
+  const first = events[0];
+  if (!first) return undefined;
+  const planId = first.planId;
+  let expected = lastSeqOf(planId) + 1;
+  for (const event of events) {
+    const parsed = PlanEventSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new PlanroomError("VALIDATION", `invalid event ${String(event?.seq)} of plan ${String(event?.planId)}`, toIssues(parsed.error.issues));
+    }
+    if (event.planId !== planId) throw new PlanroomError("VALIDATION", `one append holds events of plans ${planId} and ${event.planId}`);
+    if (event.seq !== expected) throw new PlanroomError("CONFLICT", `plan ${planId}: expected event ${expected}, got ${event.seq}`);
+    expected++;
+  }
+  return planId;
+}

@@ -1,0 +1,90 @@
+import { PlanroomError, type PlanEvent, type PlanState } from "../../shared/index.js";
+import { checkAppend } from "./append-check.js";
+import { foldPlan } from "./fold-plan.js";
+import { LeaseTable } from "./lease-table.js";
+import { DOCUMENT_KEY, type Store } from "./store.js";
+
+/**
+ * A {@link Store} in memory, with the file store's contract (gap check, validation, snapshot +
+ * tail fold, leases). Its data survives `close()` + `open()` on the same object, which is how tests
+ * simulate a server restart; leases do not (as after a real restart).
+ */
+export function createMemoryStore(): Store {
+  const logs = new Map<string, PlanEvent[]>();
+  const snapshots = new Map<string, PlanState>();
+  const documents = new Map<string, string>();
+  const epochs = new Map<string, number>();
+  const leases = new LeaseTable();
+  let opened = false;
+
+  function assertOpen(): void {
+    if (!opened) throw new PlanroomError("INVALID_STATE", "the store is not open");
+  }
+
+  function eventsAfter(planId: string, afterSeq: number): PlanEvent[] {
+    const log = logs.get(planId) ?? [];
+    // seq n sits at index n - 1
+    return structuredClone(log.slice(Math.max(0, afterSeq)));
+  }
+
+  return {
+    async open() {
+      leases.clear();
+      opened = true;
+    },
+    async append(events) {
+      assertOpen();
+      const planId = checkAppend(events, (id) => logs.get(id)?.length ?? 0);
+      if (planId === undefined) return;
+      let log = logs.get(planId);
+      if (!log) logs.set(planId, (log = []));
+      for (const event of events) log.push(structuredClone(event));
+    },
+    async readEvents(planId, afterSeq = 0) {
+      assertOpen();
+      return eventsAfter(planId, afterSeq);
+    },
+    async loadAll() {
+      assertOpen();
+      const states: PlanState[] = [];
+      for (const [planId, log] of logs) {
+        const state = await foldPlan(planId, log.length, snapshots.get(planId), async (after) => eventsAfter(planId, after));
+        if (state) states.push(state);
+      }
+      return states;
+    },
+    saveSnapshot(state) {
+      assertOpen();
+      snapshots.set(state.plan.id, structuredClone(state));
+    },
+    async getDocument<T>(key: string) {
+      assertOpen();
+      if (!DOCUMENT_KEY.test(key)) throw new PlanroomError("VALIDATION", `invalid document key "${key}"`);
+      const text = documents.get(key);
+      return text === undefined ? undefined : (JSON.parse(text) as T);
+    },
+    async setDocument<T>(key: string, value: T) {
+      assertOpen();
+      if (!DOCUMENT_KEY.test(key)) throw new PlanroomError("VALIDATION", `invalid document key "${key}"`);
+      const text = JSON.stringify(value);
+      if (text === undefined) throw new PlanroomError("VALIDATION", `document "${key}" is not JSON`);
+      documents.set(key, text);
+    },
+    async acquireLease(planId, owner) {
+      assertOpen();
+      leases.check(planId, owner);
+      const epoch = (epochs.get(planId) ?? 0) + 1;
+      epochs.set(planId, epoch);
+      leases.grant(planId, owner);
+      return { epoch };
+    },
+    async releaseLease(planId, owner) {
+      assertOpen();
+      leases.release(planId, owner);
+    },
+    async flush() {},
+    async close() {
+      opened = false;
+    },
+  };
+}

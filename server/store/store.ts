@@ -1,0 +1,52 @@
+import type { PlanEvent, PlanState } from "../../shared/index.js";
+
+/**
+ * Where Planroom keeps its plans: the per-plan event logs (the truth), snapshots and a plan index
+ * (caches that make restarts fast), small documents, and executor leases.
+ *
+ * Two implementations honour the same contract: {@link createFileStore} (the embedded default, a
+ * data directory) and {@link createMemoryStore} (tests, throwaway servers). A shared database can
+ * replace them when one machine is outgrown.
+ *
+ * Ordering contract: `append` calls for one plan come from a single writer, in seq order (the writer
+ * may issue the next call before the previous one resolved); many plans append concurrently.
+ */
+export interface Store {
+  /** Opens (creates if needed) the store. Must resolve before any other call. */
+  open(): Promise<void>;
+  /**
+   * Appends the next events of one plan (seqs gap-free, continuing the log); resolves once durable
+   * (written and fsynced, group-committed with other appends). Rejects on a seq gap (CONFLICT),
+   * on events of several plans in one call or invalid events (VALIDATION), without storing any of them.
+   */
+  append(events: PlanEvent[]): Promise<void>;
+  /** Events of a plan with seq > afterSeq, in order (from the log). Unknown plan: empty. */
+  readEvents(planId: string, afterSeq?: number): Promise<PlanEvent[]>;
+  /** Every stored plan's state, rebuilt from snapshot + log tail (torn last line dropped). */
+  loadAll(): Promise<PlanState[]>;
+  /** Remember a state as a snapshot (debounced, off the hot path; the log stays the truth). */
+  saveSnapshot(state: PlanState): void;
+  /** Small documents (e.g. the generated development principals). */
+  getDocument<T>(key: string): Promise<T | undefined>;
+  /** Stores a small JSON document durably under `key` (letters, digits, `.`, `_`, `-`). */
+  setDocument<T>(key: string, value: T): Promise<void>;
+  /**
+   * Per-plan executor lease with a fencing epoch (one executor per plan across processes).
+   *
+   * - A free lease, or one already held by `owner`, is granted with a new epoch, strictly greater
+   *   than every epoch granted before for that plan (also across restarts: epochs are durable).
+   * - A lease held by another owner is refused with `CONFLICT`.
+   * - Leases do not outlive the process that holds the store open: after a restart every lease is
+   *   free again, but epochs keep growing, so a token from before the restart is always stale.
+   */
+  acquireLease(planId: string, owner: string): Promise<{ epoch: number }>;
+  /** Frees the lease if `owner` holds it; otherwise does nothing (a stale holder cannot free a newer one). */
+  releaseLease(planId: string, owner: string): Promise<void>;
+  /** Everything appended so far is durable, snapshots written. */
+  flush(): Promise<void>;
+  /** Flushes, then releases files. The store can be opened again. */
+  close(): Promise<void>;
+}
+
+/** Keys of documents: a safe file name. */
+export const DOCUMENT_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;

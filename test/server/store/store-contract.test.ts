@@ -1,0 +1,195 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { applyEvent, PlanroomError, type PlanEvent, type PlanState } from "../../../shared/index.js";
+import { createMemoryStore } from "../../../server/store/memory-store.js";
+import type { Store } from "../../../server/store/store.js";
+import { PlanEvents } from "./plan-events.js";
+
+/** How a suite gets a store and simulates a restart. */
+interface Harness {
+  name: string;
+  create(): Promise<Store>;
+  restart(store: Store): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+function memoryHarness(): Harness {
+  return {
+    name: "memory store",
+    async create() {
+      const store = createMemoryStore();
+      await store.open();
+      return store;
+    },
+    async restart(store) {
+      await store.close();
+      await store.open();
+      return store;
+    },
+    async cleanup() {},
+  };
+}
+
+const harnesses: (() => Harness)[] = [memoryHarness];
+
+function fold(events: PlanEvent[]): PlanState | undefined {
+  let state: PlanState | undefined;
+  for (const event of events) state = applyEvent(state, structuredClone(event));
+  return state;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<PlanroomError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PlanroomError);
+  return error as PlanroomError;
+}
+
+for (const makeHarness of harnesses) {
+  const harness = makeHarness();
+  describe(`Store contract: ${harness.name}`, () => {
+    let store: Store;
+    afterEach(async () => {
+      await store?.close().catch(() => undefined);
+      await harness.cleanup();
+    });
+
+    it("appends and reads events back, in order, after a given seq", async () => {
+      store = await harness.create();
+      const p = new PlanEvents("p1");
+      const events = [p.submitted(), p.vote("r1"), p.vote("r2"), ...p.run()];
+      await store.append(events.slice(0, 3));
+      await store.append(events.slice(3));
+      expect(await store.readEvents("p1")).toEqual(events);
+      expect(await store.readEvents("p1", 4)).toEqual(events.slice(4));
+      expect(await store.readEvents("p1", events.length)).toEqual([]);
+      expect(await store.readEvents("nope")).toEqual([]);
+    });
+
+    it("rejects a seq gap, a repeated seq, mixed plans and invalid events, storing none of the call", async () => {
+      store = await harness.create();
+      const p = new PlanEvents("p1");
+      const first = p.submitted();
+      const early = new PlanEvents("p1");
+      early.submitted();
+      expect((await rejection(store.append([early.vote()]))).code).toBe("CONFLICT");
+      await store.append([first]);
+      expect((await rejection(store.append([first]))).code).toBe("CONFLICT");
+      const v2 = p.vote();
+      const v3 = p.vote();
+      const v4 = p.vote();
+      expect((await rejection(store.append([v2, v4]))).code).toBe("CONFLICT");
+      const other = new PlanEvents("p2").submitted();
+      expect((await rejection(store.append([v2, { ...other, seq: 3 }]))).code).toBe("VALIDATION");
+      const bad = { ...v2, data: { vote: { decision: "maybe" } } } as unknown as PlanEvent;
+      expect((await rejection(store.append([bad]))).code).toBe("VALIDATION");
+      expect(await store.readEvents("p1")).toEqual([first]);
+      await store.append([v2, v3, v4]);
+      expect((await store.readEvents("p1")).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+      await store.append([]);
+    });
+
+    it("accepts a writer's next append before the previous one resolved", async () => {
+      store = await harness.create();
+      const p = new PlanEvents("p1");
+      const events = [p.submitted(), p.vote(), p.vote(), p.vote()];
+      await Promise.all(events.map((e) => store.append([e])));
+      expect(await store.readEvents("p1")).toEqual(events);
+    });
+
+    it("keeps many plans appending concurrently apart", async () => {
+      store = await harness.create();
+      const plans = Array.from({ length: 40 }, (_, i) => new PlanEvents(`plan-${i}`));
+      const written = new Map<string, PlanEvent[]>();
+      await Promise.all(
+        plans.map(async (p) => {
+          const mine: PlanEvent[] = [];
+          written.set(p.planId, mine);
+          const first = p.submitted();
+          mine.push(first);
+          await store.append([first]);
+          for (let i = 0; i < 15; i++) {
+            const event = p.vote(`r${i}`);
+            mine.push(event);
+            await store.append([event]);
+          }
+        }),
+      );
+      for (const p of plans) expect(await store.readEvents(p.planId)).toEqual(written.get(p.planId));
+    });
+
+    it("rebuilds after a restart exactly what the live fold holds, and replays afterSeq", async () => {
+      store = await harness.create();
+      const a = new PlanEvents("a");
+      const b = new PlanEvents("b");
+      const aEvents = [a.submitted(), a.vote("r1"), ...a.run()];
+      const bEvents = [b.submitted(), b.vote("r1", "reject")];
+      await store.append(aEvents);
+      await store.append(bEvents);
+      store = await harness.restart(store);
+      const states = await store.loadAll();
+      const byId = new Map(states.map((s) => [s.plan.id, s]));
+      expect(byId.size).toBe(2);
+      expect(byId.get("a")).toEqual(fold(aEvents));
+      expect(byId.get("b")).toEqual(fold(bEvents));
+      expect(byId.get("a")?.plan.status).toBe("completed");
+      expect(await store.readEvents("a", 5)).toEqual(aEvents.slice(5));
+      // the log continues where it stopped
+      const more = b.vote("r2");
+      await store.append([more]);
+      expect((await store.readEvents("b")).map((e) => e.seq)).toEqual([1, 2, 3]);
+    });
+
+    it("rebuilds from a snapshot plus the log tail, and ignores a snapshot ahead of the log", async () => {
+      store = await harness.create();
+      const p = new PlanEvents("snap");
+      const head = [p.submitted(), p.vote("r1")];
+      await store.append(head);
+      const snapshot = fold(head)!;
+      snapshot.plan.description = "from the snapshot";
+      store.saveSnapshot(snapshot);
+      const tail = p.run();
+      await store.append(tail);
+      const q = new PlanEvents("ahead");
+      const qEvents = [q.submitted()];
+      await store.append(qEvents);
+      const ahead = fold([...qEvents])!;
+      ahead.seq = 50;
+      ahead.plan.description = "ahead of the log";
+      store.saveSnapshot(ahead);
+      await store.flush();
+      store = await harness.restart(store);
+      const byId = new Map((await store.loadAll()).map((s) => [s.plan.id, s]));
+      const expected = fold([...head, ...tail])!;
+      expected.plan.description = "from the snapshot";
+      expect(byId.get("snap")).toEqual(expected);
+      expect(byId.get("ahead")).toEqual(fold(qEvents));
+    });
+
+    it("stores documents durably and refuses unsafe keys", async () => {
+      store = await harness.create();
+      expect(await store.getDocument("principals")).toBeUndefined();
+      await store.setDocument("principals", { tokens: ["a", "b"], n: 2 });
+      await store.setDocument("principals", { tokens: ["c"], n: 1 });
+      store = await harness.restart(store);
+      expect(await store.getDocument("principals")).toEqual({ tokens: ["c"], n: 1 });
+      expect((await rejection(store.setDocument("../escape", 1))).code).toBe("VALIDATION");
+      expect((await rejection(store.getDocument("a/b"))).code).toBe("VALIDATION");
+    });
+
+    it("grants one executor lease per plan with growing fencing epochs, also across restarts", async () => {
+      store = await harness.create();
+      expect(await store.acquireLease("p", "exec-1")).toEqual({ epoch: 1 });
+      expect(await store.acquireLease("p", "exec-1")).toEqual({ epoch: 2 });
+      expect((await rejection(store.acquireLease("p", "exec-2"))).code).toBe("CONFLICT");
+      expect(await store.acquireLease("other", "exec-2")).toEqual({ epoch: 1 });
+      await store.releaseLease("p", "exec-2"); // not the holder: nothing happens
+      expect((await rejection(store.acquireLease("p", "exec-2"))).code).toBe("CONFLICT");
+      await store.releaseLease("p", "exec-1");
+      expect(await store.acquireLease("p", "exec-2")).toEqual({ epoch: 3 });
+      store = await harness.restart(store);
+      expect(await store.acquireLease("p", "exec-3")).toEqual({ epoch: 4 });
+    });
+  });
+}

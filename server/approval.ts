@@ -1,0 +1,71 @@
+import { PlanroomError, type PlanEventBody, type PlanState, type Principal, type Vote } from "../shared/index.js";
+import { canVote } from "./access.js";
+
+/** Where an approval request stands after a vote. */
+export type ApprovalOutcome = "pending" | "approved" | "rejected";
+
+/** The decision the votes make under the policy, if any. */
+export interface Decision {
+  outcome: ApprovalOutcome;
+  /** Who decided: the approvers, or the rejecting voters. */
+  by: string[];
+  reason?: string;
+}
+
+/**
+ * Evaluates the votes of the current version under the policy. `eligibleVoters` is how many
+ * principals may vote at all; it matters only without `vetoOnReject`, where a plan is rejected once
+ * the quorum can no longer be reached.
+ */
+export function decide(state: Pick<PlanState, "policy" | "votes" | "plan">, eligibleVoters: number): Decision {
+  const { policy } = state;
+  const votes = state.votes.filter((v) => v.version === state.plan.version);
+  const approvers = votes.filter((v) => v.decision === "approve").map((v) => v.voterId);
+  const rejecting = votes.filter((v) => v.decision === "reject");
+  const rejecters = rejecting.map((v) => v.voterId);
+  const reason = rejecting.find((v) => v.comment)?.comment;
+  const rejected: Decision = { outcome: "rejected", by: rejecters, ...(reason !== undefined ? { reason } : {}) };
+  if (policy.vetoOnReject && rejecters.length > 0) return rejected;
+  if (approvers.length >= policy.quorum) return { outcome: "approved", by: approvers };
+  if (!policy.vetoOnReject && approvers.length + Math.max(0, eligibleVoters - votes.length) < policy.quorum) return rejected;
+  return { outcome: "pending", by: [] };
+}
+
+/** A vote as the command carries it. */
+export interface VoteRequest {
+  version: number;
+  decision: Vote["decision"];
+  comment?: string | undefined;
+}
+
+/**
+ * Checks a vote against the plan's current state and returns the events it causes: `vote.cast`,
+ * and `plan.approved`/`plan.rejected` when it decides. Pure and synchronous, so that the caller can
+ * append them in the same tick and the decision is taken exactly once.
+ */
+export function castVote(state: PlanState, principal: Principal, request: VoteRequest, now: number, eligibleVoters: number): { events: PlanEventBody[]; outcome: ApprovalOutcome } {
+  if (!canVote(state, principal)) {
+    const why = state.submittedBy.id === principal.id ? "the submitter may not approve its own plan" : "you are not a reviewer of this plan";
+    throw new PlanroomError("FORBIDDEN", `${why} (plan ${state.plan.id})`);
+  }
+  if (state.plan.status !== "pending_approval") throw new PlanroomError("INVALID_STATE", `plan ${state.plan.id} is ${state.plan.status}: voting is closed`);
+  if (request.version !== state.plan.version) {
+    throw new PlanroomError("CONFLICT", `plan ${state.plan.id} is at version ${state.plan.version}, the vote is for version ${request.version}`);
+  }
+  const vote: Vote = {
+    voterId: principal.id,
+    voterName: principal.name,
+    decision: request.decision,
+    version: request.version,
+    at: now,
+    ...(request.comment !== undefined ? { comment: request.comment } : {}),
+  };
+  const events: PlanEventBody[] = [{ type: "vote.cast", at: now, actor: principal.id, data: { vote } }];
+  const votes = [...state.votes.filter((v) => v.voterId !== vote.voterId), vote];
+  const decision = decide({ ...state, votes }, eligibleVoters);
+  if (decision.outcome === "approved") events.push({ type: "plan.approved", at: now, actor: principal.id, data: { by: decision.by } });
+  if (decision.outcome === "rejected") {
+    events.push({ type: "plan.rejected", at: now, actor: principal.id, data: { by: decision.by, ...(decision.reason !== undefined ? { reason: decision.reason } : {}) } });
+  }
+  return { events, outcome: decision.outcome };
+}

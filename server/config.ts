@@ -1,0 +1,100 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { PlanroomError, PrincipalSchema, toIssues } from "../shared/index.js";
+
+/** A principal as configured: its identity and its token (plain, or `sha256:<hex>`). */
+export const PrincipalConfigSchema = PrincipalSchema.extend({
+  /** The bearer token, or its SHA-256 digest written `sha256:<64 hex digits>`. */
+  token: z.string().min(16, "tokens need at least 16 characters").max(512),
+}).strict();
+/** A configured principal. */
+export type PrincipalConfig = z.infer<typeof PrincipalConfigSchema>;
+
+/** Everything a Planroom server can be configured with (flags, environment, or a JSON file). */
+export const ServerConfigSchema = z
+  .object({
+    /** Interface to listen on. */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** TCP port; 0 picks a free one. */
+    port: z.coerce.number().int().min(0).max(65_535).default(8080),
+    /** Data directory of the embedded store. */
+    dataDir: z.string().min(1).default("./data"),
+    /** Principals and their tokens. Empty: a development set is generated and stored. */
+    principals: z.array(PrincipalConfigSchema).max(10_000).default([]),
+    /** Origins allowed by CORS (HTTP and Socket.IO). Empty: same origin only. */
+    corsOrigins: z.array(z.string().min(1)).default([]),
+    /** Largest Socket.IO message in bytes. */
+    maxHttpBufferSize: z.number().int().min(1_024).max(1_000_000).default(256 * 1024),
+    /** Per-socket command rate: a burst, refilled at `perSecond`. */
+    rateLimit: z.object({ burst: z.number().int().min(1).default(200), perSecond: z.number().min(0.1).default(100) }).prefault({}),
+    /** Plan size caps. */
+    limits: z
+      .object({
+        maxSteps: z.number().int().min(1).max(100_000).default(10_000),
+        /** Bytes of all step params of a plan, as JSON. */
+        maxParamsBytes: z.number().int().min(1_024).default(200_000),
+      })
+      .prefault({}),
+    /** How long a remote tool call waits for its agent to reconnect. */
+    agentGraceMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** How long shutdown waits for running steps. */
+    shutdownGraceMs: z.number().int().min(0).max(3_600_000).default(10_000),
+  })
+  .strict();
+/** A validated server configuration. */
+export type ServerConfig = z.output<typeof ServerConfigSchema>;
+/** A server configuration as written. */
+export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
+
+/** Where configuration comes from; later sources win: file, then environment, then flags. */
+export interface ConfigSources {
+  /** Parsed command-line flags. */
+  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined };
+  /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Validates a configuration object; a bad one is a `VALIDATION` error naming every problem. */
+export function parseConfig(input: unknown, origin = "configuration"): ServerConfig {
+  const parsed = ServerConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  - ${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
+  throw new PlanroomError("VALIDATION", `invalid ${origin}:\n${lines.join("\n")}`, toIssues(parsed.error.issues));
+}
+
+/**
+ * Reads the configuration: the JSON file named by `--config` or `PLANROOM_CONFIG`, overridden by
+ * `PLANROOM_*` variables, overridden by flags; then validates it.
+ */
+export async function loadConfig(sources: ConfigSources = {}): Promise<ServerConfig> {
+  const env = sources.env ?? {};
+  const flags = sources.flags ?? {};
+  const file = flags.config ?? env.PLANROOM_CONFIG;
+  let base: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (e) {
+      throw new PlanroomError("VALIDATION", `cannot read config file ${file}: ${(e as Error).message}`);
+    }
+    try {
+      const json: unknown = JSON.parse(text);
+      if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Error("expected a JSON object");
+      base = json as Record<string, unknown>;
+    } catch (e) {
+      throw new PlanroomError("VALIDATION", `config file ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const merged: Record<string, unknown> = { ...base };
+  const set = (key: string, value: unknown): void => {
+    if (value !== undefined && value !== "") merged[key] = value;
+  };
+  set("host", env.PLANROOM_HOST);
+  set("port", env.PLANROOM_PORT);
+  set("dataDir", env.PLANROOM_DATA);
+  set("host", flags.host);
+  set("port", flags.port);
+  set("dataDir", flags.data);
+  return parseConfig(merged, file ? `configuration (${file})` : "configuration");
+}

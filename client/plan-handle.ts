@@ -1,0 +1,27 @@
+import type { ExecutionOptionsInput, StepInput } from "../shared/index.js";
+import { RoomHandle } from "./room-handle.js";
+
+/** What may change in a revision. */
+export interface PlanRevision {
+  description?: string;
+  options?: ExecutionOptionsInput;
+  steps?: StepInput[];
+}
+
+/**
+ * The agent's view of a plan it submitted: a {@link RoomHandle} that can also revise the plan.
+ * The client keeps serving the plan's tools while the handle is open, across reconnections.
+ */
+export class PlanHandle extends RoomHandle {
+  /** Revises the plan while it awaits approval (votes on the older version are dismissed); resolves with the new version. */
+  async revise(changes: PlanRevision): Promise<number> {
+    const { version } = await this.client.command("plan:revise", {
+      planId: this.planId,
+      version: this.state.plan.version,
+      ...(changes.description !== undefined ? { description: changes.description } : {}),
+      ...(changes.options !== undefined ? { options: changes.options } : {}),
+      ...(changes.steps !== undefined ? { steps: changes.steps } : {}),
+    });
+    return version;
+  }
+}

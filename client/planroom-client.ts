@@ -1,0 +1,299 @@
+import { io, type ManagerOptions, type SocketOptions } from "socket.io-client";
+import {
+  ExecutionPlan,
+  PlanroomError,
+  type ApprovalPolicyInput,
+  type CommandInput,
+  type CommandName,
+  type CommandResult,
+  type PlanEvent,
+  type PlanInput,
+  type Principal,
+  type PresenceUpdate,
+} from "../shared/index.js";
+import { checkCommandInput, emitCommand, type PlanroomSocket } from "./command.js";
+import { ListenerHub } from "./listener-hub.js";
+import { PlanHandle } from "./plan-handle.js";
+import { RoomHandle } from "./room-handle.js";
+import { ToolServer, type ToolMap } from "./tool-server.js";
+import { WatchHandle, type WatchFilter } from "./watch-handle.js";
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** The bearer token the server maps to a principal. */
+  token: string;
+  /** How long a command may wait (for the connection and for its ack); default 10 s. */
+  commandTimeoutMs?: number;
+  /** Passed to socket.io-client (e.g. `transports`, reconnection delays). */
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+}
+
+/** The state of the client's connection. */
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
+
+/** Options of {@link PlanroomClient.submit}. */
+export interface SubmitOptions {
+  /** Who must approve, and how many. */
+  approval?: ApprovalPolicyInput;
+  /** Tools this agent serves itself, by name. */
+  tools?: ToolMap;
+  /** Start the plan as soon as it is approved. */
+  autoExecute?: boolean;
+}
+
+/** Turns an `ExecutionPlan` (or plan input) into the submission payload's `plan`. */
+export function toPlanInput(plan: ExecutionPlan | PlanInput): PlanInput {
+  if (!(plan instanceof ExecutionPlan)) return plan;
+  return {
+    description: plan.description,
+    options: plan.options,
+    steps: plan.steps.map((s) => ({ id: s.id, tool: s.tool, description: s.description, params: s.params, dependsOn: s.dependsOn, ...(s.retry ? { retry: s.retry } : {}) })),
+  };
+}
+
+/**
+ * A connection to a Planroom server, for agents (submit plans and serve their tools), reviewers
+ * (join rooms and vote) and observers (watch every plan). Reconnection is handled inside: after
+ * any disconnect the client re-joins its rooms with `afterSeq`, re-watches, and keeps serving tools.
+ * Runs in Node and in browsers.
+ */
+export class PlanroomClient {
+  /** The server's URL. */
+  readonly url: string;
+  readonly #socket: PlanroomSocket;
+  readonly #timeoutMs: number;
+  readonly #rooms = new Map<string, Set<RoomHandle>>();
+  readonly #watches = new Set<WatchHandle>();
+  readonly #tools = new ToolServer();
+  readonly #hub = new ListenerHub<{ connection: (state: ConnectionState) => void; fatal: (error: PlanroomError) => void }>();
+  #state: ConnectionState = "connecting";
+  #everConnected = false;
+  #fatal: PlanroomError | undefined;
+  #lastError: string | undefined;
+
+  /** Use {@link connect}. */
+  constructor(url: string, options: ConnectOptions) {
+    this.url = url.replace(/\/+$/, "");
+    this.#timeoutMs = options.commandTimeoutMs ?? 10_000;
+    this.#socket = io(url, {
+      auth: { token: options.token },
+      reconnectionDelay: 250,
+      reconnectionDelayMax: 2_000,
+      ...options.socketOptions,
+    }) as PlanroomSocket;
+    const socket = this.#socket;
+    socket.on("connect", () => {
+      const again = this.#everConnected;
+      this.#everConnected = true;
+      this.#lastError = undefined;
+      this.#setState("connected");
+      if (again) this.#resync();
+    });
+    socket.on("disconnect", () => {
+      this.#setState(socket.active ? "reconnecting" : "disconnected");
+    });
+    socket.on("connect_error", (error: Error & { data?: unknown }) => {
+      this.#lastError = error.message;
+      if (!socket.active) {
+        // The server refused the handshake (middleware error): retrying would not help.
+        this.#fatal = new PlanroomError("UNAUTHENTICATED", `${this.url} refused the connection: ${error.message}`);
+        this.#setState("disconnected");
+        this.#hub.emit("fatal", this.#fatal);
+      } else if (this.#everConnected) {
+        this.#setState("reconnecting");
+      }
+    });
+    socket.on("plan:event", (event: PlanEvent) => this.#dispatchEvent(event));
+    socket.on("presence", (update: PresenceUpdate) => {
+      if (typeof update !== "object" || update === null) return;
+      for (const handle of this.#rooms.get(update.planId) ?? []) handle.receivePresence(update.members);
+    });
+    socket.on("tool:invoke", (request, ack) => this.#tools.invoke(request, ack));
+    socket.on("tool:cancel", (request) => this.#tools.cancel(request));
+  }
+
+  /** The connection's state. */
+  get connectionState(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Why the last connection attempt failed, if it did. */
+  get lastConnectError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /** Listens to connection state changes; returns an unsubscribe function. */
+  on(event: "connection", listener: (state: ConnectionState) => void): () => void {
+    return this.#hub.on(event, listener);
+  }
+
+  /**
+   * Sends one command (typed by the shared `COMMANDS` map). Waits for the connection if needed;
+   * the whole command is bounded by the command timeout. Rejects with a `PlanroomError`.
+   */
+  async command<C extends CommandName>(name: C, payload: CommandInput<C>): Promise<CommandResult<C>> {
+    checkCommandInput(name, payload);
+    const deadline = Date.now() + this.#timeoutMs;
+    await this.#whenConnected(deadline, name);
+    return emitCommand(this.#socket, name, payload, Math.max(1, deadline - Date.now()));
+  }
+
+  /** Who this client is authenticated as. */
+  async whoami(): Promise<Principal> {
+    return (await this.command("session:whoami", {})).principal;
+  }
+
+  /** Lists plans (paged). */
+  list(filter: CommandInput<"plans:list"> = {}): Promise<CommandResult<"plans:list">> {
+    return this.command("plans:list", filter);
+  }
+
+  /**
+   * Submits a plan for approval, serves its `tools` (`tool:invoke`) and joins its room. The returned
+   * handle follows the plan live.
+   */
+  async submit(plan: ExecutionPlan | PlanInput, options: SubmitOptions = {}): Promise<PlanHandle> {
+    const tools = options.tools ?? {};
+    const release = this.#tools.holdUnassigned(tools);
+    try {
+      const { planId } = await this.command("plan:submit", {
+        plan: toPlanInput(plan),
+        tools: Object.keys(tools),
+        ...(options.approval !== undefined ? { approval: options.approval } : {}),
+        ...(options.autoExecute !== undefined ? { autoExecute: options.autoExecute } : {}),
+      });
+      this.#tools.register(planId, tools);
+      const handle = new PlanHandle(this, planId);
+      await this.#attach(handle);
+      return handle;
+    } finally {
+      release();
+    }
+  }
+
+  /** Joins a plan's room (reviewer or observer view). */
+  async join(planId: string): Promise<RoomHandle> {
+    const handle = new RoomHandle(this, planId);
+    await this.#attach(handle);
+    return handle;
+  }
+
+  /** Follows every plan this principal may see (optionally filtered). */
+  async watch(filter: WatchFilter = {}): Promise<WatchHandle> {
+    const handle = new WatchHandle(this, filter);
+    this.#watches.add(handle);
+    try {
+      const { plans } = await this.command("plans:watch", this.#watchFilter());
+      handle.reset(plans);
+    } catch (error) {
+      this.#watches.delete(handle);
+      throw error;
+    }
+    return handle;
+  }
+
+  /** Closes the connection: handles stop, pending waits reject, running tool calls are aborted. */
+  close(): void {
+    const error = new PlanroomError("INTERRUPTED", "the client was closed");
+    this.#fatal ??= error;
+    for (const set of this.#rooms.values()) for (const handle of set) handle.close(error);
+    this.#rooms.clear();
+    this.#watches.clear();
+    this.#tools.abortAll("the client was closed");
+    this.#socket.disconnect();
+    this.#setState("disconnected");
+    this.#hub.emit("fatal", this.#fatal);
+  }
+
+  /** @internal */
+  detachRoom(handle: RoomHandle): void {
+    const set = this.#rooms.get(handle.planId);
+    if (!set) return;
+    set.delete(handle);
+    if (set.size === 0) {
+      this.#rooms.delete(handle.planId);
+      this.#tools.unregister(handle.planId);
+    }
+  }
+
+  /** @internal */
+  async detachWatch(handle: WatchHandle): Promise<void> {
+    if (!this.#watches.delete(handle)) return;
+    if (this.#watches.size === 0) await this.command("plans:unwatch", {});
+    else await this.command("plans:watch", this.#watchFilter());
+  }
+
+  async #attach(handle: RoomHandle): Promise<void> {
+    let set = this.#rooms.get(handle.planId);
+    if (!set) this.#rooms.set(handle.planId, (set = new Set()));
+    set.add(handle);
+    try {
+      await handle.sync();
+    } catch (error) {
+      this.detachRoom(handle);
+      throw error;
+    }
+  }
+
+  /** One server-side watch serves every handle: the filter of a lone handle, else everything (handles filter locally). */
+  #watchFilter(): CommandInput<"plans:watch"> {
+    const [only, ...others] = [...this.#watches];
+    return only && others.length === 0 ? { ...only.filter } : {};
+  }
+
+  #dispatchEvent(event: PlanEvent): void {
+    if (typeof event !== "object" || event === null || typeof event.planId !== "string") return;
+    for (const handle of this.#rooms.get(event.planId) ?? []) handle.receive(event);
+    for (const watch of this.#watches) watch.receive(event);
+  }
+
+  /** After a reconnection: re-join every room from its last seq and re-watch. */
+  #resync(): void {
+    for (const set of this.#rooms.values()) for (const handle of set) void handle.sync().catch(() => undefined);
+    if (this.#watches.size > 0) {
+      this.command("plans:watch", this.#watchFilter())
+        .then(({ plans }) => {
+          for (const watch of this.#watches) watch.reset(plans);
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  #setState(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#hub.emit("connection", state);
+  }
+
+  #whenConnected(deadline: number, name: string): Promise<void> {
+    if (this.#fatal) return Promise.reject(this.#fatal);
+    if (this.#socket.connected) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        done();
+        const why = this.#lastError ? `: ${this.#lastError}` : "";
+        reject(new PlanroomError("TIMEOUT", `${name}: not connected to ${this.url}${why}`));
+      }, Math.max(0, deadline - Date.now()));
+      const offState = this.#hub.on("connection", (state) => {
+        if (state === "connected") {
+          done();
+          resolve();
+        }
+      });
+      const offFatal = this.#hub.on("fatal", (error) => {
+        done();
+        reject(error);
+      });
+      const done = (): void => {
+        clearTimeout(timer);
+        offState();
+        offFatal();
+      };
+    });
+  }
+}
+
+/** Connects to a Planroom server. The connection is made in the background; commands wait for it. */
+export function connect(url: string, options: ConnectOptions): PlanroomClient {
+  return new PlanroomClient(url, options);
+}

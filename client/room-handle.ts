@@ -1,0 +1,299 @@
+import {
+  FINISHED_PLAN_STATUSES,
+  PlanroomError,
+  applyEvent,
+  formatPlan,
+  summary,
+  type ApprovalPolicy,
+  type CommandInput,
+  type CommandName,
+  type CommandResult,
+  type PlanData,
+  type PlanEvent,
+  type PlanEventOf,
+  type PlanEventType,
+  type PlanState,
+  type PlanSummary,
+  type PresenceMember,
+  type Snapshot,
+  type Vote,
+} from "../shared/index.js";
+import { ListenerHub } from "./listener-hub.js";
+
+/** What a room handle needs from its client (kept narrow so that handles are testable alone). */
+export interface RoomClient {
+  command<C extends CommandName>(name: C, payload: CommandInput<C>): Promise<CommandResult<C>>;
+  /** Called when a handle leaves its room. */
+  detachRoom(handle: RoomHandle): void;
+}
+
+/** The listener signatures of a {@link RoomHandle}. */
+export type RoomListeners = {
+  [T in PlanEventType]: (event: PlanEventOf<T>, state: PlanState) => void;
+} & {
+  "*": (event: PlanEvent, state: PlanState) => void;
+  presence: (members: PresenceMember[]) => void;
+  change: (state: PlanState) => void;
+  closed: (error: PlanroomError) => void;
+};
+
+/** The decision of an approval request. */
+export type DecisionOutcome = "approved" | "rejected" | "expired";
+
+/** Builds a room state from a `plan:join` snapshot. */
+export function stateFromSnapshot(snapshot: Snapshot): PlanState {
+  const { plan, policy, votes, submittedBy, tools, autoExecute, seq } = snapshot;
+  return { plan: structuredClone(plan), policy, votes: [...votes], submittedBy, tools, autoExecute, seq };
+}
+
+/**
+ * A joined plan room, kept up to date by folding the room's events into a shared `PlanState` with
+ * `applyEvent`. Events that arrive while (re)joining are buffered and applied after the snapshot;
+ * a gap in `seq` triggers a re-join with `afterSeq`, so every event is applied once and in order,
+ * across reconnections too.
+ */
+export class RoomHandle {
+  /** The plan's id. */
+  readonly planId: string;
+  /** @internal */ protected readonly client: RoomClient;
+  readonly #hub = new ListenerHub<RoomListeners>();
+  #state: PlanState | undefined;
+  #presence: PresenceMember[] = [];
+  #formatted: { seq: number; version: number; text: string } | undefined;
+  /** Non-null while a (re)join is in flight: live events wait here. */
+  #buffer: PlanEvent[] | null = null;
+  #syncing: Promise<void> | undefined;
+  #resyncAgain = false;
+  #needsSnapshot = false;
+  #closed: PlanroomError | undefined;
+
+  /** @internal Use `client.join(planId)`. */
+  constructor(client: RoomClient, planId: string) {
+    this.client = client;
+    this.planId = planId;
+  }
+
+  /** The room's state: plan, policy, votes, submitter, remote tools and the last applied `seq`. */
+  get state(): PlanState {
+    if (!this.#state) throw new PlanroomError("INVALID_STATE", `plan ${this.planId} has not been joined yet`);
+    return this.#state;
+  }
+  /** The plan, live. */
+  get plan(): PlanData {
+    return this.state.plan;
+  }
+  /** The votes on the current version. */
+  get votes(): Vote[] {
+    return this.state.votes;
+  }
+  /** The approval policy. */
+  get policy(): ApprovalPolicy {
+    return this.state.policy;
+  }
+  /** Who is in the room now. */
+  get presence(): PresenceMember[] {
+    return this.#presence;
+  }
+  /** The plan as reviewers read it (`formatPlan`), recomputed when the state has moved on. */
+  get formatted(): string {
+    const state = this.state;
+    if (!this.#formatted || this.#formatted.seq !== state.seq || this.#formatted.version !== state.plan.version) {
+      this.#formatted = { seq: state.seq, version: state.plan.version, text: formatPlan(state.plan) };
+    }
+    return this.#formatted.text;
+  }
+
+  /** The plan's progress at a glance. */
+  summary(now?: number): PlanSummary {
+    return summary(this.state.plan, now);
+  }
+
+  /** Listens to one event type, every event (`"*"`), presence, or any state change. Returns an unsubscribe function. */
+  on<T extends PlanEventType>(type: T, listener: (event: PlanEventOf<T>, state: PlanState) => void): () => void;
+  on(type: "*", listener: (event: PlanEvent, state: PlanState) => void): () => void;
+  on(type: "presence", listener: (members: PresenceMember[]) => void): () => void;
+  on(type: "change", listener: (state: PlanState) => void): () => void;
+  on(type: keyof RoomListeners, listener: (...args: never[]) => void): () => void {
+    return this.#hub.on(type, listener as RoomListeners[typeof type]);
+  }
+
+  /** Votes to approve the current version. */
+  async approve(comment?: string): Promise<void> {
+    await this.client.command("plan:vote", { planId: this.planId, version: this.state.plan.version, decision: "approve", ...(comment !== undefined ? { comment } : {}) });
+  }
+  /** Votes to reject the current version. */
+  async reject(reason: string): Promise<void> {
+    await this.client.command("plan:vote", { planId: this.planId, version: this.state.plan.version, decision: "reject", comment: reason });
+  }
+  /** Starts an approved plan. */
+  async execute(): Promise<void> {
+    await this.client.command("plan:execute", { planId: this.planId });
+  }
+  /** Cancels the plan (running steps are aborted). */
+  async cancel(reason?: string): Promise<void> {
+    await this.client.command("plan:cancel", { planId: this.planId, ...(reason !== undefined ? { reason } : {}) });
+  }
+  /** Reopens a failed or cancelled plan for another run. */
+  async resume(): Promise<void> {
+    await this.client.command("plan:resume", { planId: this.planId });
+  }
+
+  /** Resolves with the outcome of the approval request; rejects if the plan is cancelled first. */
+  decision(): Promise<DecisionOutcome> {
+    return this.#waitFor<DecisionOutcome>((state) => {
+      const outcome = state.plan.decision?.outcome;
+      if (outcome) return { value: outcome };
+      if (state.plan.status === "cancelled") return { error: new PlanroomError("CANCELLED", `plan ${this.planId} was cancelled before a decision`) };
+      return undefined;
+    });
+  }
+
+  /** Resolves with the final plan once the run ends (completed, failed, cancelled, rejected or expired). */
+  done(): Promise<PlanData> {
+    return this.#waitFor((state) => (FINISHED_PLAN_STATUSES.has(state.plan.status) ? { value: structuredClone(state.plan) } : undefined));
+  }
+
+  /** Leaves the room: no more events reach this handle. */
+  async leave(): Promise<void> {
+    this.client.detachRoom(this);
+    this.close(new PlanroomError("INTERRUPTED", `left plan ${this.planId}`));
+    await this.client.command("plan:leave", { planId: this.planId });
+  }
+
+  /** @internal Joins (first call) or re-joins with `afterSeq` (later calls, e.g. after a reconnection). */
+  sync(): Promise<void> {
+    if (this.#syncing) {
+      this.#resyncAgain = true;
+      return this.#syncing;
+    }
+    this.#buffer ??= [];
+    const run = async (): Promise<void> => {
+      try {
+        do {
+          this.#resyncAgain = false;
+          const afterSeq = this.#needsSnapshot ? undefined : this.#state?.seq;
+          const { snapshot, events } = await this.client.command("plan:join", { planId: this.planId, ...(afterSeq !== undefined ? { afterSeq } : {}) });
+          const fresh = !this.#state || this.#needsSnapshot;
+          this.#needsSnapshot = false;
+          if (fresh) {
+            this.#state = stateFromSnapshot(snapshot);
+            this.#formatted = { seq: snapshot.seq, version: snapshot.plan.version, text: snapshot.formatted };
+          }
+          this.#setPresence(snapshot.presence);
+          const pending = [...events, ...(this.#buffer ?? [])].sort((a, b) => a.seq - b.seq);
+          this.#buffer = [];
+          if (!this.#catchUp(snapshot, pending)) this.#resyncAgain = true;
+          if (fresh) this.#hub.emit("change", this.state);
+        } while (this.#resyncAgain && !this.#closed);
+      } finally {
+        this.#buffer = null;
+        this.#syncing = undefined;
+      }
+    };
+    this.#syncing = run();
+    return this.#syncing;
+  }
+
+  /** @internal A live `plan:event` of this room. */
+  receive(event: PlanEvent): void {
+    if (this.#closed) return;
+    if (this.#buffer) {
+      this.#buffer.push(event);
+      return;
+    }
+    if (!this.#state) return;
+    if (event.seq <= this.#state.seq) return;
+    if (event.seq !== this.#state.seq + 1) {
+      this.#buffer = [event];
+      void this.sync().catch(() => undefined);
+      return;
+    }
+    this.#apply(event);
+  }
+
+  /** @internal A `presence` update of this room. */
+  receivePresence(members: PresenceMember[]): void {
+    if (!this.#closed) this.#setPresence(members);
+  }
+
+  /** @internal The client closed or the handle left: pending waits reject with `error`. */
+  close(error: PlanroomError): void {
+    if (this.#closed) return;
+    this.#closed = error;
+    this.#hub.emit("closed", error);
+  }
+
+  /** Applies contiguous events after the state's seq; falls back to the snapshot over a gap. */
+  #catchUp(snapshot: Snapshot, events: PlanEvent[]): boolean {
+    let usedSnapshot = false;
+    const useSnapshot = (): boolean => {
+      if (usedSnapshot || snapshot.seq <= this.state.seq) return false;
+      usedSnapshot = true;
+      this.#state = stateFromSnapshot(snapshot);
+      this.#hub.emit("change", this.#state);
+      return true;
+    };
+    for (const event of events) {
+      if (event.seq <= this.state.seq) continue;
+      if (event.seq !== this.state.seq + 1) {
+        if (!useSnapshot()) return false;
+        if (event.seq <= this.state.seq) continue;
+        if (event.seq !== this.state.seq + 1) return false;
+      }
+      if (!this.#apply(event)) return false;
+    }
+    useSnapshot();
+    return true;
+  }
+
+  /** Folds one event in and notifies listeners; false when the fold refused it. */
+  #apply(event: PlanEvent): boolean {
+    const state = this.state;
+    try {
+      applyEvent(state, event);
+    } catch {
+      // The copy diverged from the server's (or the event is malformed): start over from a snapshot.
+      this.#needsSnapshot = true;
+      if (!this.#syncing) void this.sync().catch(() => undefined);
+      else this.#resyncAgain = true;
+      return false;
+    }
+    this.#hub.emit(event.type, event as never, state);
+    this.#hub.emit("*", event, state);
+    this.#hub.emit("change", state);
+    return true;
+  }
+
+  #setPresence(members: PresenceMember[]): void {
+    this.#presence = members;
+    this.#hub.emit("presence", members);
+  }
+
+  #waitFor<T>(check: (state: PlanState) => { value: T } | { error: PlanroomError } | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const settle = (): boolean => {
+        if (this.#closed) {
+          reject(this.#closed);
+          return true;
+        }
+        const outcome = this.#state ? check(this.#state) : undefined;
+        if (!outcome) return false;
+        if ("value" in outcome) resolve(outcome.value);
+        else reject(outcome.error);
+        return true;
+      };
+      if (settle()) return;
+      const offChange = this.#hub.on("change", () => {
+        if (settle()) off();
+      });
+      const offClosed = this.#hub.on("closed", () => {
+        settle();
+        off();
+      });
+      const off = (): void => {
+        offChange();
+        offClosed();
+      };
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import type { ExecutionPlan, PlanEventBody, Step, StepError } from "../shared/index.js";
+import type { Clock } from "./clock.js";
+
+/** Callbacks and settings of an `Executor`. Every callback fires once per event, in causal order. */
+export interface ExecutorOptions {
+  /** Where time comes from (timestamps, timeouts, backoff); `systemClock` by default. */
+  clock?: Clock;
+  onPlanStart?(plan: ExecutionPlan): void;
+  onStepStart?(plan: ExecutionPlan, step: Step): void;
+  onStepComplete?(plan: ExecutionPlan, step: Step): void;
+  /** A step failed for good (its retries, if any, are spent). */
+  onStepFailed?(plan: ExecutionPlan, step: Step, error: StepError): void;
+  /** An attempt failed and the step will be tried again after `delayMs`. */
+  onStepRetry?(plan: ExecutionPlan, step: Step, error: StepError, delayMs: number): void;
+  onStepSkipped?(plan: ExecutionPlan, step: Step): void;
+  onStepCancelled?(plan: ExecutionPlan, step: Step): void;
+  /** The run is over: the plan is completed, failed or cancelled. */
+  onPlanComplete?(plan: ExecutionPlan): void;
+  /** Every event, called synchronously right after it was applied to the plan, in causal order. */
+  onEvent?(event: PlanEventBody, plan: ExecutionPlan): void;
+  /** A callback threw; the executor carries on regardless. Silent by default. */
+  onCallbackError?(error: unknown, event: PlanEventBody): void;
+}
+
+/** Options of one `execute`, `resume` or `recover` call. */
+export interface ExecuteOptions {
+  /** Aborting it cancels the run; its `reason` may be `{ reason, by? }`, an `Error` or a string. */
+  signal?: AbortSignal;
+  /** Who asked for the run: the actor of `plan.started` (and of `plan.approved` under `autoApprove`). */
+  actor?: string;
+}

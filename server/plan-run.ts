@@ -1,0 +1,459 @@
+import {
+  backoffDelay,
+  checkJson,
+  findStep,
+  PlanroomError,
+  resolveRefs,
+  type ExecutionPlan,
+  type JsonValue,
+  type PlanEventBody,
+  type Step,
+  type StepError,
+} from "../shared/index.js";
+import type { Clock } from "./clock.js";
+import type { ExecutorOptions } from "./executor-options.js";
+import { publishEvent } from "./publish-event.js";
+import { ReadyQueue } from "./ready-queue.js";
+import { cancellationOf, toStepError, type Cancellation } from "./step-failure.js";
+import { AttemptContext, lookupTool, type ToolRegistry } from "./tool-context.js";
+
+// Scheduling state of each step, kept apart from `step.status` (which only events change).
+const WAITING = 0; // pending, some dependency not completed yet
+const READY = 1; // pending, in the ready queue
+const RUNNING = 2; // an attempt runs, or a retry waits for its backoff
+const DONE = 3; // completed, failed, skipped or cancelled
+
+/**
+ * One run of a plan: true DAG scheduling over precomputed indegrees and dependents (a step starts
+ * as soon as its own dependencies completed), retries with backoff, per-attempt timeouts through a
+ * single deadline timer, stop-on-error, cancellation. Every change goes through `publishEvent`.
+ */
+export class PlanRun {
+  private readonly steps: Step[];
+  private readonly n: number;
+  private readonly state: Uint8Array;
+  private readonly remaining: Int32Array;
+  private readonly depStart: Int32Array;
+  private readonly depList: Int32Array;
+  private readonly outStart: Int32Array;
+  private readonly outList: Int32Array;
+  private readonly ready: ReadyQueue;
+  private readonly attempts: (AttemptContext | undefined)[];
+  private readonly backoff = new Map<number, unknown>();
+  private readonly limit: number;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock;
+
+  private running = 0;
+  private unsettled = 0;
+  private failures = 0;
+  private firstFailure: { stepId: string; error: StepError } | undefined;
+  private cancellation: Cancellation | undefined;
+  private stopping = false;
+  private finished = false;
+  private pumping = false;
+
+  /** Attempts in start order; their deadlines grow with it, so one timer watches them all. */
+  private deadlines: AttemptContext[] = [];
+  private deadlineHead = 0;
+  private deadlineTimer: unknown = undefined;
+
+  private resolve!: (plan: ExecutionPlan) => void;
+  private reject!: (error: unknown) => void;
+  private readonly signal: AbortSignal | undefined;
+  private readonly onAbort = (): void => this.guard(() => this.cancel(cancellationOf(this.signal?.reason)));
+  private readonly onDeadline = (): void => this.guard(() => this.expireDeadlines());
+  private readonly resultsOf = (index: number): Record<string, JsonValue> => this.dependencyResults(index);
+  private readonly resultOf = (stepId: string): unknown => findStep(this.plan, stepId)?.result;
+
+  constructor(
+    private readonly plan: ExecutionPlan,
+    private readonly tools: ToolRegistry,
+    private readonly hooks: ExecutorOptions,
+    clock: Clock,
+    signal: AbortSignal | undefined,
+  ) {
+    this.clock = clock;
+    this.signal = signal;
+    this.steps = plan.steps;
+    const n = (this.n = this.steps.length);
+    this.state = new Uint8Array(n);
+    this.remaining = new Int32Array(n);
+    this.ready = new ReadyQueue(Math.min(n, 1024));
+    this.attempts = new Array<AttemptContext | undefined>(n);
+    this.limit = plan.options.allowParallel ? plan.options.maxParallelSteps : 1;
+    this.timeoutMs = plan.options.stepTimeoutMs;
+
+    // Dependencies and dependents as compressed adjacency arrays (the plan is validated already).
+    const index = new Map<string, number>();
+    let edges = 0;
+    for (let i = 0; i < n; i++) {
+      const step = this.steps[i]!;
+      index.set(step.id, i);
+      edges += step.dependsOn.length;
+    }
+    this.depStart = new Int32Array(n + 1);
+    this.depList = new Int32Array(edges);
+    const outCount = new Int32Array(n + 1);
+    for (let i = 0, k = 0; i < n; i++) {
+      this.depStart[i] = k;
+      for (const id of this.steps[i]!.dependsOn) {
+        const d = index.get(id)!;
+        this.depList[k++] = d;
+        outCount[d]!++;
+      }
+    }
+    this.depStart[n] = edges;
+    this.outStart = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) this.outStart[i + 1] = this.outStart[i]! + outCount[i]!;
+    const fill = this.outStart.slice(0, n);
+    this.outList = new Int32Array(edges);
+    for (let i = 0; i < n; i++) {
+      for (let k = this.depStart[i]!; k < this.depStart[i + 1]!; k++) this.outList[fill[this.depList[k]!]!++] = i;
+    }
+  }
+
+  /**
+   * Starts the run and resolves with the plan once its terminal event is applied. `recover`
+   * continues a plan that is already `executing` (after a crash) instead of starting a new run.
+   */
+  start(mode: "execute" | "recover", actor: string | undefined): Promise<ExecutionPlan> {
+    const done = new Promise<ExecutionPlan>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.guard(() => {
+      if (mode === "execute") this.emit({ type: "plan.started", at: this.clock.now(), ...(actor !== undefined ? { actor } : {}), data: { run: this.plan.run + 1 } });
+      this.initialise(mode === "recover");
+      if (this.finished) return;
+      if (this.signal) {
+        if (this.signal.aborted) return this.cancel(cancellationOf(this.signal.reason));
+        this.signal.addEventListener("abort", this.onAbort, { once: true });
+      }
+      this.schedule();
+    });
+    return done;
+  }
+
+  private initialise(recover: boolean): void {
+    const { steps, n, state, remaining } = this;
+    const blocked: number[] = [];
+    const interrupted: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const status = steps[i]!.status;
+      if (status === "completed") {
+        state[i] = DONE;
+        continue;
+      }
+      if (!recover || status === "pending") {
+        state[i] = WAITING;
+        this.unsettled++;
+      } else if (status === "running") {
+        state[i] = RUNNING;
+        this.running++;
+        this.unsettled++;
+        interrupted.push(i);
+      } else {
+        state[i] = DONE;
+        blocked.push(i);
+        if (status === "failed") this.noteFailure(steps[i]!.id, steps[i]!.error ?? { code: "INTERRUPTED", message: "failed before a restart" });
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      if (state[i] !== WAITING) continue;
+      let count = 0;
+      for (let k = this.depStart[i]!; k < this.depStart[i + 1]!; k++) if (steps[this.depList[k]!]!.status !== "completed") count++;
+      remaining[i] = count;
+    }
+    if (this.failures > 0 && this.plan.options.stopOnError) return this.stop();
+    for (const i of blocked) this.skipDependents(i, steps[i]!.status === "failed" ? "failed" : `was ${steps[i]!.status}`);
+    for (const i of interrupted) {
+      const step = steps[i]!;
+      const attempt = Math.max(1, step.attempts);
+      const error = { code: "INTERRUPTED", message: `step "${step.id}" was interrupted by a restart (attempt ${attempt})` };
+      this.attemptFailed(new AttemptContext(this.plan, step, i, attempt, this.clock.now(), this.resultsOf), error, true);
+      if (this.finished) return;
+    }
+    for (let i = 0; i < n; i++) {
+      if (state[i] === WAITING && remaining[i] === 0) {
+        state[i] = READY;
+        this.ready.push(i);
+      }
+    }
+  }
+
+  /** Starts ready steps while there is room, then ends the run if nothing is left. */
+  private schedule(): void {
+    if (this.pumping) return; // the outer loop carries on
+    this.pumping = true;
+    try {
+      while (!this.stopping && this.running < this.limit && this.ready.size > 0) {
+        const i = this.ready.pop();
+        if (this.state[i] !== READY) continue;
+        this.state[i] = RUNNING;
+        this.running++;
+        this.startAttempt(i, this.steps[i]!.attempts + 1);
+      }
+    } finally {
+      this.pumping = false;
+    }
+    if (!this.finished && this.unsettled === 0) this.finish();
+  }
+
+  private startAttempt(i: number, attempt: number): void {
+    const step = this.steps[i]!;
+    const at = this.clock.now();
+    this.emit({ type: "step.started", at, data: { stepId: step.id, attempt } });
+    if (this.state[i] !== RUNNING || this.stopping) return; // a callback stopped the run
+    const ctx = new AttemptContext(this.plan, step, i, attempt, at + this.timeoutMs, this.resultsOf);
+    this.attempts[i] = ctx;
+    const tool = lookupTool(this.tools, step.tool);
+    if (!tool) return this.attemptFailed(ctx, { code: "UNKNOWN_TOOL", message: `unknown tool "${step.tool}" (step "${step.id}")` }, false);
+    let params = step.params;
+    try {
+      params = resolveRefs(params, this.resultOf);
+    } catch (error) {
+      return this.attemptFailed(ctx, { code: "VALIDATION", message: `step "${step.id}": ${(error as Error).message}` }, false);
+    }
+    this.watchDeadline(ctx);
+    let outcome: unknown;
+    try {
+      outcome = tool(params, ctx);
+    } catch (error) {
+      outcome = Promise.reject(error);
+    }
+    Promise.resolve(outcome).then(
+      (value) => this.guard(() => this.attemptSucceeded(ctx, value)),
+      (error: unknown) => this.guard(() => this.attemptFailed(ctx, toStepError(error), true)),
+    );
+  }
+
+  private attemptSucceeded(ctx: AttemptContext, value: unknown): void {
+    if (ctx.settled || this.state[ctx.index] !== RUNNING) return;
+    const result = value === undefined ? null : value;
+    const problem = jsonProblem(result);
+    if (problem !== undefined) {
+      return this.attemptFailed(ctx, { code: "TOOL_ERROR", message: `tool "${ctx.step.tool}" returned a result that is not JSON: ${problem}` }, true);
+    }
+    ctx.settled = true;
+    const i = ctx.index;
+    const step = ctx.step;
+    this.state[i] = DONE;
+    this.running--;
+    this.unsettled--;
+    this.attempts[i] = undefined;
+    const at = this.clock.now();
+    this.emit({ type: "step.completed", at, data: { stepId: step.id, attempt: ctx.attempt, result: result as JsonValue, durationMs: Math.max(0, at - (step.startedAt ?? at)) } });
+    const { state, remaining, outList } = this;
+    for (let k = this.outStart[i]!, end = this.outStart[i + 1]!; k < end; k++) {
+      const d = outList[k]!;
+      if (state[d] === WAITING && --remaining[d]! === 0) {
+        state[d] = READY;
+        this.ready.push(d);
+      }
+    }
+    this.schedule();
+  }
+
+  private attemptFailed(ctx: AttemptContext, error: StepError, retryable: boolean): void {
+    if (ctx.settled || this.state[ctx.index] !== RUNNING) return;
+    ctx.settled = true;
+    const i = ctx.index;
+    const step = ctx.step;
+    const policy = step.retry ?? this.plan.options.retry;
+    if (retryable && !this.stopping && ctx.attempt < policy.maxAttempts) {
+      const delayMs = backoffDelay(policy, ctx.attempt + 1);
+      this.emit({ type: "step.retrying", at: this.clock.now(), data: { stepId: step.id, attempt: ctx.attempt, delayMs, error } });
+      if (this.state[i] === RUNNING && !this.stopping) this.retryLater(i, ctx.attempt + 1, delayMs);
+      return;
+    }
+    this.state[i] = DONE;
+    this.running--;
+    this.unsettled--;
+    this.attempts[i] = undefined;
+    this.noteFailure(step.id, error);
+    const at = this.clock.now();
+    this.emit({ type: "step.failed", at, data: { stepId: step.id, attempt: ctx.attempt, error, durationMs: Math.max(0, at - (step.startedAt ?? at)) } });
+    if (this.plan.options.stopOnError) return this.stop();
+    this.skipDependents(i, "failed");
+    this.schedule();
+  }
+
+  private retryLater(i: number, attempt: number, delayMs: number): void {
+    const fire = (): void =>
+      this.guard(() => {
+        this.backoff.delete(i);
+        if (this.state[i] === RUNNING && !this.stopping) this.startAttempt(i, attempt);
+      });
+    if (delayMs <= 0) queueMicrotask(fire);
+    else this.backoff.set(i, this.clock.setTimeout(fire, delayMs));
+  }
+
+  private noteFailure(stepId: string, error: StepError): void {
+    this.failures++;
+    this.firstFailure ??= { stepId, error };
+  }
+
+  /** Skips every step that (transitively) depends on step `root`, naming it in the reason. */
+  private skipDependents(root: number, what: string): void {
+    const rootId = this.steps[root]!.id;
+    const stack = [root];
+    while (stack.length > 0) {
+      const j = stack.pop()!;
+      for (let k = this.outStart[j]!, end = this.outStart[j + 1]!; k < end; k++) {
+        const d = this.outList[k]!;
+        if (this.state[d] !== WAITING) continue;
+        this.state[d] = DONE;
+        this.unsettled--;
+        const reason = j === root ? `dependency "${rootId}" ${what}` : `dependency "${this.steps[j]!.id}" was skipped (step "${rootId}" ${what})`;
+        this.emit({ type: "step.skipped", at: this.clock.now(), data: { stepId: this.steps[d]!.id, reason } });
+        stack.push(d);
+      }
+    }
+  }
+
+  private cancel(cancellation: Cancellation): void {
+    if (this.finished || this.stopping) return;
+    this.cancellation = cancellation;
+    this.stop();
+  }
+
+  /** Stops the run: running steps are aborted and cancelled, pending ones skipped; then it ends. */
+  private stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    const why = this.cancellation ? `plan cancelled: ${this.cancellation.reason}` : `stopped: step "${this.firstFailure?.stepId}" failed`;
+    const abortReason = new PlanroomError("CANCELLED", why);
+    for (let i = 0; i < this.n; i++) {
+      const s = this.state[i];
+      if (s === RUNNING) {
+        this.state[i] = DONE;
+        this.running--;
+        this.unsettled--;
+        const ctx = this.attempts[i];
+        this.attempts[i] = undefined;
+        if (ctx) {
+          ctx.settled = true;
+          ctx.abort(abortReason);
+        }
+        const timer = this.backoff.get(i);
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        this.backoff.delete(i);
+        this.emit({ type: "step.cancelled", at: this.clock.now(), data: { stepId: this.steps[i]!.id, reason: why } });
+      } else if (s === WAITING || s === READY) {
+        this.state[i] = DONE;
+        this.unsettled--;
+        this.emit({ type: "step.skipped", at: this.clock.now(), data: { stepId: this.steps[i]!.id, reason: this.cancellation ? why : `not run: step "${this.firstFailure?.stepId}" failed` } });
+      }
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.cleanUp();
+    const at = this.clock.now();
+    const durationMs = Math.max(0, at - (this.plan.startedAt ?? at));
+    const c = this.cancellation;
+    if (c) {
+      this.emit({ type: "plan.cancelled", at, ...(c.by !== undefined ? { actor: c.by } : {}), data: { reason: c.reason, durationMs } });
+    } else if (this.firstFailure) {
+      const { stepId, error } = this.firstFailure;
+      const others = this.failures > 1 ? ` (and ${this.failures - 1} more failed step${this.failures > 2 ? "s" : ""})` : "";
+      this.emit({ type: "plan.failed", at, data: { error: { code: error.code, message: `step "${stepId}" failed: ${error.message}${others}`.slice(0, 10_000) }, durationMs } });
+    } else {
+      this.emit({ type: "plan.completed", at, data: { durationMs } });
+    }
+    this.resolve(this.plan);
+  }
+
+  private cleanUp(): void {
+    if (this.deadlineTimer !== undefined) this.clock.clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+    for (const timer of this.backoff.values()) this.clock.clearTimeout(timer);
+    this.backoff.clear();
+    this.deadlines = [];
+    this.signal?.removeEventListener("abort", this.onAbort);
+  }
+
+  private watchDeadline(ctx: AttemptContext): void {
+    const q = this.deadlines;
+    while (this.deadlineHead < q.length && q[this.deadlineHead]!.settled) this.deadlineHead++;
+    if (this.deadlineHead > 1024 && this.deadlineHead * 2 > q.length) {
+      q.splice(0, this.deadlineHead);
+      this.deadlineHead = 0;
+    }
+    q.push(ctx);
+    if (this.deadlineTimer === undefined) this.armDeadline(q[this.deadlineHead]!.deadline);
+  }
+
+  private armDeadline(deadline: number): void {
+    this.deadlineTimer = this.clock.setTimeout(this.onDeadline, Math.max(0, deadline - this.clock.now()));
+  }
+
+  private expireDeadlines(): void {
+    this.deadlineTimer = undefined;
+    const now = this.clock.now();
+    const q = this.deadlines;
+    while (this.deadlineHead < q.length && !this.finished) {
+      const ctx = q[this.deadlineHead]!;
+      if (!ctx.settled && ctx.deadline > now) break;
+      this.deadlineHead++;
+      if (ctx.settled) continue;
+      const message = `step "${ctx.step.id}" timed out after ${this.timeoutMs}ms (attempt ${ctx.attempt})`;
+      ctx.abort(new PlanroomError("TIMEOUT", message));
+      this.attemptFailed(ctx, { code: "TIMEOUT", message }, true);
+    }
+    if (!this.finished && this.deadlineHead < this.deadlines.length && this.deadlineTimer === undefined) this.armDeadline(this.deadlines[this.deadlineHead]!.deadline);
+  }
+
+  private dependencyResults(i: number): Record<string, JsonValue> {
+    const out = Object.create(null) as Record<string, JsonValue>;
+    for (let k = this.depStart[i]!; k < this.depStart[i + 1]!; k++) {
+      const dep = this.steps[this.depList[k]!]!;
+      out[dep.id] = dep.result ?? null;
+    }
+    return out;
+  }
+
+  private emit(event: PlanEventBody): void {
+    publishEvent(this.plan, event, this.hooks);
+  }
+
+  /** Runs `fn`; an unexpected throw ends the run as failed (`INTERNAL`) instead of escaping. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.crash(error);
+    }
+  }
+
+  private crash(error: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopping = true;
+    this.cleanUp();
+    for (const ctx of this.attempts) ctx?.abort(new PlanroomError("INTERNAL", "the run stopped on an internal error"));
+    try {
+      const at = this.clock.now();
+      const message = `internal error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 10_000);
+      this.emit({ type: "plan.failed", at, data: { error: { code: "INTERNAL", message }, durationMs: Math.max(0, at - (this.plan.startedAt ?? at)) } });
+      this.resolve(this.plan);
+    } catch {
+      this.reject(error instanceof PlanroomError ? error : new PlanroomError("INTERNAL", `the run stopped on an internal error: ${String(error)}`));
+    }
+  }
+}
+
+/** Why `value` is not plain JSON, or `undefined` when it is. */
+function jsonProblem(value: unknown): string | undefined {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : `${value} is not a finite number`;
+  let problem: string | undefined;
+  checkJson(value, (path, message) => {
+    problem ??= path.length > 0 ? `${path.join(".")}: ${message}` : message;
+  });
+  return problem;
+}

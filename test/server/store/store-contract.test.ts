@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyEvent, PlanroomError, type PlanEvent, type PlanState } from "../../../shared/index.js";
+import { createFileStore } from "../../../server/store/file-store.js";
 import { createMemoryStore } from "../../../server/store/memory-store.js";
 import type { Store } from "../../../server/store/store.js";
 import { PlanEvents } from "./plan-events.js";
@@ -29,7 +33,31 @@ function memoryHarness(): Harness {
   };
 }
 
-const harnesses: (() => Harness)[] = [memoryHarness];
+function fileHarness(): Harness {
+  const dirs: string[] = [];
+  let dir = "";
+  return {
+    name: "file store",
+    async create() {
+      dir = await mkdtemp(join(tmpdir(), "planroom-store-"));
+      dirs.push(dir);
+      const store = createFileStore({ dir });
+      await store.open();
+      return store;
+    },
+    async restart(store) {
+      await store.close();
+      const next = createFileStore({ dir });
+      await next.open();
+      return next;
+    },
+    async cleanup() {
+      for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+    },
+  };
+}
+
+const harnesses: (() => Harness)[] = [memoryHarness, fileHarness];
 
 function fold(events: PlanEvent[]): PlanState | undefined {
   let state: PlanState | undefined;

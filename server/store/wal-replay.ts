@@ -1,0 +1,60 @@
+import { appendFile, open, readdir, readFile, truncate, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { fsyncDir } from "./atomic-file.js";
+import { corruption, eventLine, parseEventLines } from "./json-lines.js";
+
+/** The part of a plan's log entry that replay reads and moves forward. */
+interface ReplayEntry {
+  lastSeq: number;
+  durableSeq: number;
+  durableSize: number;
+}
+
+/**
+ * Replays the write-ahead segments left by a crash into the plan files: events a plan file already
+ * holds are skipped, the next ones appended; a gap is corruption. A torn last line of a segment (a
+ * commit that never finished, so never acknowledged) is dropped. The plan files written and their
+ * directory are fsynced before the segments are deleted. Returns the number for the next segment.
+ */
+export async function replayWriteAheadLog(walDir: string, eventsDir: string, plans: Map<string, ReplayEntry>): Promise<{ nextSegment: number; replayed: number }> {
+  const segments = (await readdir(walDir)).filter((n) => n.endsWith(".wal")).sort();
+  let next = 1;
+  let replayed = 0;
+  const touched = new Set<string>();
+  for (const name of segments) {
+    next = Math.max(next, Number.parseInt(name, 10) + 1 || next);
+    const path = join(walDir, name);
+    const parsed = parseEventLines(await readFile(path), path);
+    if (parsed.torn) await truncate(path, parsed.goodBytes);
+    const texts = new Map<string, string>();
+    for (const event of parsed.events) {
+      let entry = plans.get(event.planId);
+      if (!entry) plans.set(event.planId, (entry = { lastSeq: 0, durableSeq: 0, durableSize: 0 }));
+      if (event.seq <= entry.lastSeq) continue;
+      if (event.seq !== entry.lastSeq + 1) {
+        throw corruption(path, 0, `plan ${event.planId} jumps from seq ${entry.lastSeq} to ${event.seq}`);
+      }
+      const line = eventLine(event);
+      texts.set(event.planId, (texts.get(event.planId) ?? "") + line);
+      entry.lastSeq = entry.durableSeq = event.seq;
+      entry.durableSize += Buffer.byteLength(line);
+      replayed++;
+    }
+    for (const [planId, text] of texts) {
+      await appendFile(join(eventsDir, `${planId}.jsonl`), text);
+      touched.add(planId);
+    }
+  }
+  for (const planId of touched) {
+    const fh = await open(join(eventsDir, `${planId}.jsonl`), "r");
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  }
+  if (touched.size > 0) await fsyncDir(eventsDir);
+  for (const name of segments) await unlink(join(walDir, name));
+  if (segments.length > 0) await fsyncDir(walDir);
+  return { nextSegment: next, replayed };
+}

@@ -1,0 +1,71 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server, type Socket } from "socket.io";
+import type { ToolInvoke, ToolResult } from "../../shared/index.js";
+import { PlanLog } from "./plan-log.js";
+
+/**
+ * A tiny Socket.IO server speaking enough of the Planroom wire for SDK tests: `plan:join` (with
+ * `afterSeq` replay), `plan:submit`, `plans:watch`, `session:whoami`; token `bad` is refused. Its
+ * plans live outside the server, so a "restart" on the same port keeps them.
+ */
+export class MiniServer {
+  readonly plans = new Map<string, PlanLog>();
+  readonly joins: { planId: string; afterSeq?: number }[] = [];
+  port = 0;
+  silent = false;
+  #http: HttpServer | undefined;
+  #io: Server | undefined;
+  readonly #sockets = new Map<string, Socket>();
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const http = createServer();
+    const io = new Server(http);
+    io.use((socket, next) => (socket.handshake.auth.token === "bad" ? next(new Error("unknown token")) : next()));
+    io.on("connection", (socket) => {
+      this.#sockets.set(String(socket.handshake.auth.token), socket);
+      socket.on("session:whoami", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, principal: { id: "agent-1", name: "Agent", roles: ["agent"] } }));
+      socket.on("plan:join", (p: { planId: string; afterSeq?: number }, ack: (r: unknown) => void) => {
+        if (this.silent) return;
+        this.joins.push(p);
+        const log = this.plans.get(p.planId);
+        if (!log) return ack({ ok: false, error: { code: "NOT_FOUND", message: `no plan ${p.planId}` } });
+        void socket.join(p.planId);
+        ack({ ok: true, snapshot: log.snapshot(), events: log.after(p.afterSeq) });
+      });
+      socket.on("plan:submit", (p: { plan: { description: string; steps: [] }; tools: string[] }, ack: (r: unknown) => void) => {
+        const id = `p${this.plans.size + 1}`;
+        const log = new PlanLog(id, p.plan, { tools: p.tools });
+        this.plans.set(id, log);
+        ack({ ok: true, planId: id, version: 1, seq: 1 });
+      });
+      socket.on("plans:watch", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, plans: [] }));
+    });
+    await new Promise<void>((resolve) => http.listen(this.port, "127.0.0.1", resolve));
+    this.port = (http.address() as AddressInfo).port;
+    this.#http = http;
+    this.#io = io;
+  }
+
+  /** Appends an event and broadcasts it to the plan's room. */
+  publish(planId: string, body: Parameters<PlanLog["append"]>[0]): void {
+    const event = this.plans.get(planId)!.append(body);
+    this.#io?.to(planId).emit("plan:event", event);
+  }
+
+  /** Calls a tool on the current socket of the client holding `token`. */
+  async invoke(token: string, request: ToolInvoke): Promise<ToolResult> {
+    return (await this.#sockets.get(token)!.timeout(5_000).emitWithAck("tool:invoke", request)) as ToolResult;
+  }
+
+  async stop(): Promise<void> {
+    const io = this.#io;
+    this.#io = undefined;
+    this.#http = undefined;
+    if (io) await io.close();
+  }
+}

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { connect, type PlanroomClient } from "../../client/index.js";
+import { MiniServer } from "./mini-server.js";
+
+const clients: PlanroomClient[] = [];
+const servers: MiniServer[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const s of servers.splice(0)) await s.stop();
+});
+
+async function start(): Promise<MiniServer> {
+  const server = new MiniServer();
+  await server.start();
+  servers.push(server);
+  return server;
+}
+
+function client(url: string, token = "ok", commandTimeoutMs = 5_000): PlanroomClient {
+  const c = connect(url, { token, commandTimeoutMs, socketOptions: { transports: ["websocket"], reconnectionDelay: 50, reconnectionDelayMax: 200 } });
+  clients.push(c);
+  return c;
+}
+
+describe("PlanroomClient over a real socket", () => {
+  it("commands wait for the connection and resolve with the ack result", async () => {
+    const server = await start();
+    const c = client(server.url);
+    expect(c.connectionState).toBe("connecting");
+    await expect(c.whoami()).resolves.toEqual({ id: "agent-1", name: "Agent", roles: ["agent"] });
+    expect(c.connectionState).toBe("connected");
+  });
+
+  it("a refused token rejects commands with UNAUTHENTICATED", async () => {
+    const server = await start();
+    const c = client(server.url, "bad");
+    await expect(c.whoami()).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringContaining("unknown token") });
+    expect(c.connectionState).toBe("disconnected");
+  });
+
+  it("a command the server never answers rejects with TIMEOUT", async () => {
+    const server = await start();
+    server.silent = true;
+    const c = client(server.url, "ok", 300);
+    await expect(c.join("p1")).rejects.toMatchObject({ code: "TIMEOUT" });
+  });
+
+  it("after a server restart, re-joins with afterSeq, applies missed events once in order, and keeps serving tools", async () => {
+    const server = await start();
+    const agent = client(server.url, "agent");
+    const reviewer = client(server.url, "reviewer");
+    const handle = await agent.submit({ description: "Search files", steps: [{ id: "search", tool: "search_files" }] }, { tools: { search_files: (params) => ({ found: ["a.txt"], params }) } });
+    const planId = handle.planId;
+    const room = await reviewer.join(planId);
+    const seen: number[] = [];
+    room.on("*", (e) => seen.push(e.seq));
+    const states: string[] = [];
+    reviewer.on("connection", (s) => states.push(s));
+
+    server.publish(planId, { type: "plan.approved", data: { by: ["reviewer-1"] } });
+    await expect(room.decision()).resolves.toBe("approved");
+
+    await server.stop();
+    await expect.poll(() => reviewer.connectionState).toBe("reconnecting");
+    // Events logged while the clients are away.
+    server.plans.get(planId)!.append({ type: "plan.started", data: { run: 1 } });
+    server.plans.get(planId)!.append({ type: "step.started", data: { stepId: "search", attempt: 1 } });
+    await server.start();
+
+    await expect.poll(() => room.state.seq, { timeout: 5_000 }).toBe(4);
+    await expect.poll(() => handle.state.seq, { timeout: 5_000 }).toBe(4);
+    expect(seen).toEqual([2, 3, 4]);
+    expect(states).toEqual(["reconnecting", "connected"]);
+    expect(server.joins.filter((j) => j.afterSeq !== undefined)).toEqual(expect.arrayContaining([{ planId, afterSeq: 2 }]));
+
+    // The agent's new socket still serves the plan's tool.
+    await expect.poll(() => agent.connectionState).toBe("connected");
+    const request = { planId, stepId: "search", tool: "search_files", params: { q: "*.txt" }, attempt: 1, idempotencyKey: `${planId}:search:1`, deadline: Date.now() + 5_000, dependencies: {} };
+    await expect(server.invoke("agent", request)).resolves.toEqual({ ok: true, result: { found: ["a.txt"], params: { q: "*.txt" } } });
+    await expect(server.invoke("reviewer", request)).resolves.toMatchObject({ ok: false, error: { code: "UNKNOWN_TOOL" } });
+
+    server.publish(planId, { type: "step.completed", data: { stepId: "search", attempt: 1, result: { found: ["a.txt"] }, durationMs: 3 } });
+    server.publish(planId, { type: "plan.completed", data: { durationMs: 10 } });
+    await expect(room.done()).resolves.toMatchObject({ status: "completed" });
+    expect(seen).toEqual([2, 3, 4, 5, 6]);
+  });
+});

@@ -17,17 +17,42 @@ export interface PlanState {
   seq: number;
 }
 
-/** A plan's step index; rebuilt lazily when the steps array is replaced. */
-const stepIndexes = new WeakMap<Step[], Map<string, Step>>();
+/** A plan's step index: position by id, over the first `length` steps of one `steps` array. */
+interface StepIndex {
+  positions: Map<string, number>;
+  length: number;
+}
 
-/** Finds a step by id in O(1) (the index follows the plan's `steps` array). */
+/** Step indexes by steps array; a replaced array gets a new index. */
+const stepIndexes = new WeakMap<Step[], StepIndex>();
+
+function buildIndex(steps: Step[]): StepIndex {
+  const index: StepIndex = { positions: new Map(), length: 0 };
+  stepIndexes.set(steps, index);
+  return index;
+}
+
+/**
+ * Finds a step by id in O(1) amortised. The index follows the plan's `steps` array: appended steps
+ * are indexed as they appear (so building a plan step by step stays linear), a shorter array or a
+ * step found out of place rebuilds it.
+ */
 export function findStep(plan: Pick<PlanData, "steps">, id: string): Step | undefined {
-  let index = stepIndexes.get(plan.steps);
-  if (!index || index.size !== plan.steps.length) {
-    index = new Map(plan.steps.map((s) => [s.id, s]));
-    stepIndexes.set(plan.steps, index);
-  }
-  return index.get(id);
+  const steps = plan.steps;
+  let index = stepIndexes.get(steps) ?? buildIndex(steps);
+  if (steps.length < index.length) index = buildIndex(steps);
+  for (let i = index.length; i < steps.length; i++) index.positions.set(steps[i]!.id, i);
+  index.length = steps.length;
+  const position = index.positions.get(id);
+  if (position === undefined) return undefined;
+  const step = steps[position];
+  if (step?.id === id) return step;
+  // The array was changed in place: index it afresh.
+  index = buildIndex(steps);
+  for (let i = 0; i < steps.length; i++) index.positions.set(steps[i]!.id, i);
+  index.length = steps.length;
+  const again = index.positions.get(id);
+  return again === undefined ? undefined : steps[again];
 }
 
 function stepOf(plan: PlanData, id: string): Step {

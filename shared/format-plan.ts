@@ -32,7 +32,8 @@ const STATUS_TEXT: Record<PlanData["status"], string> = {
   cancelled: "cancelled",
 };
 
-function formatDuration(ms: number): string {
+/** A duration as people read it: `850ms`, `1.5s`, `42s`, `3m5s`. */
+export function formatDuration(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
   return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1_000)}s`;

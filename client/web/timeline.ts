@@ -1,0 +1,41 @@
+/** The execution timeline: a Gantt-like bar per step on the run's time axis (see `timeline-layout.ts`). */
+import type { PlanData } from "../../shared/index.js";
+import { h } from "./element.js";
+import { layoutTimeline } from "./timeline-layout.js";
+import { STEP_STATUS_LABEL, statusClass } from "./status-text.js";
+
+/** A live timeline; call `update` on every change and on a clock tick while the plan runs. */
+export class TimelineView {
+  /** The timeline's root element. */
+  readonly element: HTMLElement = h("div", { class: "timeline", role: "table", "aria-label": "Execution timeline" });
+
+  /** Redraws the timeline of `plan` as of `now`. */
+  update(plan: Pick<PlanData, "status" | "steps" | "startedAt" | "finishedAt">, now: number): void {
+    const layout = layoutTimeline(plan, now);
+    if (plan.steps.length === 0) {
+      this.element.replaceChildren(h("p", { class: "muted empty", text: "No steps to run." }));
+      return;
+    }
+    const axis = h(
+      "div",
+      { class: "timeline-row timeline-axis", role: "row", "aria-hidden": "true" },
+      h("div", { class: "timeline-label" }),
+      h("div", { class: "timeline-track" }, ...layout.ticks.map((t) => h("span", { class: "timeline-tick", style: `left:${t.left}%`, text: t.label }))),
+    );
+    const rows = layout.bars.map((bar) =>
+      h(
+        "div",
+        { class: `timeline-row ${statusClass(bar.state)}`, role: "row", "data-step-id": bar.id, "data-state": bar.state },
+        h("div", { class: "timeline-label", role: "rowheader" }, h("span", { class: "timeline-id", text: bar.id }), h("span", { class: "timeline-tool", text: bar.tool })),
+        h(
+          "div",
+          { class: "timeline-track", role: "cell", "aria-label": `${STEP_STATUS_LABEL[bar.state]}, ${bar.label}` },
+          ...layout.ticks.map((t) => h("span", { class: "timeline-grid", style: `left:${t.left}%` })),
+          bar.width > 0 ? h("div", { class: "timeline-bar", style: `left:${bar.left}%;width:${bar.width}%` }) : null,
+          h("span", { class: "timeline-text", style: bar.width > 0 ? `left:min(calc(${bar.left + bar.width}% + 6px), calc(100% - 7em))` : "left:0", text: bar.label }),
+        ),
+      ),
+    );
+    this.element.replaceChildren(axis, ...rows);
+  }
+}

@@ -1,4 +1,5 @@
-import { applyEvent, PlanroomError, type PlanEvent, type PlanEventBody, type PlanState, type PresenceMember } from "../shared/index.js";
+import { applyEvent, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState, type PresenceMember } from "../shared/index.js";
+import { audienceRooms } from "./access.js";
 import type { Store } from "./store/store.js";
 
 /** How many recent durable events a room keeps in memory for joins and catch-up. */
@@ -35,8 +36,8 @@ export class PlanRoom {
   readonly id: string;
   /** Every recorded event applied. */
   readonly head: PlanState;
-  /** Durable events applied: what clients have been (or may be) shown. */
-  readonly durable: PlanState;
+  /** The Socket.IO rooms that receive this plan's events (see `audienceRooms`). */
+  readonly audience: string[];
   /** Sockets in the room, by socket id. */
   readonly members = new Map<string, PresenceMember>();
   /** When the current approval request was opened (submission, revision or reopening). */
@@ -49,16 +50,35 @@ export class PlanRoom {
   private readonly inflight: Batch[] = [];
   private fault: unknown;
   private sinceSnapshot = 0;
+  private durableState: PlanState | undefined;
 
-  constructor(
-    state: PlanState,
-    private readonly deps: PlanRoomDeps,
-    requestedAt = state.plan.updatedAt,
-  ) {
-    this.id = state.plan.id;
-    this.head = structuredClone(state);
-    this.durable = structuredClone(state);
-    this.requestedAt = requestedAt;
+  /**
+   * A room for a stored plan (`state` is durable), or, with `submitted`, for a new plan whose
+   * `plan.submitted` event (seq 1) is written now.
+   */
+  constructor(state: PlanState | { submitted: PlanEventOf<"plan.submitted"> }, private readonly deps: PlanRoomDeps, requestedAt?: number) {
+    if ("submitted" in state) {
+      this.head = applyEvent(undefined, state.submitted);
+      this.enqueue([state.submitted]);
+      this.requestedAt = state.submitted.at;
+    } else {
+      this.head = structuredClone(state);
+      this.durableState = structuredClone(state);
+      this.requestedAt = requestedAt ?? state.plan.updatedAt;
+    }
+    this.id = this.head.plan.id;
+    this.audience = audienceRooms(this.id, this.head);
+  }
+
+  /** Durable events applied: what clients have been (or may be) shown. */
+  get durable(): PlanState {
+    if (!this.durableState) throw new PlanroomError("NOT_FOUND", `plan ${this.id} is not stored yet`);
+    return this.durableState;
+  }
+
+  /** Whether the plan's first event is durable (before that, nobody may see it). */
+  get stored(): boolean {
+    return this.durableState !== undefined;
   }
 
   /** The seq of the last recorded event. */
@@ -86,6 +106,10 @@ export class PlanRoom {
     }
     for (const e of events) applyEvent(this.head, e);
     for (const e of events) if (e.type === "plan.submitted" || e.type === "plan.revised" || (e.type === "plan.reopened" && e.data.status === "pending_approval")) this.requestedAt = e.at;
+    return this.enqueue(events);
+  }
+
+  private enqueue(events: PlanEvent[]): Promise<PlanEvent[]> {
     let batch = this.pending;
     if (!batch) {
       let resolve!: (events: PlanEvent[]) => void;
@@ -116,7 +140,7 @@ export class PlanRoom {
     let collected: PlanEvent[] = [];
     let from = afterSeq;
     for (let round = 0; round < 8; round++) {
-      if (from >= this.durable.seq) return collected;
+      if (from >= (this.durableState?.seq ?? 0)) return collected;
       const first = this.tail[0];
       if (first && first.seq <= from + 1) {
         return collected.concat(this.tail.slice(from + 1 - first.seq, this.durable.seq - first.seq + 1));
@@ -164,9 +188,9 @@ export class PlanRoom {
       const batch = this.inflight.shift() as Batch;
       let statusChanged = false;
       for (const e of batch.events) {
-        const before = this.durable.plan.status;
-        applyEvent(this.durable, e);
-        if (this.durable.plan.status !== before) statusChanged = true;
+        const before = this.durableState?.plan.status;
+        this.durableState = applyEvent(this.durableState, e);
+        if (this.durableState.plan.status !== before) statusChanged = true;
         this.tail.push(e);
         this.deps.broadcast(e, this);
       }
@@ -175,7 +199,7 @@ export class PlanRoom {
       if (statusChanged || this.sinceSnapshot >= SNAPSHOT_EVERY) {
         this.sinceSnapshot = 0;
         try {
-          this.deps.store.saveSnapshot(this.durable);
+          this.deps.store.saveSnapshot(this.durableState as PlanState);
         } catch (e) {
           this.deps.onFault(e, this);
         }

@@ -1,0 +1,144 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { Server } from "socket.io";
+import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "../shared/index.js";
+import { planRoom } from "./access.js";
+import { systemClock, type Clock } from "./clock.js";
+import { parseConfig, type PrincipalConfig, type ServerConfigInput } from "./config.js";
+import { attachDispatch } from "./dispatch.js";
+import { createHttpApi } from "./http-api.js";
+import { consoleLogger, type Logger } from "./logger.js";
+import { createCommandHandlers } from "./plan-commands.js";
+import { PlanDirectory } from "./plan-directory.js";
+import { PlanRuns } from "./plan-runs.js";
+import { createDevPrincipals, DEV_PRINCIPALS_KEY, PrincipalRegistry } from "./principals.js";
+import { AgentSockets } from "./remote-tools.js";
+import { createFileStore } from "./store/file-store.js";
+import type { Store } from "./store/store.js";
+import type { ToolHandler, ToolRegistry } from "./tool-context.js";
+
+/** Options of {@link createPlanroomServer}: the configuration plus what only code can pass. */
+export interface PlanroomServerOptions extends ServerConfigInput {
+  /** The store; by default the embedded file store in `dataDir`. */
+  store?: Store;
+  /** Server-side tools. */
+  tools?: ToolRegistry;
+  clock?: Clock;
+  log?: Logger;
+  /** The dashboard's built files (default `dist/web`), served at `/` when present. */
+  webDir?: string;
+}
+
+/** A running Planroom server. */
+export interface PlanroomServer {
+  /** `http://host:port` (the real port when 0 was asked for). */
+  url: string;
+  port: number;
+  io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  http: HttpServer;
+  store: Store;
+  /** The principals with their tokens when a development set was generated (print them); else empty. */
+  devPrincipals: PrincipalConfig[];
+  /** Stops accepting, lets running steps finish up to the grace period, flushes the store, closes sockets. */
+  close(): Promise<void>;
+}
+
+async function loadPrincipals(store: Store, configured: PrincipalConfig[]): Promise<{ principals: PrincipalConfig[]; generated: PrincipalConfig[] }> {
+  if (configured.length > 0) return { principals: configured, generated: [] };
+  let dev = await store.getDocument<PrincipalConfig[]>(DEV_PRINCIPALS_KEY);
+  if (!dev || dev.length === 0) {
+    dev = createDevPrincipals();
+    await store.setDocument(DEV_PRINCIPALS_KEY, dev);
+  }
+  return { principals: dev, generated: dev };
+}
+
+/**
+ * Starts a Planroom server in-process: opens the store, restores its plans (recovering runs that a
+ * crash interrupted), and serves Socket.IO and HTTP on `host:port` (port 0 picks a free one).
+ */
+export async function createPlanroomServer(options: PlanroomServerOptions = {}): Promise<PlanroomServer> {
+  const { store: givenStore, tools: givenTools, clock = systemClock, log = consoleLogger, webDir, ...configInput } = options;
+  const config = parseConfig(configInput);
+  const store = givenStore ?? createFileStore({ dir: config.dataDir });
+  await store.open();
+  let registry: PrincipalRegistry;
+  let generated: PrincipalConfig[];
+  try {
+    const loaded = await loadPrincipals(store, config.principals);
+    registry = new PrincipalRegistry(loaded.principals);
+    generated = loaded.generated;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
+  const tools = new Map<string, ToolHandler>(givenTools instanceof Map ? givenTools : Object.entries(givenTools ?? {}));
+  const http = createServer();
+  const io: PlanroomServer["io"] = new Server(http, {
+    maxHttpBufferSize: config.maxHttpBufferSize,
+    perMessageDeflate: false,
+    httpCompression: false,
+    cors: { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false },
+  });
+  const agents = new AgentSockets(clock, config.agentGraceMs);
+  const runs = new PlanRuns({ store, clock, agents, tools, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
+  const directory = new PlanDirectory({ io, store, clock, registry, runs, log });
+  let closing = false;
+  const handlers = createCommandHandlers({ directory, runs, clock, serverTools: tools, limits: config.limits, closing: () => closing });
+  http.on("request", createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? resolve("dist/web"), log }));
+
+  io.use((socket, next) => {
+    const auth: unknown = socket.handshake.auth;
+    const token = typeof auth === "object" && auth !== null ? (auth as { token?: unknown }).token : undefined;
+    const principal = registry.authenticate(token);
+    if (!principal) return next(new Error("UNAUTHENTICATED: missing or unknown token"));
+    socket.data.principal = principal;
+    next();
+  });
+  io.on("connection", (socket) => {
+    const principal = socket.data.principal;
+    attachDispatch(socket, principal, { handlers, rateLimit: config.rateLimit, log, now: () => clock.now() });
+    if (principal.roles.includes("agent")) agents.attach(principal.id, socket);
+    socket.on("disconnecting", () => {
+      agents.detach(principal.id, socket);
+      for (const name of socket.rooms) {
+        if (!name.startsWith("plan:")) continue;
+        const room = directory.get(name.slice("plan:".length));
+        if (room?.members.delete(socket.id)) socket.to(planRoom(room.id)).emit("presence", { planId: room.id, members: room.presence() });
+      }
+    });
+  });
+
+  await directory.restore();
+  await new Promise<void>((ok, fail) => {
+    http.once("error", fail);
+    http.listen(config.port, config.host, () => {
+      http.off("error", fail);
+      ok();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      closing = true;
+      http.close();
+      directory.stopTimers();
+      await runs.drain(config.shutdownGraceMs);
+      await Promise.allSettled(directory.all().map((r) => r.settled()));
+      try {
+        await store.flush();
+      } finally {
+        await new Promise<void>((done) => io.close(() => done()));
+        http.closeAllConnections();
+        await store.close();
+      }
+    })());
+
+  return { url: `http://${host}:${port}`, port, io, http, store, devPrincipals: generated, close };
+}

@@ -1,0 +1,212 @@
+import type { Socket } from "socket.io";
+import {
+  ExecutionOptionsSchema,
+  ExecutionPlan,
+  PlanroomError,
+  reopenedEvent,
+  formatPlan,
+  type CommandName,
+  type CommandPayload,
+  type CommandResult,
+  type PlanData,
+  type PlanEventOf,
+  type Principal,
+  type StepInput,
+} from "../shared/index.js";
+import { canCancel, canExecute, canRevise, canSubmit, planRoom, watchRoomsOf } from "./access.js";
+import { castVote } from "./approval.js";
+import type { Clock } from "./clock.js";
+import type { PlanDirectory } from "./plan-directory.js";
+import { listItem, matchesFilter, page } from "./plan-list.js";
+import { diffPlans } from "./plan-revision.js";
+import { PlanRoom } from "./plan-room.js";
+import type { PlanRuns } from "./plan-runs.js";
+import type { ToolHandler } from "./tool-context.js";
+
+/** What a command handler is given besides its payload. */
+export interface CommandContext {
+  principal: Principal;
+  socket: Socket;
+  /**
+   * Sends the ack now (in the caller's tick); the dispatch then sends nothing more. `plan:join`
+   * uses it so that the snapshot and the room membership start in the same tick.
+   */
+  respond(result: object): void;
+}
+
+/** A command handler: validated payload in, result out (or a thrown `PlanroomError`). */
+export type CommandHandler<C extends CommandName> = (ctx: CommandContext, payload: CommandPayload<C>) => Promise<CommandResult<C> | void> | CommandResult<C> | void;
+
+/** Every command's handler. */
+export type CommandHandlers = { [C in CommandName]: CommandHandler<C> };
+
+/** What the handlers need from the server. */
+export interface CommandDeps {
+  directory: PlanDirectory;
+  runs: PlanRuns;
+  clock: Clock;
+  /** Names of server-side tools. */
+  serverTools: ReadonlyMap<string, ToolHandler>;
+  limits: { maxSteps: number; maxParamsBytes: number };
+  /** Whether commands are refused because the server is stopping. */
+  closing(): boolean;
+}
+
+function checkSize(steps: readonly StepInput[], limits: CommandDeps["limits"]): void {
+  if (steps.length > limits.maxSteps) throw new PlanroomError("VALIDATION", `a plan may have at most ${limits.maxSteps} steps, this one has ${steps.length}`, [{ path: ["plan", "steps"], message: "too many steps" }]);
+  let bytes = 0;
+  for (const s of steps) bytes += JSON.stringify(s.params ?? {}).length;
+  if (bytes > limits.maxParamsBytes) throw new PlanroomError("VALIDATION", `step params of a plan may hold at most ${limits.maxParamsBytes} bytes, these hold ${bytes}`, [{ path: ["plan", "steps"], message: "params too large" }]);
+}
+
+/** Builds a validated plan whose tools are all known (server-side or declared by the agent). */
+function buildPlan(deps: CommandDeps, input: { description: string; options: unknown; steps: StepInput[] }, tools: readonly string[], init: { id?: string }): ExecutionPlan {
+  checkSize(input.steps, deps.limits);
+  const plan = ExecutionPlan.fromInput(input, { clock: () => deps.clock.now(), ...init });
+  plan.assertValid({ hasTool: (name) => deps.serverTools.has(name) || tools.includes(name) });
+  return plan;
+}
+
+/** The handlers of every command (see `COMMANDS` in the wire contract). */
+export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
+  const { directory, runs, clock } = deps;
+  const open = (): void => {
+    if (deps.closing()) throw new PlanroomError("INVALID_STATE", "the server is shutting down");
+  };
+  const presence = (room: PlanRoom, socket: Socket): void => {
+    socket.nsp.to(planRoom(room.id)).emit("presence", { planId: room.id, members: room.presence() });
+  };
+
+  return {
+    "session:whoami": ({ principal }) => ({ principal }),
+
+    "plan:submit": async ({ principal }, p) => {
+      open();
+      if (!canSubmit(principal)) throw new PlanroomError("FORBIDDEN", "only principals with the agent role may submit plans");
+      const tools = [...new Set(p.tools)];
+      const plan = buildPlan(deps, p.plan, tools, {});
+      plan.submitForApproval();
+      const submitted = {
+        type: "plan.submitted",
+        at: clock.now(),
+        actor: principal.id,
+        planId: plan.id,
+        seq: 1,
+        data: { plan: plan.toJSON(), policy: p.approval, submittedBy: { id: principal.id, name: principal.name }, tools, autoExecute: p.autoExecute },
+      } satisfies PlanEventOf<"plan.submitted">;
+      const room = new PlanRoom({ submitted }, directory.roomDeps);
+      await room.settled();
+      directory.add(room);
+      return { planId: plan.id, version: plan.version, seq: 1 };
+    },
+
+    "plan:revise": async ({ principal }, p) => {
+      open();
+      const room = directory.visible(p.planId, principal);
+      const head = room.head;
+      if (!canRevise(head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent may revise its plan");
+      if (head.plan.status !== "pending_approval") throw new PlanroomError("INVALID_STATE", `plan ${room.id} is ${head.plan.status}: only a plan pending approval can be revised`);
+      if (p.version !== head.plan.version) throw new PlanroomError("CONFLICT", `plan ${room.id} is at version ${head.plan.version}, the revision is of version ${p.version}`);
+      const steps: StepInput[] = p.steps ?? head.plan.steps.map((s) => ({ id: s.id, tool: s.tool, description: s.description, params: s.params, dependsOn: s.dependsOn, ...(s.retry ? { retry: s.retry } : {}) }));
+      const options = ExecutionOptionsSchema.parse({ ...head.plan.options, ...(p.options ?? {}) });
+      const built = buildPlan(deps, { description: p.description ?? head.plan.description, options, steps }, head.tools, { id: room.id });
+      const next: PlanData = { ...structuredClone(head.plan), version: head.plan.version + 1, description: built.description, options: built.options, steps: built.toJSON().steps };
+      const events = await room.record([{ type: "plan.revised", at: clock.now(), actor: principal.id, data: { plan: next, changes: diffPlans(head.plan, next), dismissedVotes: head.votes.length } }]);
+      directory.scheduleExpiry(room);
+      return { version: next.version, seq: (events[0] as { seq: number }).seq };
+    },
+
+    "plan:join": async ({ principal, socket, respond }, p) => {
+      const room = directory.visible(p.planId, principal);
+      const events = p.afterSeq !== undefined ? await room.eventsAfter(p.afterSeq) : [];
+      // From here to respond(): one synchronous stretch, so the live stream continues at snapshot.seq + 1.
+      const state = room.durable;
+      socket.join(planRoom(room.id));
+      room.members.set(socket.id, { id: principal.id, name: principal.name, roles: principal.roles });
+      const snapshot = {
+        plan: structuredClone(state.plan),
+        formatted: formatPlan(state.plan),
+        policy: state.policy,
+        votes: state.votes,
+        submittedBy: state.submittedBy,
+        tools: state.tools,
+        autoExecute: state.autoExecute,
+        presence: room.presence(),
+        seq: state.seq,
+      };
+      respond({ snapshot, events });
+      presence(room, socket);
+    },
+
+    "plan:leave": ({ principal, socket }, p) => {
+      const room = directory.visible(p.planId, principal);
+      socket.leave(planRoom(room.id));
+      if (room.members.delete(socket.id)) presence(room, socket);
+      return {};
+    },
+
+    "plan:vote": async ({ principal }, p) => {
+      open();
+      const room = directory.visible(p.planId, principal);
+      const { events, outcome } = castVote(room.head, principal, p, clock.now(), directory.eligibleVoters(room));
+      const logged = room.record(events);
+      if (outcome !== "pending") directory.afterDecision(room, principal.id);
+      const recorded = await logged;
+      return { seq: (recorded[0] as { seq: number }).seq, outcome };
+    },
+
+    "plan:execute": async ({ principal }, p) => {
+      open();
+      const room = directory.visible(p.planId, principal);
+      if (!canExecute(room.head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent or an admin may start a plan");
+      return { seq: await runs.start(room, principal.id) };
+    },
+
+    "plan:cancel": async ({ principal }, p) => {
+      open();
+      const room = directory.visible(p.planId, principal);
+      if (!canCancel(room.head, principal)) throw new PlanroomError("FORBIDDEN", "you may not cancel this plan");
+      const reason = p.reason ?? `cancelled by ${principal.name}`;
+      const status = room.head.plan.status;
+      if (runs.isRunning(room.id)) {
+        await runs.cancel(room.id, reason, principal.id);
+        await room.settled();
+        return { seq: room.seq };
+      }
+      if (status !== "pending_approval" && status !== "approved") throw new PlanroomError("INVALID_STATE", `plan ${room.id} is ${status}: it cannot be cancelled`);
+      const events = await room.record([{ type: "plan.cancelled", at: clock.now(), actor: principal.id, data: { reason } }]);
+      directory.scheduleExpiry(room);
+      return { seq: (events[0] as { seq: number }).seq };
+    },
+
+    "plan:resume": async ({ principal }, p) => {
+      open();
+      const room = directory.visible(p.planId, principal);
+      if (!canExecute(room.head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent or an admin may resume a plan");
+      if (runs.isRunning(room.id)) throw new PlanroomError("INVALID_STATE", `plan ${room.id} is running`);
+      const reopened = reopenedEvent(room.head.plan, clock.now());
+      // A resumed run always asks the room again, under the same policy: no approval bypass.
+      const events = await room.record([{ ...reopened, actor: principal.id, data: { ...reopened.data, status: "pending_approval" } }]);
+      directory.scheduleExpiry(room);
+      return { seq: (events[0] as { seq: number }).seq, status: room.head.plan.status };
+    },
+
+    "plans:list": ({ principal }, p) => {
+      const states = directory.visibleStates(principal).filter((s) => matchesFilter(s, p));
+      const result = page(states, p.limit, p.cursor);
+      if (!result) throw new PlanroomError("VALIDATION", "invalid cursor", [{ path: ["cursor"], message: "not a cursor of this server" }]);
+      return { plans: result.items.map(listItem), ...(result.nextCursor !== undefined ? { nextCursor: result.nextCursor } : {}) };
+    },
+
+    "plans:watch": ({ principal, socket }, p) => {
+      socket.join(watchRoomsOf(principal));
+      const states = directory.visibleStates(principal).filter((s) => matchesFilter(s, p));
+      return { plans: (page(states, 500)?.items ?? []).map(listItem) };
+    },
+
+    "plans:unwatch": ({ principal, socket }) => {
+      for (const room of watchRoomsOf(principal)) socket.leave(room);
+      return {};
+    },
+  };
+}

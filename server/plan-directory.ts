@@ -1,0 +1,136 @@
+import type { Server } from "socket.io";
+import { PlanroomError, type PlanState, type Principal } from "../shared/index.js";
+import { canSee, canVote } from "./access.js";
+import type { Clock } from "./clock.js";
+import type { Logger } from "./logger.js";
+import { PlanRoom, type PlanRoomDeps } from "./plan-room.js";
+import type { PlanRuns } from "./plan-runs.js";
+import type { PrincipalRegistry } from "./principals.js";
+import type { Store } from "./store/store.js";
+
+/** What the directory needs from the server. */
+export interface PlanDirectoryDeps {
+  io: Server;
+  store: Store;
+  clock: Clock;
+  registry: PrincipalRegistry;
+  runs: PlanRuns;
+  log: Logger;
+}
+
+/**
+ * Every plan room of the server: lookup with access checks, restore on start, approval expiry,
+ * and what follows a decision (auto-execution).
+ */
+export class PlanDirectory {
+  private readonly rooms = new Map<string, PlanRoom>();
+  /** How rooms write and broadcast. */
+  readonly roomDeps: PlanRoomDeps;
+
+  constructor(private readonly deps: PlanDirectoryDeps) {
+    this.roomDeps = {
+      store: deps.store,
+      broadcast: (event, room) => deps.io.to(room.audience).emit("plan:event", event),
+      onFault: (error, room) => deps.log.error(`plan ${room.id}: store failure: ${String(error)}`),
+    };
+  }
+
+  /** Adds a room whose first event is durable. */
+  add(room: PlanRoom): void {
+    this.rooms.set(room.id, room);
+    this.scheduleExpiry(room);
+  }
+
+  /** The room of a plan, without access checks (server internals only). */
+  get(planId: string): PlanRoom | undefined {
+    return this.rooms.get(planId);
+  }
+
+  /** Every room (stored plans). */
+  all(): PlanRoom[] {
+    return [...this.rooms.values()];
+  }
+
+  /** How many plans. */
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  /** A room the principal may see; `NOT_FOUND` or `FORBIDDEN` otherwise. */
+  visible(planId: string, principal: Principal): PlanRoom {
+    const room = this.rooms.get(planId);
+    if (!room) throw new PlanroomError("NOT_FOUND", `no plan ${planId}`);
+    if (!canSee(room.head, principal)) throw new PlanroomError("FORBIDDEN", `you may not see plan ${planId}`);
+    return room;
+  }
+
+  /** The durable states the principal may see. */
+  visibleStates(principal: Principal): PlanState[] {
+    const out: PlanState[] = [];
+    for (const room of this.rooms.values()) if (room.stored && canSee(room.head, principal)) out.push(room.durable);
+    return out;
+  }
+
+  /** How many configured principals may vote on the plan. */
+  eligibleVoters(room: PlanRoom): number {
+    return this.deps.registry.all().filter((p) => canVote(room.head, p)).length;
+  }
+
+  /** (Re)sets the expiry timer of a plan pending approval; clears it otherwise. */
+  scheduleExpiry(room: PlanRoom): void {
+    const { clock } = this.deps;
+    if (room.expiryTimer !== undefined) clock.clearTimeout(room.expiryTimer);
+    room.expiryTimer = undefined;
+    const ttl = room.head.policy.expiresInMs;
+    if (room.head.plan.status !== "pending_approval" || ttl === undefined) return;
+    const version = room.head.plan.version;
+    room.expiryTimer = clock.setTimeout(() => {
+      room.expiryTimer = undefined;
+      if (room.head.plan.status !== "pending_approval" || room.head.plan.version !== version) return;
+      try {
+        room.record([{ type: "plan.expired", at: clock.now(), data: {} }]).catch(() => {});
+      } catch (error) {
+        this.deps.log.error(`plan ${room.id}: could not expire: ${String(error)}`);
+      }
+    }, Math.max(0, room.requestedAt + ttl - clock.now()));
+  }
+
+  /** After a vote or a start: stops the expiry clock once decided, and auto-executes if asked to. */
+  afterDecision(room: PlanRoom, actor: string): void {
+    this.scheduleExpiry(room);
+    if (room.head.plan.status === "approved" && room.head.autoExecute && !this.deps.runs.isRunning(room.id)) {
+      this.deps.runs.start(room, actor).catch((error: unknown) => this.deps.log.error(`plan ${room.id}: auto-execute failed: ${String(error)}`));
+    }
+  }
+
+  /**
+   * Loads every stored plan: rooms come back with their seq; pending plans get their expiry timer
+   * (from the time of the request, read from the log); approved auto-execute plans start; plans
+   * found executing are recovered (the room is told through the executor's events).
+   */
+  async restore(): Promise<void> {
+    const states = await this.deps.store.loadAll();
+    for (const state of states) {
+      let requestedAt = state.plan.updatedAt;
+      if (state.plan.status === "pending_approval" && state.policy.expiresInMs !== undefined) {
+        const events = await this.deps.store.readEvents(state.plan.id, 0);
+        for (const e of events) if (e.type === "plan.submitted" || e.type === "plan.revised" || (e.type === "plan.reopened" && e.data.status === "pending_approval")) requestedAt = e.at;
+      }
+      const room = new PlanRoom(state, this.roomDeps, requestedAt);
+      this.add(room);
+    }
+    for (const room of this.rooms.values()) {
+      const status = room.head.plan.status;
+      if (status === "executing") {
+        this.deps.runs.recover(room).catch((error: unknown) => this.deps.log.error(`plan ${room.id}: recovery failed: ${String(error)}`));
+      } else if (status === "approved" && room.head.autoExecute) {
+        this.afterDecision(room, room.head.submittedBy.id);
+      }
+    }
+  }
+
+  /** Stops every expiry timer. */
+  stopTimers(): void {
+    for (const room of this.rooms.values()) if (room.expiryTimer !== undefined) this.deps.clock.clearTimeout(room.expiryTimer);
+  }
+}

@@ -1,0 +1,136 @@
+import { ExecutionPlan, PlanroomError, type PlanEventBody } from "../shared/index.js";
+import type { Clock } from "./clock.js";
+import { Executor } from "./executor.js";
+import type { PlanRoom } from "./plan-room.js";
+import type { AgentSockets } from "./remote-tools.js";
+import type { Store } from "./store/store.js";
+import type { ToolHandler } from "./tool-context.js";
+import type { Logger } from "./logger.js";
+
+interface ActiveRun {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/** What the runs need from the server. */
+export interface PlanRunsDeps {
+  store: Store;
+  clock: Clock;
+  agents: AgentSockets;
+  /** Server-side tools; they win over an agent's tool of the same name. */
+  tools: ReadonlyMap<string, ToolHandler>;
+  /** This process's lease owner name. */
+  owner: string;
+  log: Logger;
+}
+
+/**
+ * The running executions, one per plan at most. Each run gets a tools map (server-side tools plus
+ * `tool:invoke` proxies for the tools the submitting agent declared) and an executor whose events
+ * are recorded in the plan's room (durable, then broadcast).
+ */
+export class PlanRuns {
+  private readonly active = new Map<string, ActiveRun>();
+  private stopping = false;
+  private abandoned = false;
+
+  constructor(private readonly deps: PlanRunsDeps) {}
+
+  /** Whether a run of the plan is in progress in this process. */
+  isRunning(planId: string): boolean {
+    return this.active.has(planId);
+  }
+
+  /** How many runs are in progress. */
+  get size(): number {
+    return this.active.size;
+  }
+
+  /** The tools a plan may call: server-side tools and the submitting agent's declared tools. */
+  toolsFor(room: PlanRoom): Map<string, ToolHandler> {
+    const tools = this.deps.agents.proxies(room.head.submittedBy.id, room.head.tools);
+    for (const [name, handler] of this.deps.tools) tools.set(name, handler);
+    return tools;
+  }
+
+  /** Starts an approved plan. Resolves once `plan.started` is durable, with its seq. */
+  async start(room: PlanRoom, actor: string): Promise<number> {
+    if (room.head.plan.status !== "approved") throw new PlanroomError(room.head.plan.status === "pending_approval" ? "APPROVAL_REQUIRED" : "INVALID_STATE", `plan ${room.id} is ${room.head.plan.status}, not approved`);
+    return this.launch(room, actor, "execute");
+  }
+
+  /** Continues a plan found executing after a restart (running steps are marked interrupted). */
+  async recover(room: PlanRoom): Promise<number> {
+    return this.launch(room, undefined, "recover");
+  }
+
+  /** Cancels a running plan through its executor; resolves when the run is over. */
+  async cancel(planId: string, reason: string, by: string): Promise<void> {
+    const run = this.active.get(planId);
+    if (!run) throw new PlanroomError("INVALID_STATE", `plan ${planId} is not running`);
+    run.controller.abort({ reason, by });
+    await run.done;
+  }
+
+  /**
+   * Stops starting runs and waits up to `graceMs` for the running ones to finish. Runs still going
+   * after that are abandoned in the `executing` state (a restart recovers them).
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const all = Promise.all([...this.active.values()].map((r) => r.done));
+    let timer: unknown;
+    const grace = new Promise<void>((resolve) => (timer = this.deps.clock.setTimeout(resolve, graceMs)));
+    await Promise.race([all, grace]);
+    this.deps.clock.clearTimeout(timer);
+    if (this.active.size === 0) return;
+    // Left executing in the store; stop the tools without recording anything more.
+    this.abandoned = true;
+    for (const run of this.active.values()) run.controller.abort({ reason: "the server is shutting down" });
+  }
+
+  private async launch(room: PlanRoom, actor: string | undefined, mode: "execute" | "recover"): Promise<number> {
+    if (this.stopping) throw new PlanroomError("INVALID_STATE", "the server is shutting down");
+    if (this.active.has(room.id)) throw new PlanroomError("INVALID_STATE", `plan ${room.id} is already running`);
+    const controller = new AbortController();
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    this.active.set(room.id, { controller, done });
+    const seqBefore = room.seq;
+    try {
+      await this.deps.store.acquireLease(room.id, this.deps.owner);
+      const plan = ExecutionPlan.fromJSON(structuredClone(room.head.plan), { clock: () => this.deps.clock.now() });
+      const executor = new Executor(this.toolsFor(room), {
+        clock: this.deps.clock,
+        onEvent: (event) => this.record(room, event, controller),
+        onCallbackError: (error) => this.deps.log.error(`plan ${room.id}: ${String(error)}`),
+      });
+      const options = { signal: controller.signal, ...(actor !== undefined ? { actor } : {}) };
+      const running = mode === "recover" ? executor.recover(plan, options) : executor.execute(plan, options);
+      running
+        .then(() => room.settled())
+        .catch((error: unknown) => this.deps.log.error(`plan ${room.id}: the run ended with an error: ${String(error)}`))
+        .finally(() => {
+          this.active.delete(room.id);
+          finish();
+          this.deps.store.releaseLease(room.id, this.deps.owner).catch(() => {});
+        });
+    } catch (error) {
+      this.active.delete(room.id);
+      finish();
+      throw error;
+    }
+    await room.settled();
+    return room.seq > seqBefore ? seqBefore + 1 : room.seq;
+  }
+
+  private record(room: PlanRoom, event: PlanEventBody, controller: AbortController): void {
+    if (this.abandoned) return;
+    try {
+      room.record([event]).catch(() => controller.abort({ reason: "events could not be stored" }));
+    } catch (error) {
+      this.deps.log.error(`plan ${room.id}: event ${event.type} not recorded: ${String(error)}`);
+      controller.abort({ reason: "the server could not record the run" });
+    }
+  }
+}

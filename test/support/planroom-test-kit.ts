@@ -1,0 +1,107 @@
+import { io as connectClient, type Socket } from "socket.io-client";
+import type { CommandInput, CommandName, CommandResult, PlanEvent, PresenceUpdate, ToolInvoke, ToolResult, WireError } from "../../shared/index.js";
+import type { PrincipalConfig } from "../../server/config.js";
+import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "../../server/create-server.js";
+import { silentLogger } from "../../server/logger.js";
+import { createMemoryStore } from "../../server/store/memory-store.js";
+
+/** The principals of the test servers; each token is `<id>-token-secret`. */
+export const TEST_PRINCIPALS: PrincipalConfig[] = [
+  { id: "agent-1", name: "Agent One", roles: ["agent"], token: "agent-1-token-secret" },
+  { id: "agent-2", name: "Agent Two", roles: ["agent"], token: "agent-2-token-secret" },
+  { id: "rev-1", name: "Reviewer One", roles: ["reviewer"], token: "rev-1-token-secret" },
+  { id: "rev-2", name: "Reviewer Two", roles: ["reviewer"], token: "rev-2-token-secret" },
+  { id: "rev-3", name: "Reviewer Three", roles: ["reviewer"], token: "rev-3-token-secret" },
+  { id: "obs", name: "Observer", roles: ["observer"], token: "obs-token-secret-123" },
+  { id: "root", name: "Admin", roles: ["admin"], token: "root-token-secret-12" },
+  { id: "stranger", name: "Stranger", roles: ["reviewer"], token: "stranger-token-secret" },
+];
+
+/** The token of a test principal. */
+export function tokenOf(id: string): string {
+  const p = TEST_PRINCIPALS.find((x) => x.id === id);
+  if (!p) throw new Error(`no test principal ${id}`);
+  return p.token;
+}
+
+/** Starts a server on port 0 with the test principals and a memory store (unless given). */
+export async function startTestServer(options: PlanroomServerOptions = {}): Promise<PlanroomServer> {
+  return createPlanroomServer({ host: "127.0.0.1", port: 0, principals: TEST_PRINCIPALS, store: createMemoryStore(), log: silentLogger, webDir: "/nonexistent", ...options });
+}
+
+/** A connected test client with an event recorder. */
+export interface TestClient {
+  socket: Socket;
+  /** Every `plan:event` received, in order. */
+  events: PlanEvent[];
+  presence: PresenceUpdate[];
+  /** Sends a command and returns its ack (times out after 5 s). */
+  cmd<C extends CommandName>(name: C, payload: CommandInput<C>): Promise<({ ok: true } & CommandResult<C>) | { ok: false; error: WireError }>;
+  /** Sends a command and returns its result; throws on an error ack. */
+  ok<C extends CommandName>(name: C, payload: CommandInput<C>): Promise<CommandResult<C>>;
+  /** Resolves once an event matches. */
+  waitFor(predicate: (e: PlanEvent) => boolean, timeoutMs?: number): Promise<PlanEvent>;
+  close(): void;
+}
+
+/** Connects with a principal's token and waits for the connection. */
+export async function connect(url: string, id: string, opts: { tools?: Record<string, (req: ToolInvoke) => Promise<ToolResult> | ToolResult> } = {}): Promise<TestClient> {
+  const socket = connectClient(url, { auth: { token: tokenOf(id) }, transports: ["websocket"], reconnection: false, forceNew: true });
+  const events: PlanEvent[] = [];
+  const presence: PresenceUpdate[] = [];
+  const waiters = new Set<{ predicate: (e: PlanEvent) => boolean; resolve: (e: PlanEvent) => void }>();
+  socket.on("plan:event", (e: PlanEvent) => {
+    events.push(e);
+    for (const w of waiters) if (w.predicate(e)) {
+      waiters.delete(w);
+      w.resolve(e);
+    }
+  });
+  socket.on("presence", (p: PresenceUpdate) => presence.push(p));
+  socket.on("tool:invoke", async (req: ToolInvoke, ack: (r: ToolResult) => void) => {
+    const tool = opts.tools?.[req.tool];
+    if (!tool) return ack({ ok: false, error: { code: "UNKNOWN_TOOL", message: `no tool ${req.tool}` } });
+    try {
+      ack(await tool(req));
+    } catch (e) {
+      ack({ ok: false, error: { code: "TOOL_ERROR", message: (e as Error).message } });
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("connect_error", (e) => reject(e));
+  });
+  const client: TestClient = {
+    socket,
+    events,
+    presence,
+    cmd: (name, payload) => socket.timeout(5_000).emitWithAck(name, payload),
+    async ok(name, payload) {
+      const r = await client.cmd(name, payload);
+      if (!r.ok) throw new Error(`${name} failed: ${r.error.code}: ${r.error.message}`);
+      return r as never;
+    },
+    waitFor(predicate, timeoutMs = 10_000) {
+      const found = events.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const w = { predicate, resolve: (e: PlanEvent) => (clearTimeout(t), resolve(e)) };
+        const t = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error("timed out waiting for an event"));
+        }, timeoutMs);
+        waiters.add(w);
+      });
+    },
+    close: () => socket.close(),
+  };
+  return client;
+}
+
+/** A small plan over the given tool names: a chain `s1 → s2 → …`. */
+export function chainPlan(tools: string[], description = "test plan") {
+  return {
+    description,
+    steps: tools.map((tool, i) => ({ id: `s${i + 1}`, tool, description: `step ${i + 1}`, params: { n: i + 1 }, dependsOn: i === 0 ? [] : [`s${i}`] })),
+  };
+}

@@ -1,0 +1,63 @@
+import { Command } from "commander";
+import { pathToFileURL } from "node:url";
+import { PlanroomError } from "../shared/index.js";
+import { loadConfig, type ServerConfig } from "./config.js";
+import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "./create-server.js";
+import { consoleLogger, type Logger } from "./logger.js";
+import { reviewLink } from "./http-api.js";
+
+/** The line printed once the server listens; tools and tests read the URL from it. */
+export const LISTENING_PREFIX = "planroom listening on ";
+
+/**
+ * Starts a server from a validated configuration, prints `planroom listening on <url>` (and the
+ * generated development tokens, if any), and stops gracefully on SIGINT/SIGTERM.
+ */
+export async function startFromConfig(config: ServerConfig, extra: Omit<PlanroomServerOptions, keyof ServerConfig> = {}, log: Logger = consoleLogger): Promise<PlanroomServer> {
+  const server = await createPlanroomServer({ ...config, log, ...extra });
+  log.info(`${LISTENING_PREFIX}${server.url}`);
+  log.info(`data directory: ${config.dataDir}`);
+  if (server.devPrincipals.length > 0) {
+    log.info("no principals configured: using the development set stored in the data directory:");
+    for (const p of server.devPrincipals) log.info(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink(server.url, p.token, "").replace(/#\/plans\/$/, "")}`);
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  return server;
+}
+
+/** The `serve` command line: `--host`, `--port`, `--data`, `--config` (and `PLANROOM_*` variables). */
+export async function serve(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<PlanroomServer> {
+  const program = new Command("planroom-serve")
+    .description("Start a Planroom server on the embedded store")
+    .option("--host <host>", "interface to listen on (PLANROOM_HOST, default 127.0.0.1)")
+    .option("--port <port>", "TCP port, 0 for any free one (PLANROOM_PORT, default 8080)")
+    .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
+    .option("--config <file>", "JSON configuration file (PLANROOM_CONFIG)")
+    .exitOverride();
+  program.parse([...argv], { from: "user" });
+  const config = await loadConfig({ flags: program.opts(), env });
+  return startFromConfig(config);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  serve().catch((error: unknown) => {
+    if (error instanceof PlanroomError) console.error(`planroom: ${error.message}`);
+    else if (error && typeof error === "object" && "code" in error && String(error.code).startsWith("commander.")) process.exit(1);
+    else console.error(`planroom: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

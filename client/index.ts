@@ -6,6 +6,7 @@ export { connect, PlanroomClient, toPlanInput, type ConnectOptions, type Connect
 export { RoomHandle, stateFromSnapshot, type DecisionOutcome, type RoomListeners } from "./room-handle.js";
 export { PlanHandle, type PlanRevision } from "./plan-handle.js";
 export { WatchHandle, type WatchFilter } from "./watch-handle.js";
+export { reviewLink } from "./review-link.js";
 export { ToolServer, type ToolContext, type ToolHandler, type ToolMap } from "./tool-server.js";
 export { PlanroomError } from "../shared/index.js";
 export type { PlanState, PlanData, PlanEvent, PlanEventType, PlanListItem, PresenceMember, Principal, PlanSummary } from "../shared/index.js";

@@ -1,0 +1,35 @@
+import type { Command } from "commander";
+import type { CliContext } from "./cli-context.js";
+import type { Runner } from "./runner.js";
+
+interface ServeOptions {
+  port?: string;
+  host?: string;
+  data?: string;
+  config?: string;
+}
+
+async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<number> {
+  const argv: string[] = [];
+  for (const key of ["port", "host", "data", "config"] as const) {
+    const value = options[key];
+    if (value !== undefined) argv.push(`--${key}`, value);
+  }
+  // The one place where client code reaches into the server: `planroom serve` is `npm start`.
+  const { serve } = (await import("../../server/serve.js")) as { serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<unknown> };
+  await serve(argv, ctx.io.env as NodeJS.ProcessEnv);
+  // The server runs until SIGINT/SIGTERM, which end the process.
+  return new Promise<number>(() => undefined);
+}
+
+/** `planroom serve`: runs a Planroom server (what `npm start` runs). */
+export function registerServe(program: Command, run: Runner): void {
+  program
+    .command("serve")
+    .description("run a Planroom server on the embedded store (prints its URL, and development tokens when none are configured)")
+    .option("--port <port>", "TCP port, 0 for any free one (PLANROOM_PORT, default 8080)")
+    .option("--host <host>", "interface to listen on (PLANROOM_HOST, default 127.0.0.1)")
+    .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
+    .option("--config <file>", "JSON configuration file with principals and tokens (PLANROOM_CONFIG)")
+    .action(run(serveCommand));
+}

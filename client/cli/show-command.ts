@@ -1,0 +1,33 @@
+import type { Command } from "commander";
+import type { CliContext } from "./cli-context.js";
+import { EXIT } from "./exit-codes.js";
+import type { Runner } from "./runner.js";
+import { roomProgress } from "./follow-plan.js";
+import { statusText, voteLines } from "./terminal-format.js";
+
+async function show(ctx: CliContext, planId: string): Promise<number> {
+  const room = await ctx.client().join(planId);
+  try {
+    if (ctx.json) {
+      ctx.printJson({ plan: room.plan, policy: room.policy, votes: room.votes, presence: room.presence, submittedBy: room.state.submittedBy, summary: room.summary(), formatted: room.formatted });
+      return EXIT.OK;
+    }
+    const { plan, votes, policy } = room;
+    ctx.io.out(room.formatted);
+    ctx.io.out("");
+    ctx.io.out(`Status: ${statusText(plan.status, ctx.c)} · submitted by ${room.state.submittedBy.name}`);
+    const approvals = votes.filter((v) => v.decision === "approve").length;
+    ctx.io.out(`Votes (${approvals}/${policy.quorum} approvals needed):`);
+    const lines = voteLines(votes, ctx.c);
+    ctx.io.out(lines.length > 0 ? lines.join("\n") : "  (none yet)");
+    if (plan.startedAt !== undefined) ctx.io.out(roomProgress(room, ctx));
+    return EXIT.OK;
+  } finally {
+    await room.leave().catch(() => undefined);
+  }
+}
+
+/** `planroom show ID`: the formatted plan, its votes and status. */
+export function registerShow(program: Command, run: Runner): void {
+  program.command("show").description("show a plan: formatted steps, status, votes and progress").argument("<id>", "the plan id").action(run(show));
+}

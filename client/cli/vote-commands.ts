@@ -1,0 +1,34 @@
+import type { Command } from "commander";
+import type { CliContext } from "./cli-context.js";
+import { EXIT } from "./exit-codes.js";
+import type { Runner } from "./runner.js";
+
+async function vote(ctx: CliContext, planId: string, decision: "approve" | "reject", comment: string | undefined): Promise<number> {
+  const client = ctx.client();
+  const room = await client.join(planId);
+  try {
+    const version = room.plan.version;
+    const result = await client.command("plan:vote", { planId, version, decision, ...(comment !== undefined ? { comment } : {}) });
+    if (ctx.json) ctx.printJson({ planId, version, decision, ...result });
+    else ctx.io.out(`${decision === "approve" ? "approved" : "rejected"} version ${version} of plan ${planId} (plan is now ${result.outcome === "pending" ? "pending further votes" : result.outcome})`);
+    return EXIT.OK;
+  } finally {
+    await room.leave().catch(() => undefined);
+  }
+}
+
+/** `planroom approve ID [-m COMMENT]` and `planroom reject ID -m REASON`: vote on a plan's current version. */
+export function registerVotes(program: Command, run: Runner): void {
+  program
+    .command("approve")
+    .description("vote to approve the current version of a plan")
+    .argument("<id>", "the plan id")
+    .option("-m, --message <comment>", "a comment for the other reviewers")
+    .action(run((ctx, id: string, options: { message?: string }) => vote(ctx, id, "approve", options.message)));
+  program
+    .command("reject")
+    .description("vote to reject the current version of a plan")
+    .argument("<id>", "the plan id")
+    .requiredOption("-m, --message <reason>", "why (required)")
+    .action(run((ctx, id: string, options: { message: string }) => vote(ctx, id, "reject", options.message)));
+}

@@ -1,0 +1,34 @@
+import type { Command } from "commander";
+import type { CliContext } from "./cli-context.js";
+import { followPlan } from "./follow-plan.js";
+import type { Runner } from "./runner.js";
+import { eventLine, progressLine } from "./terminal-format.js";
+
+async function watchOne(ctx: CliContext, planId: string): Promise<number> {
+  const room = await ctx.client().join(planId);
+  if (!ctx.json) ctx.io.out(`${ctx.c.bold(planId)} ${room.plan.description}`);
+  return followPlan(ctx, room, { events: ctx.json ? "json" : "lines" });
+}
+
+async function watchAll(ctx: CliContext): Promise<number> {
+  const watch = await ctx.client().watch();
+  if (!ctx.json) {
+    for (const item of watch.plans.values()) ctx.io.out(progressLine(item, ctx.c, ctx.io.isTTY));
+    ctx.io.out(ctx.c.dim(`watching ${watch.plans.size} plans; Ctrl-C to stop`));
+  }
+  watch.on("plan", (item, event) => {
+    if (!event) return;
+    if (ctx.json) ctx.io.out(JSON.stringify(event));
+    else ctx.io.out(`${progressLine(item, ctx.c, ctx.io.isTTY)} · ${eventLine(event, undefined, ctx.c)}`);
+  });
+  return new Promise<number>(() => undefined);
+}
+
+/** `planroom watch [ID]`: a live view of one plan (until it ends) or of every plan. */
+export function registerWatch(program: Command, run: Runner): void {
+  program
+    .command("watch")
+    .description("live view: a line per event with step durations and a progress bar per plan; with ID, exits when that plan ends (0 completed, 1 otherwise); --json prints one event per line")
+    .argument("[id]", "the plan to follow (default: every plan, until interrupted)")
+    .action(run((ctx, id: string | undefined) => (id ? watchOne(ctx, id) : watchAll(ctx))));
+}

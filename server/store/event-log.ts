@@ -7,7 +7,7 @@ import { checkAppend } from "./append-check.js";
 import { fsyncDir } from "./atomic-file.js";
 import { FdCache } from "./fd-cache.js";
 import { eventLine } from "./json-lines.js";
-import { readPlanLogFile } from "./plan-log-file.js";
+import { readPlanLogFile, scanPlanLogFile } from "./plan-log-file.js";
 import { replayWriteAheadLog } from "./wal-replay.js";
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -106,9 +106,8 @@ export class EventLog {
     for (const name of await readdir(this.eventsDir)) {
       if (!name.endsWith(".jsonl")) continue;
       const planId = name.slice(0, -".jsonl".length);
-      const file = await readPlanLogFile(join(this.eventsDir, name), planId, { repair: true });
-      const lastSeq = file.events.length;
-      this.plans.set(planId, { lastSeq, durableSeq: lastSeq, durableSize: file.size });
+      const { lastSeq, size } = await scanPlanLogFile(join(this.eventsDir, name), planId);
+      this.plans.set(planId, { lastSeq, durableSeq: lastSeq, durableSize: size });
     }
     const replayed = await replayWriteAheadLog(this.walDir, this.eventsDir, this.plans);
     this.segment = { fd: -1, path: "", number: replayed.nextSegment, bytes: 0 };

@@ -14,29 +14,38 @@ export const MAX_JSON_DEPTH = 32;
  * bounded depth) and reports each problem through `report` with its path.
  */
 export function checkJson(value: unknown, report: (path: (string | number)[], message: string) => void, path: (string | number)[] = []): void {
-  const visit = (v: unknown, at: (string | number)[], depth: number): void => {
-    if (depth > MAX_JSON_DEPTH) return report(at, `nested deeper than ${MAX_JSON_DEPTH} levels`);
-    if (v === null || typeof v === "string" || typeof v === "boolean") return;
-    if (typeof v === "number") {
-      if (!Number.isFinite(v)) report(at, "number is not finite (not JSON)");
-      return;
+  visitJson(value, report, [...path], 0);
+}
+
+/** The walk of {@link checkJson}; `at` is a path stack, copied only when a problem is reported. */
+function visitJson(v: unknown, report: (path: (string | number)[], message: string) => void, at: (string | number)[], depth: number): void {
+  if (depth > MAX_JSON_DEPTH) return report(at.slice(), `nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (v === null || typeof v === "string" || typeof v === "boolean") return;
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) report(at.slice(), "number is not finite (not JSON)");
+    return;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v)) continue; // holes are not visited
+      at.push(i);
+      visitJson(v[i], report, at, depth + 1);
+      at.pop();
     }
-    if (Array.isArray(v)) {
-      v.forEach((item, i) => visit(item, [...at, i], depth + 1));
-      return;
+    return;
+  }
+  if (typeof v === "object") {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return report(at.slice(), "not a plain JSON object");
+    for (const key of Object.keys(v)) {
+      at.push(key);
+      if (FORBIDDEN_KEYS.has(key)) report(at.slice(), `key "${key}" is not allowed`);
+      else visitJson((v as Record<string, unknown>)[key], report, at, depth + 1);
+      at.pop();
     }
-    if (typeof v === "object") {
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) return report(at, "not a plain JSON object");
-      for (const key of Object.keys(v)) {
-        if (FORBIDDEN_KEYS.has(key)) report([...at, key], `key "${key}" is not allowed`);
-        else visit((v as Record<string, unknown>)[key], [...at, key], depth + 1);
-      }
-      return;
-    }
-    report(at, `${typeof v} is not JSON`);
-  };
-  visit(value, path, 0);
+    return;
+  }
+  report(at.slice(), `${typeof v} is not JSON`);
 }
 
 /** A zod schema accepting any plain JSON value (see {@link checkJson}). */

@@ -25,23 +25,38 @@ function isRefObject(value: unknown): value is { $ref: unknown } {
  */
 export function findRefs(params: unknown, onError?: (at: (string | number)[], message: string) => void): StepRef[] {
   const refs: StepRef[] = [];
-  const visit = (value: unknown, at: (string | number)[]): void => {
-    if (isRefObject(value)) {
-      const ref = value.$ref;
-      const match = typeof ref === "string" ? REF_PATTERN.exec(ref) : null;
-      if (!match) {
-        onError?.(at, `invalid reference ${JSON.stringify(ref)}: expected "steps.<id>.result[.<path>]"`);
-        return;
-      }
-      const path = match[2] ? match[2].slice(1).split(".") : [];
-      refs.push({ at, stepId: match[1] as string, path, ref: ref as string });
+  visitRefs(params, [], refs, onError);
+  return refs;
+}
+
+/** The walk of {@link findRefs}; `at` is a path stack, copied only when something is recorded. */
+function visitRefs(value: unknown, at: (string | number)[], refs: StepRef[], onError?: (at: (string | number)[], message: string) => void): void {
+  if (typeof value !== "object" || value === null) return;
+  if (isRefObject(value)) {
+    const ref = value.$ref;
+    const match = typeof ref === "string" ? REF_PATTERN.exec(ref) : null;
+    if (!match) {
+      onError?.(at.slice(), `invalid reference ${JSON.stringify(ref)}: expected "steps.<id>.result[.<path>]"`);
       return;
     }
-    if (Array.isArray(value)) value.forEach((item, i) => visit(item, [...at, i]));
-    else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) visit(v, [...at, k]);
-  };
-  visit(params, []);
-  return refs;
+    const path = match[2] ? match[2].slice(1).split(".") : [];
+    refs.push({ at: at.slice(), stepId: match[1] as string, path, ref: ref as string });
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) continue; // holes are not visited
+      at.push(i);
+      visitRefs(value[i], at, refs, onError);
+      at.pop();
+    }
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    at.push(k);
+    visitRefs(v, at, refs, onError);
+    at.pop();
+  }
 }
 
 /** Whether `params` holds any reference (cheap pre-check that avoids copying). */

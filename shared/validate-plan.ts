@@ -24,39 +24,60 @@ export interface ValidateStepsOptions {
 export function validateSteps(steps: readonly StepShape[], options: ValidateStepsOptions = {}): Issue[] {
   const issues: Issue[] = [];
   const index = new Map<string, number>();
+  const n = steps.length;
 
-  steps.forEach((step, i) => {
+  for (let i = 0; i < n; i++) {
+    const step = steps[i]!;
     if (index.has(step.id)) issues.push({ path: ["steps", i, "id"], code: "duplicate_id", message: `duplicate step id "${step.id}"` });
     else index.set(step.id, i);
     if (typeof step.tool !== "string" || step.tool.trim() === "") issues.push({ path: ["steps", i, "tool"], code: "empty_tool", message: "tool name is empty" });
     else if (options.hasTool && !options.hasTool(step.tool)) issues.push({ path: ["steps", i, "tool"], code: "unknown_tool", message: `unknown tool "${step.tool}"` });
-    checkJson(step.params, (path, message) => issues.push({ path: ["steps", i, "params", ...path], code: "not_json", message }));
-  });
+    if (!isEmptyPlainObject(step.params)) checkJson(step.params, (path, message) => issues.push({ path: ["steps", i, "params", ...path], code: "not_json", message }));
+  }
 
   let edgesOk = true;
-  steps.forEach((step, i) => {
-    const seen = new Set<string>();
-    step.dependsOn.forEach((dep, j) => {
-      const path = ["steps", i, "dependsOn", j];
+  // Each edge's dependency position, looked up once and reused by the cycle check.
+  const depStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) depStart[i + 1] = depStart[i]! + steps[i]!.dependsOn.length;
+  const depIndex = new Int32Array(depStart[n]!);
+  for (let i = 0; i < n; i++) {
+    const step = steps[i]!;
+    const deps = step.dependsOn;
+    const base = depStart[i]!;
+    // Duplicates are looked for with a set only when the list is long enough to need one.
+    const seen = deps.length > 8 ? new Set<string>() : undefined;
+    for (let j = 0; j < deps.length; j++) {
+      const dep = deps[j]!;
+      const at = index.get(dep);
+      depIndex[base + j] = at ?? -1;
       if (dep === step.id) {
-        issues.push({ path, code: "self_dependency", message: `step "${step.id}" depends on itself` });
+        issues.push({ path: ["steps", i, "dependsOn", j], code: "self_dependency", message: `step "${step.id}" depends on itself` });
         edgesOk = false;
-      } else if (!index.has(dep)) {
-        issues.push({ path, code: "unknown_dependency", message: `step "${step.id}" depends on unknown step "${dep}"` });
+      } else if (at === undefined) {
+        issues.push({ path: ["steps", i, "dependsOn", j], code: "unknown_dependency", message: `step "${step.id}" depends on unknown step "${dep}"` });
         edgesOk = false;
-      } else if (seen.has(dep)) {
-        issues.push({ path, code: "duplicate_dependency", message: `step "${step.id}" lists "${dep}" twice` });
+      } else if (seen ? seen.has(dep) : deps.indexOf(dep) < j) {
+        issues.push({ path: ["steps", i, "dependsOn", j], code: "duplicate_dependency", message: `step "${step.id}" lists "${dep}" twice` });
       }
-      seen.add(dep);
-    });
-  });
+      seen?.add(dep);
+    }
+  }
 
-  if (edgesOk && index.size === steps.length) {
-    const cycle = findCycle(steps, index);
+  if (edgesOk && index.size === n) {
+    const cycle = findCycle(steps, index, depStart, depIndex);
     if (cycle) issues.push({ path: ["steps"], code: "cycle", message: `dependency cycle: ${cycle.join(" → ")}` });
     else checkRefs(steps, index, issues);
   }
   return issues;
+}
+
+/** `{}` (the params of most steps): nothing to check. */
+function isEmptyPlainObject(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const _key in value) return false;
+  return true;
 }
 
 /** Throws a `VALIDATION` {@link PlanroomError} listing every issue, if there is any. */
@@ -69,16 +90,31 @@ export function assertValidSteps(steps: readonly StepShape[], options: ValidateS
 }
 
 /** Kahn's algorithm; if some steps remain, walks dependencies from one of them to name a cycle. */
-function findCycle(steps: readonly StepShape[], index: Map<string, number>): string[] | undefined {
-  const indegree = steps.map((s) => s.dependsOn.length);
-  const dependents: number[][] = steps.map(() => []);
-  steps.forEach((s, i) => s.dependsOn.forEach((d) => dependents[index.get(d) as number]!.push(i)));
-  const queue: number[] = [];
-  indegree.forEach((n, i) => n === 0 && queue.push(i));
-  for (let head = 0; head < queue.length; head++) {
-    for (const next of dependents[queue[head] as number]!) if (--indegree[next]! === 0) queue.push(next);
+function findCycle(steps: readonly StepShape[], index: Map<string, number>, depStart: Int32Array, depIndex: Int32Array): string[] | undefined {
+  const n = steps.length;
+  const indegree = new Int32Array(n);
+  const outStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    indegree[i] = depStart[i + 1]! - depStart[i]!;
+    for (let k = depStart[i]!; k < depStart[i + 1]!; k++) outStart[depIndex[k]! + 1]!++;
   }
-  if (queue.length === steps.length) return undefined;
+  for (let i = 0; i < n; i++) outStart[i + 1]! += outStart[i]!;
+  const fill = outStart.slice(0, n);
+  const dependents = new Int32Array(depIndex.length);
+  for (let i = 0; i < n; i++) {
+    for (let k = depStart[i]!; k < depStart[i + 1]!; k++) dependents[fill[depIndex[k]!]!++] = i;
+  }
+  const queue = new Int32Array(n);
+  let tail = 0;
+  for (let i = 0; i < n; i++) if (indegree[i] === 0) queue[tail++] = i;
+  for (let head = 0; head < tail; head++) {
+    const at = queue[head]!;
+    for (let k = outStart[at]!; k < outStart[at + 1]!; k++) {
+      const next = dependents[k]!;
+      if (--indegree[next]! === 0) queue[tail++] = next;
+    }
+  }
+  if (tail === n) return undefined;
 
   // Every remaining step has a remaining dependency: follow them until one repeats.
   let current = indegree.findIndex((n) => n > 0);

@@ -123,7 +123,9 @@ export class PlanRoom {
       queueMicrotask(() => this.write());
     }
     batch.events.push(...events);
-    return batch.promise.then(() => events);
+    const done = batch.promise.then(() => events);
+    done.catch(() => {}); // callers that await it still see the rejection
+    return done;
   }
 
   /** Resolves once every event recorded so far is durable (or rejects if the store failed). */

@@ -24,7 +24,7 @@ export interface ConnectOptions {
   token: string;
   /** How long a command may wait (for the connection and for its ack); default 10 s. */
   commandTimeoutMs?: number;
-  /** Passed to socket.io-client (e.g. `transports`, reconnection delays). */
+  /** Passed to socket.io-client (e.g. `transports`, default `["websocket"]`; reconnection delays). */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
 }
 
@@ -77,6 +77,8 @@ export class PlanroomClient {
     this.#timeoutMs = options.commandTimeoutMs ?? 10_000;
     this.#socket = io(url, {
       auth: { token: options.token },
+      // WebSocket straight away: no long-polling handshake to upgrade from (override with socketOptions.transports).
+      transports: ["websocket"],
       reconnectionDelay: 250,
       reconnectionDelayMax: 2_000,
       ...options.socketOptions,

@@ -7,3 +7,6 @@ export { reviewLink } from "./http-api.js";
 export { PrincipalRegistry, hashToken, createDevPrincipals } from "./principals.js";
 export type { Logger } from "./logger.js";
 export { silentLogger, consoleLogger } from "./logger.js";
+export type { Store } from "./store/store.js";
+export { createFileStore, type FileStore, type FileStoreOptions } from "./store/file-store.js";
+export { createMemoryStore } from "./store/memory-store.js";

@@ -1,0 +1,20 @@
+/**
+ * Harmless server-side tools the demo server offers, so that `planroom submit examples/plan.json`
+ * has something to run without an agent: `echo`, `sleep`, `word_count`.
+ */
+import type { ToolRegistry } from "../server/tool-context.js";
+
+/** The demo server's tools. */
+export const demoServerTools: ToolRegistry = {
+  echo: (params) => params,
+  sleep: (params, ctx) =>
+    new Promise((resolvePromise, reject) => {
+      const ms = Math.min(Number(params.ms ?? 100), 60_000);
+      const timer = setTimeout(() => resolvePromise({ sleptMs: ms }), ms);
+      ctx.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(ctx.signal.reason);
+      });
+    }),
+  word_count: (params) => ({ words: String(params.text ?? "").split(/\s+/).filter(Boolean).length }),
+};

@@ -17,7 +17,7 @@ export interface FileStoreOptions {
   maxOpenFiles?: number;
   /** Write-ahead segment size that triggers a checkpoint. Default 64 MiB. */
   segmentBytes?: number;
-  /** How long index and snapshot changes wait before they are written. Default 1000 ms. */
+  /** How long index and snapshot changes wait before they are written. Default 5000 ms. */
   indexDebounceMs?: number;
 }
 

@@ -71,7 +71,7 @@ export class PlanIndex {
   constructor(
     dir: string,
     private readonly durableSeq: (planId: string) => number,
-    private readonly debounceMs = 1_000,
+    private readonly debounceMs = 5_000,
   ) {
     this.db = new Low<IndexFile>(new JSONFile<IndexFile>(join(dir, "index.json")), { plans: {} });
     this.snapshotDir = join(dir, "snapshots");

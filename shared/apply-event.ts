@@ -33,29 +33,34 @@ function buildIndex(steps: Step[]): StepIndex {
 }
 
 /**
- * Finds a step by id in O(1) amortised. The index follows the plan's `steps` array: appended steps
- * are indexed as they appear (so building a plan step by step stays linear), a shorter array or a
- * step found out of place rebuilds it.
+ * The position of the step with this id in `plan.steps`, or -1, in O(1) amortised. The index
+ * follows the plan's `steps` array: appended steps are indexed as they appear (so building a plan
+ * step by step stays linear), a shorter array or a step found out of place rebuilds it.
  */
-export function findStep(plan: Pick<PlanData, "steps">, id: string): Step | undefined {
+export function stepIndexOf(plan: Pick<PlanData, "steps">, id: string): number {
   const steps = plan.steps;
   let index = stepIndexes.get(steps) ?? buildIndex(steps);
   if (steps.length < index.length) index = buildIndex(steps);
   for (let i = index.length; i < steps.length; i++) index.positions.set(steps[i]!.id, i);
   index.length = steps.length;
   const position = index.positions.get(id);
-  if (position === undefined) return undefined;
-  const step = steps[position];
-  if (step?.id === id) return step;
+  if (position === undefined) return -1;
+  if (steps[position]?.id === id) return position;
   // The array was changed in place: index it afresh.
   index = buildIndex(steps);
   for (let i = 0; i < steps.length; i++) index.positions.set(steps[i]!.id, i);
   index.length = steps.length;
-  const again = index.positions.get(id);
-  return again === undefined ? undefined : steps[again];
+  return index.positions.get(id) ?? -1;
 }
 
-function stepOf(plan: PlanData, id: string): Step {
+/** Finds a step by id in O(1) amortised (see {@link stepIndexOf}). */
+export function findStep(plan: Pick<PlanData, "steps">, id: string): Step | undefined {
+  const position = stepIndexOf(plan, id);
+  return position < 0 ? undefined : plan.steps[position];
+}
+
+function stepOf(plan: PlanData, id: string, hint?: Step): Step {
+  if (hint !== undefined && hint.id === id) return hint;
   const step = findStep(plan, id);
   if (!step) throw new PlanroomError("NOT_FOUND", `plan ${plan.id} has no step "${id}"`);
   return step;
@@ -70,8 +75,10 @@ function moveTo(plan: PlanData, to: PlanStatus): void {
  * Applies one event to a plan's data, in place, and returns the plan. The one place where an event
  * changes a plan: the model's methods, the executor, the server and every client use it, so all of
  * them agree. Throws (without changing anything) when the event is illegal in the plan's state.
+ * `hint` may be the plan's step that a step event names, when the caller holds it already: it
+ * saves looking the step up by id (a step with another id is ignored and looked up as usual).
  */
-export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody): P {
+export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody, hint?: Step): P {
   const { at } = event;
   if (event.type.startsWith("step.") && plan.status !== "executing") {
     throw new PlanroomError("INVALID_STATE", `plan ${plan.id} is ${plan.status}, not executing: ${event.type} refused`);
@@ -128,7 +135,7 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       delete plan.finishedAt;
       break;
     case "step.started": {
-      const step = stepOf(plan, event.data.stepId);
+      const step = stepOf(plan, event.data.stepId, hint);
       step.status = "running";
       step.attempts = event.data.attempt;
       if (event.data.attempt === 1 || step.startedAt === undefined) step.startedAt = at;
@@ -136,12 +143,12 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       break;
     }
     case "step.retrying": {
-      const step = stepOf(plan, event.data.stepId);
+      const step = stepOf(plan, event.data.stepId, hint);
       step.error = event.data.error;
       break;
     }
     case "step.completed": {
-      const step = stepOf(plan, event.data.stepId);
+      const step = stepOf(plan, event.data.stepId, hint);
       step.status = "completed";
       step.attempts = event.data.attempt;
       step.result = event.data.result;
@@ -151,7 +158,7 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       break;
     }
     case "step.failed": {
-      const step = stepOf(plan, event.data.stepId);
+      const step = stepOf(plan, event.data.stepId, hint);
       step.status = "failed";
       step.attempts = Math.max(step.attempts, event.data.attempt);
       step.error = event.data.error;
@@ -160,13 +167,13 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       break;
     }
     case "step.skipped": {
-      const step = stepOf(plan, event.data.stepId);
+      const step = stepOf(plan, event.data.stepId, hint);
       step.status = "skipped";
       step.reason = event.data.reason;
       break;
     }
     case "step.cancelled": {
-      const step = stepOf(plan, event.data.stepId);
+      const step = stepOf(plan, event.data.stepId, hint);
       step.status = "cancelled";
       step.reason = event.data.reason;
       step.completedAt = at;

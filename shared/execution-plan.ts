@@ -113,9 +113,12 @@ export class ExecutionPlan implements PlanData {
     assertValidSteps(this.steps, options);
   }
 
-  /** Applies an event through the shared fold (the only way the plan's state changes). */
-  apply(event: PlanEventBody): this {
-    return applyPlanEvent(this, event);
+  /**
+   * Applies an event through the shared fold (the only way the plan's state changes). `step`, for a
+   * step event, may be the live step it names, to save the lookup.
+   */
+  apply(event: PlanEventBody, step?: Step): this {
+    return applyPlanEvent(this, event, step);
   }
 
   /** Validates the plan and asks for approval: draft → pending_approval. */

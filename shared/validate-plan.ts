@@ -28,8 +28,11 @@ export function validateSteps(steps: readonly StepShape[], options: ValidateStep
 
   for (let i = 0; i < n; i++) {
     const step = steps[i]!;
-    if (index.has(step.id)) issues.push({ path: ["steps", i, "id"], code: "duplicate_id", message: `duplicate step id "${step.id}"` });
-    else index.set(step.id, i);
+    // One map operation a step: a duplicate does not grow the map (the positions then go unused,
+    // as duplicates skip the graph checks).
+    const size = index.size;
+    index.set(step.id, i);
+    if (index.size === size) issues.push({ path: ["steps", i, "id"], code: "duplicate_id", message: `duplicate step id "${step.id}"` });
     if (typeof step.tool !== "string" || step.tool.trim() === "") issues.push({ path: ["steps", i, "tool"], code: "empty_tool", message: "tool name is empty" });
     else if (options.hasTool && !options.hasTool(step.tool)) issues.push({ path: ["steps", i, "tool"], code: "unknown_tool", message: `unknown tool "${step.tool}"` });
     if (!isEmptyPlainObject(step.params)) checkJson(step.params, (path, message) => issues.push({ path: ["steps", i, "params", ...path], code: "not_json", message }));

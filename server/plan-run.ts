@@ -3,6 +3,7 @@ import {
   checkJson,
   findStep,
   PlanroomError,
+  stepIndexOf,
   resolveRefs,
   type ExecutionPlan,
   type JsonValue,
@@ -85,20 +86,16 @@ export class PlanRun {
     this.timeoutMs = plan.options.stepTimeoutMs;
 
     // Dependencies and dependents as compressed adjacency arrays (the plan is validated already).
-    const index = new Map<string, number>();
     let edges = 0;
-    for (let i = 0; i < n; i++) {
-      const step = this.steps[i]!;
-      index.set(step.id, i);
-      edges += step.dependsOn.length;
-    }
+    for (let i = 0; i < n; i++) edges += this.steps[i]!.dependsOn.length;
     this.depStart = new Int32Array(n + 1);
     this.depList = new Int32Array(edges);
     const outCount = new Int32Array(n + 1);
     for (let i = 0, k = 0; i < n; i++) {
       this.depStart[i] = k;
-      for (const id of this.steps[i]!.dependsOn) {
-        const d = index.get(id)!;
+      const deps = this.steps[i]!.dependsOn;
+      for (let j = 0; j < deps.length; j++) {
+        const d = stepIndexOf(plan, deps[j]!);
         this.depList[k++] = d;
         outCount[d]!++;
       }
@@ -203,7 +200,7 @@ export class PlanRun {
   private startAttempt(i: number, attempt: number): void {
     const step = this.steps[i]!;
     const at = this.clock.now();
-    this.emit({ type: "step.started", at, data: { stepId: step.id, attempt } });
+    this.emit({ type: "step.started", at, data: { stepId: step.id, attempt } }, step);
     if (this.state[i] !== RUNNING || this.stopping) return; // a callback stopped the run
     const ctx = new AttemptContext(this.plan, step, i, attempt, at + this.timeoutMs, this.resultsOf);
     this.attempts[i] = ctx;
@@ -223,8 +220,20 @@ export class PlanRun {
       outcome = Promise.reject(error);
     }
     Promise.resolve(outcome).then(
-      (value) => this.guard(() => this.attemptSucceeded(ctx, value)),
-      (error: unknown) => this.guard(() => this.attemptFailed(ctx, toStepError(error), true)),
+      (value) => {
+        try {
+          this.attemptSucceeded(ctx, value);
+        } catch (error) {
+          this.crash(error);
+        }
+      },
+      (thrown: unknown) => {
+        try {
+          this.attemptFailed(ctx, toStepError(thrown), true);
+        } catch (error) {
+          this.crash(error);
+        }
+      },
     );
   }
 
@@ -243,7 +252,7 @@ export class PlanRun {
     this.unsettled--;
     this.attempts[i] = undefined;
     const at = this.clock.now();
-    this.emit({ type: "step.completed", at, data: { stepId: step.id, attempt: ctx.attempt, result: result as JsonValue, durationMs: Math.max(0, at - (step.startedAt ?? at)) } });
+    this.emit({ type: "step.completed", at, data: { stepId: step.id, attempt: ctx.attempt, result: result as JsonValue, durationMs: Math.max(0, at - (step.startedAt ?? at)) } }, step);
     const { state, remaining, outList } = this;
     for (let k = this.outStart[i]!, end = this.outStart[i + 1]!; k < end; k++) {
       const d = outList[k]!;
@@ -263,7 +272,7 @@ export class PlanRun {
     const policy = step.retry ?? this.plan.options.retry;
     if (retryable && !this.stopping && ctx.attempt < policy.maxAttempts) {
       const delayMs = backoffDelay(policy, ctx.attempt + 1);
-      this.emit({ type: "step.retrying", at: this.clock.now(), data: { stepId: step.id, attempt: ctx.attempt, delayMs, error } });
+      this.emit({ type: "step.retrying", at: this.clock.now(), data: { stepId: step.id, attempt: ctx.attempt, delayMs, error } }, step);
       if (this.state[i] === RUNNING && !this.stopping) this.retryLater(i, ctx.attempt + 1, delayMs);
       return;
     }
@@ -273,7 +282,7 @@ export class PlanRun {
     this.attempts[i] = undefined;
     this.noteFailure(step.id, error);
     const at = this.clock.now();
-    this.emit({ type: "step.failed", at, data: { stepId: step.id, attempt: ctx.attempt, error, durationMs: Math.max(0, at - (step.startedAt ?? at)) } });
+    this.emit({ type: "step.failed", at, data: { stepId: step.id, attempt: ctx.attempt, error, durationMs: Math.max(0, at - (step.startedAt ?? at)) } }, step);
     if (this.plan.options.stopOnError) return this.stop();
     this.skipDependents(i, "failed");
     this.schedule();
@@ -306,7 +315,7 @@ export class PlanRun {
         this.state[d] = DONE;
         this.unsettled--;
         const reason = j === root ? `dependency "${rootId}" ${what}` : `dependency "${this.steps[j]!.id}" was skipped (step "${rootId}" ${what})`;
-        this.emit({ type: "step.skipped", at: this.clock.now(), data: { stepId: this.steps[d]!.id, reason } });
+        this.emit({ type: "step.skipped", at: this.clock.now(), data: { stepId: this.steps[d]!.id, reason } }, this.steps[d]);
         stack.push(d);
       }
     }
@@ -339,11 +348,11 @@ export class PlanRun {
         const timer = this.backoff.get(i);
         if (timer !== undefined) this.clock.clearTimeout(timer);
         this.backoff.delete(i);
-        this.emit({ type: "step.cancelled", at: this.clock.now(), data: { stepId: this.steps[i]!.id, reason: why } });
+        this.emit({ type: "step.cancelled", at: this.clock.now(), data: { stepId: this.steps[i]!.id, reason: why } }, this.steps[i]);
       } else if (s === WAITING || s === READY) {
         this.state[i] = DONE;
         this.unsettled--;
-        this.emit({ type: "step.skipped", at: this.clock.now(), data: { stepId: this.steps[i]!.id, reason: this.cancellation ? why : `not run: step "${this.firstFailure?.stepId}" failed` } });
+        this.emit({ type: "step.skipped", at: this.clock.now(), data: { stepId: this.steps[i]!.id, reason: this.cancellation ? why : `not run: step "${this.firstFailure?.stepId}" failed` } }, this.steps[i]);
       }
     }
     this.finish();
@@ -417,8 +426,8 @@ export class PlanRun {
     return out;
   }
 
-  private emit(event: PlanEventBody): void {
-    publishEvent(this.plan, event, this.hooks);
+  private emit(event: PlanEventBody, step?: Step): void {
+    publishEvent(this.plan, event, this.hooks, step);
   }
 
   /** Runs `fn`; an unexpected throw ends the run as failed (`INTERNAL`) instead of escaping. */

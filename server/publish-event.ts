@@ -1,13 +1,14 @@
-import type { ExecutionPlan, PlanEventBody } from "../shared/index.js";
+import type { ExecutionPlan, PlanEventBody, Step } from "../shared/index.js";
 import type { ExecutorOptions } from "./executor-options.js";
 
 /**
  * Applies `event` to the plan through the shared fold, then tells `onEvent`, then the matching
  * callback. A throwing callback is reported to `onCallbackError` and does not stop anything; a
- * throwing fold (an illegal event) throws before anything is told.
+ * throwing fold (an illegal event) throws before anything is told. `step`, for a step event, is
+ * the live step it names (saves a lookup).
  */
-export function publishEvent(plan: ExecutionPlan, event: PlanEventBody, hooks: ExecutorOptions): void {
-  plan.apply(event);
+export function publishEvent(plan: ExecutionPlan, event: PlanEventBody, hooks: ExecutorOptions, step?: Step): void {
+  plan.apply(event, step);
   if (hooks.onEvent) {
     try {
       hooks.onEvent(event, plan);
@@ -21,22 +22,22 @@ export function publishEvent(plan: ExecutionPlan, event: PlanEventBody, hooks: E
         hooks.onPlanStart?.(plan);
         break;
       case "step.started":
-        if (hooks.onStepStart) hooks.onStepStart(plan, stepOf(plan, event.data.stepId));
+        if (hooks.onStepStart) hooks.onStepStart(plan, step ?? stepOf(plan, event.data.stepId));
         break;
       case "step.completed":
-        if (hooks.onStepComplete) hooks.onStepComplete(plan, stepOf(plan, event.data.stepId));
+        if (hooks.onStepComplete) hooks.onStepComplete(plan, step ?? stepOf(plan, event.data.stepId));
         break;
       case "step.failed":
-        if (hooks.onStepFailed) hooks.onStepFailed(plan, stepOf(plan, event.data.stepId), event.data.error);
+        if (hooks.onStepFailed) hooks.onStepFailed(plan, step ?? stepOf(plan, event.data.stepId), event.data.error);
         break;
       case "step.retrying":
-        if (hooks.onStepRetry) hooks.onStepRetry(plan, stepOf(plan, event.data.stepId), event.data.error, event.data.delayMs);
+        if (hooks.onStepRetry) hooks.onStepRetry(plan, step ?? stepOf(plan, event.data.stepId), event.data.error, event.data.delayMs);
         break;
       case "step.skipped":
-        if (hooks.onStepSkipped) hooks.onStepSkipped(plan, stepOf(plan, event.data.stepId));
+        if (hooks.onStepSkipped) hooks.onStepSkipped(plan, step ?? stepOf(plan, event.data.stepId));
         break;
       case "step.cancelled":
-        if (hooks.onStepCancelled) hooks.onStepCancelled(plan, stepOf(plan, event.data.stepId));
+        if (hooks.onStepCancelled) hooks.onStepCancelled(plan, step ?? stepOf(plan, event.data.stepId));
         break;
       case "plan.completed":
       case "plan.failed":

@@ -30,14 +30,13 @@ export function lookupTool(tools: ToolRegistry, name: string): ToolHandler | und
 }
 
 /**
- * The context of one attempt. `signal` and `dependencies` are getters, built on first use (most
+ * The context of one attempt. `signal`, `dependencies` and `idempotencyKey` are getters, built on first use (most
  * tools never look at them, and a large plan runs many attempts); read them, do not spread `ctx`.
  */
 export class AttemptContext implements ToolContext {
   readonly plan: ExecutionPlan;
   readonly step: Step;
   readonly attempt: number;
-  readonly idempotencyKey: string;
   readonly deadline: number;
   /** Index of the step in the plan (for the executor). */
   readonly index: number;
@@ -55,8 +54,11 @@ export class AttemptContext implements ToolContext {
     this.index = index;
     this.attempt = attempt;
     this.deadline = deadline;
-    this.idempotencyKey = `${plan.id}:${step.id}:${attempt}`;
     this.#resultsOf = resultsOf;
+  }
+
+  get idempotencyKey(): string {
+    return `${this.plan.id}:${this.step.id}:${this.attempt}`;
   }
 
   get signal(): AbortSignal {

@@ -45,6 +45,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
   /** Lease changes of one plan run one at a time. */
   const leaseQueues = new Map<string, Promise<unknown>>();
   let unlock: (() => Promise<void>) | undefined;
+  let closing: Promise<void> | undefined;
 
   function assertOpen(): void {
     if (!unlock) throw new PlanroomError("INVALID_STATE", "the store is not open");
@@ -156,17 +157,22 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       await log.flush();
       await index.flush();
     },
-    async close() {
-      if (!unlock) return;
-      const release = unlock;
-      unlock = undefined;
-      try {
-        await log.close();
-        await index.flush();
-      } finally {
-        index.close();
-        await release();
-      }
+    close() {
+      if (!unlock) return Promise.resolve();
+      // appends still in flight resolve first, and their snapshots are still accepted and written
+      closing ??= (async () => {
+        try {
+          await log.close();
+          await index.flush();
+        } finally {
+          index.close();
+          const release = unlock;
+          unlock = undefined;
+          closing = undefined;
+          await release?.();
+        }
+      })();
+      return closing;
     },
   };
 }

@@ -2,7 +2,7 @@ import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat, truncate, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PlanroomError, type PlanEvent } from "../../../shared/index.js";
+import { applyEvent, PlanroomError, type PlanEvent, type PlanState } from "../../../shared/index.js";
 import { createFileStore, type FileStore } from "../../../server/store/file-store.js";
 import { PlanEvents } from "./plan-events.js";
 
@@ -162,7 +162,7 @@ describe("file store", () => {
     expect((await store.readEvents("plan-9999")).map((e) => e.seq)).toEqual([1]);
     expect((await store.readEvents("plan-7")).map((e) => e.seq)).toEqual([1, 2]);
     expect((await readdir(join(dir, "events"))).length).toBe(10_000);
-  });
+  }, 60_000); // ~1 s on an idle disk; creating 10,000 files is slow when the disk is shared
 
   it("writes the plan index off the hot path, on flush", async () => {
     const dir = join(root, "data");
@@ -188,5 +188,29 @@ describe("file store", () => {
   it("rejects reads of an invalid plan id", async () => {
     const store = await openStore(join(root, "data"));
     await expect(store.readEvents("../escape")).rejects.toMatchObject({ code: "VALIDATION" });
+  });
+});
+
+describe("file store shutdown", () => {
+  it("lets appends in flight finish on close and still writes the snapshots they trigger", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "planroom-file-store-close-"));
+    try {
+      const store = createFileStore({ dir });
+      await store.open();
+      const p = new PlanEvents("closing");
+      const events = [p.submitted(), p.vote("r1")];
+      const appended = store.append(events).then(() => {
+        let state: PlanState | undefined;
+        for (const e of events) state = applyEvent(state, structuredClone(e));
+        store.saveSnapshot(state!);
+      });
+      await store.close();
+      await appended;
+      const snapshot = JSON.parse(await readFile(join(dir, "snapshots", "closing.json"), "utf8")) as { seq: number };
+      expect(snapshot.seq).toBe(2);
+      await expect(store.append([p.vote("r2")])).rejects.toMatchObject({ code: "INVALID_STATE" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -104,7 +104,9 @@ export class ApprovalPanel {
 
     const d = plan.decision;
     this.#decision.className = `decision ${d ? `decision-${d.outcome}` : "decision-none"}`;
-    replaceChildren(this.#decision, d ? `${d.outcome === "approved" ? "Approved" : d.outcome === "rejected" ? "Rejected" : "Expired"}${d.by.length > 0 ? ` by ${d.by.join(", ")}` : ""} at ${formatClock(d.at)}${d.reason ? ` — ${d.reason}` : ""}` : null);
+    const nameOf = new Map(votes.map((v) => [v.voterId, v.voterName]));
+    const deciders = d ? d.by.map((id) => nameOf.get(id) ?? id) : [];
+    replaceChildren(this.#decision, d ? `${d.outcome === "approved" ? "Approved" : d.outcome === "rejected" ? "Rejected" : "Expired"}${deciders.length > 0 ? ` by ${deciders.join(", ")}` : ""} at ${formatClock(d.at)}${d.reason ? ` — ${d.reason}` : ""}` : null);
 
     if (plan.version > 1 && revision && revision.data.plan.version === plan.version) {
       const c = revision.data.changes;

@@ -114,7 +114,8 @@ class Dashboard {
 /** Signs in with `token`; on failure shows the sign-in form with the reason. */
 async function start(root: HTMLElement, token: string): Promise<void> {
   replaceChildren(root, h("p", { class: "loading muted", text: "Signing in…" }));
-  const client = connect(window.location.origin, { token });
+  // WebSocket from the start: no long-polling handshake and upgrade, one connection per tab.
+  const client = connect(window.location.origin, { token, socketOptions: { transports: ["websocket"] } });
   let principal: Principal;
   try {
     principal = await client.whoami();

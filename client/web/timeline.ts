@@ -1,8 +1,20 @@
 /** The execution timeline: a Gantt-like bar per step on the run's time axis (see `timeline-layout.ts`). */
 import type { PlanData } from "../../shared/index.js";
 import { h } from "./element.js";
-import { layoutTimeline } from "./timeline-layout.js";
+import { layoutTimeline, type TimelineBar } from "./timeline-layout.js";
 import { STEP_STATUS_LABEL, statusClass } from "./status-text.js";
+
+/** Whether a bar's label goes inside the bar, at its right end (a bar reaching the right edge). */
+function inside(bar: TimelineBar): boolean {
+  return bar.width > 0 && bar.left + bar.width > 82 && bar.width > 14;
+}
+
+/** Where a bar's label sits: after the bar, or inside its right end when there is no room after it. */
+function textPosition(bar: TimelineBar): string {
+  if (bar.width <= 0) return "left:0";
+  if (inside(bar)) return `right:calc(${100 - bar.left - bar.width}% + 6px)`;
+  return `left:calc(${bar.left + bar.width}% + 6px)`;
+}
 
 /** A live timeline; call `update` on every change and on a clock tick while the plan runs. */
 export class TimelineView {
@@ -32,7 +44,7 @@ export class TimelineView {
           { class: "timeline-track", role: "cell", "aria-label": `${STEP_STATUS_LABEL[bar.state]}, ${bar.label}` },
           ...layout.ticks.map((t) => h("span", { class: "timeline-grid", style: `left:${t.left}%` })),
           bar.width > 0 ? h("div", { class: "timeline-bar", style: `left:${bar.left}%;width:${bar.width}%` }) : null,
-          h("span", { class: "timeline-text", style: bar.width > 0 ? `left:min(calc(${bar.left + bar.width}% + 6px), calc(100% - 7em))` : "left:0", text: bar.label }),
+          h("span", { class: `timeline-text${inside(bar) ? " timeline-text-inside" : ""}`, style: textPosition(bar), text: bar.label }),
         ),
       ),
     );

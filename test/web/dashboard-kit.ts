@@ -1,0 +1,94 @@
+/**
+ * What the dashboard's browser tests share: a freshly built dashboard, a real server on port 0
+ * with a temporary data directory, Debian's Chromium driven by playwright-core, and gates that let
+ * a test release an agent's tool calls one at a time.
+ */
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { buildDashboard } from "../../client/web/build.js";
+import { createPlanroomServer, type PlanroomServer } from "../../server/create-server.js";
+import type { PrincipalConfig } from "../../server/config.js";
+import { silentLogger } from "../../server/logger.js";
+
+/** Where screenshots go. */
+export const OUTPUT_DIR = resolve("test-output");
+
+/** The principals of the dashboard tests. */
+export const PRINCIPALS: PrincipalConfig[] = [
+  { id: "deploy-bot", name: "Deploy Bot", roles: ["agent"], token: "deploy-bot-token-0001" },
+  { id: "alice", name: "Alice Martin", roles: ["reviewer"], token: "alice-token-000000001" },
+  { id: "bob", name: "Bob Chen", roles: ["reviewer"], token: "bob-token-00000000001" },
+  { id: "olga", name: "Olga Observer", roles: ["observer"], token: "olga-token-0000000001" },
+];
+
+/** A principal's token. */
+export function tokenOf(id: string): string {
+  const found = PRINCIPALS.find((p) => p.id === id);
+  if (!found) throw new Error(`no principal ${id}`);
+  return found.token;
+}
+
+/** Chromium flags for headless runs in containers and CI. */
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** A server serving a fresh build of the dashboard, and a browser. */
+export interface DashboardRig {
+  server: PlanroomServer;
+  browser: Browser;
+  /** Opens a new browser context and page at `path` (relative to the server URL). */
+  open(path: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Builds the dashboard into a temporary folder, starts a server that serves it, launches Chromium. */
+export async function startRig(): Promise<DashboardRig> {
+  const work = await mkdtemp(join(tmpdir(), "planroom-web-"));
+  const webDir = join(work, "web");
+  await buildDashboard({ outDir: webDir });
+  const server = await createPlanroomServer({ host: "127.0.0.1", port: 0, dataDir: join(work, "data"), principals: PRINCIPALS, webDir, log: silentLogger });
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  await mkdir(OUTPUT_DIR, { recursive: true });
+  return {
+    server,
+    browser,
+    async open(path) {
+      const context = await browser.newContext({ viewport: { width: 1360, height: 1020 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      await page.goto(`${server.url}${path}`);
+      return page;
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      await server.close();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Tool calls that wait until the test releases them, one step at a time. */
+export class Gates {
+  readonly #waiting = new Map<string, () => void>();
+  readonly #opened = new Set<string>();
+
+  /** Resolves when the step's gate is released (at once if it already was). */
+  wait(stepId: string): Promise<void> {
+    if (this.#opened.has(stepId)) return Promise.resolve();
+    return new Promise((resolveGate) => this.#waiting.set(stepId, resolveGate));
+  }
+
+  /** Releases a step's tool call. */
+  release(stepId: string): void {
+    this.#opened.add(stepId);
+    this.#waiting.get(stepId)?.();
+    this.#waiting.delete(stepId);
+  }
+}

@@ -1,0 +1,178 @@
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type PlanroomClient } from "../../client/index.js";
+import type { PlanInput } from "../../shared/index.js";
+import { Gates, OUTPUT_DIR, startRig, tokenOf, type DashboardRig } from "./dashboard-kit.js";
+
+let rig: DashboardRig;
+const clients: PlanroomClient[] = [];
+
+beforeAll(async () => {
+  rig = await startRig();
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await rig?.close();
+});
+
+function agent(): PlanroomClient {
+  const client = connect(rig.server.url, { token: tokenOf("deploy-bot"), socketOptions: { transports: ["websocket"] } });
+  clients.push(client);
+  return client;
+}
+
+const RELEASE: PlanInput = {
+  description: "Release web app 2.4.0 to staging",
+  options: { stopOnError: false, maxParallelSteps: 3 },
+  steps: [
+    { id: "fetch", tool: "git_checkout", description: "Check out the release tag", params: { repo: "acme/web", ref: "v2.4.0" } },
+    { id: "build", tool: "run_build", description: "Build the production bundle", params: { target: "production", cache: true }, dependsOn: ["fetch"] },
+    { id: "lint", tool: "run_lint", description: "Lint the sources", params: { fix: false }, dependsOn: ["fetch"] },
+    { id: "notify", tool: "post_message", description: "Announce the release", params: { channel: "#deploys", text: "Deploying 2.4.0 to staging" }, dependsOn: ["fetch"] },
+    { id: "test", tool: "run_tests", description: "Run the unit tests", params: { suite: "unit", shards: 4 }, dependsOn: ["build"] },
+    { id: "deploy", tool: "deploy", description: "Deploy to staging", params: { env: "staging", replicas: 3 }, dependsOn: ["test", "lint"] },
+  ],
+};
+
+/** The agent's tools: each call waits for its step's gate; `post_message` fails. */
+function releaseTools(gates: Gates) {
+  const tool = async (params: Record<string, unknown>, ctx: { stepId: string }) => {
+    await gates.wait(ctx.stepId);
+    return { ok: true, step: ctx.stepId, params };
+  };
+  return {
+    git_checkout: tool,
+    run_build: tool,
+    run_lint: tool,
+    run_tests: tool,
+    deploy: tool,
+    post_message: async (_params: Record<string, unknown>, ctx: { stepId: string }) => {
+      await gates.wait(ctx.stepId);
+      throw new Error("channel #deploys does not exist");
+    },
+  };
+}
+
+const node = (page: Page, id: string, status: string) => page.locator(`svg.dag g[data-step-id="${id}"][data-status="${status}"]`);
+const statuses = (page: Page) => page.$$eval("svg.dag g[data-step-id]", (nodes) => nodes.map((n) => `${n.getAttribute("data-step-id")}:${n.getAttribute("data-status")}`));
+
+describe("the dashboard in Chromium", () => {
+  it("lets two reviewers approve an agent's plan, then shows the run live, across a reload", async () => {
+    const gates = new Gates();
+    const plan = await agent().submit(RELEASE, { approval: { quorum: 2 }, autoExecute: true, tools: releaseTools(gates) });
+    const link = `/?token=${tokenOf("alice")}#/plans/${plan.planId}`;
+    const alice = await rig.open(link);
+    const bob = await rig.open(`/?token=${tokenOf("bob")}#/plans/${plan.planId}`);
+
+    // Signed in from the link; the token is gone from the address bar; who you are is shown.
+    await alice.locator(".whoami-name", { hasText: "Alice Martin" }).waitFor();
+    expect(alice.url()).not.toContain("token=");
+    expect(alice.url()).toContain(`#/plans/${plan.planId}`);
+    expect(await alice.locator(".whoami .role").allTextContents()).toEqual(["reviewer"]);
+    await alice.locator(".connection[data-state=connected]").waitFor();
+
+    // The plan is readable: description, graph in layers, formatted text, params, policy.
+    await alice.locator(".room-title h1", { hasText: RELEASE.description }).waitFor();
+    expect(await alice.locator("svg.dag g[data-step-id]").count()).toBe(6);
+    expect(await alice.locator("svg.dag path.dag-edge").count()).toBe(6);
+    const x = async (id: string) => Number(await alice.locator(`svg.dag g[data-step-id="${id}"] rect.dag-box`).getAttribute("x"));
+    expect(await x("fetch")).toBeLessThan(await x("build"));
+    expect(await x("build")).toBeLessThan(await x("test"));
+    expect(await x("test")).toBeLessThan(await x("deploy"));
+    expect(await alice.locator(".plan-text").textContent()).toContain("git_checkout");
+    expect(await alice.locator('[data-step-id="build"] pre.code').first().textContent()).toContain('"target": "production"');
+    expect(await alice.locator(".approval .tally-text").textContent()).toContain("0/2");
+    await bob.locator('.presence [data-member="alice"]').waitFor();
+
+    // Alice approves with a comment (mouse); Bob with the keyboard only.
+    await alice.locator("#vote-comment").fill("Release notes checked");
+    await alice.locator('button[data-action="approve"]').click();
+    for (const page of [alice, bob]) await page.locator('.votes [data-voter="alice"]', { hasText: "Release notes checked" }).waitFor();
+    expect(await bob.locator(".approval .tally-text").textContent()).toContain("1/2");
+    await bob.locator("#vote-comment").focus();
+    await bob.keyboard.type("Ship it");
+    await bob.keyboard.press("Tab");
+    expect(await bob.evaluate(() => document.activeElement?.getAttribute("data-action"))).toBe("approve");
+    await bob.keyboard.press("Enter");
+    for (const page of [alice, bob]) {
+      await page.locator('.votes [data-voter="bob"]', { hasText: "Ship it" }).waitFor();
+      await page.locator(".decision-approved", { hasText: "Alice Martin, Bob Chen" }).waitFor();
+    }
+
+    // The run, step by step: nodes turn blue then green on both pages.
+    for (const page of [alice, bob]) await node(page, "fetch", "running").waitFor();
+    gates.release("fetch");
+    for (const page of [alice, bob]) await node(page, "fetch", "completed").waitFor();
+    const stripe = alice.locator('svg.dag g[data-step-id="fetch"] rect.dag-stripe');
+    await expect.poll(() => stripe.evaluate((el) => getComputedStyle(el).fill), { timeout: 5_000 }).toBe("rgb(22, 163, 74)"); // green
+    gates.release("build");
+    gates.release("notify");
+    for (const page of [alice, bob]) {
+      await node(page, "build", "completed").waitFor();
+      await node(page, "notify", "failed").waitFor();
+      await node(page, "test", "running").waitFor();
+    }
+    await alice.locator('.step[data-step-id="notify"] .step-error', { hasText: "channel #deploys does not exist" }).waitFor();
+    await alice.locator('.timeline-row[data-step-id="build"] .timeline-bar').waitFor();
+    await alice.waitForTimeout(1_200); // let the running bars grow for the picture
+    await alice.evaluate(() => window.scrollTo(0, 0));
+    await alice.screenshot({ path: join(OUTPUT_DIR, "plan-room-running.png") });
+    await alice.screenshot({ path: join(OUTPUT_DIR, "plan-room-running-full.png"), fullPage: true });
+
+    // A reload mid-run restores the same state.
+    const before = await statuses(alice);
+    await bob.reload();
+    await bob.locator(".whoami-name", { hasText: "Bob Chen" }).waitFor();
+    await node(bob, "notify", "failed").waitFor();
+    expect(await statuses(bob)).toEqual(before);
+    expect(await bob.locator(".approval .tally-text").textContent()).toContain("2/2");
+    expect(await bob.locator(".progress-pct").textContent()).toBe(await alice.locator(".progress-pct").textContent());
+    await bob.locator(".event-log .event", { hasText: "Step notify failed" }).waitFor();
+
+    // The rest of the run: progress reaches 100%, the failed step keeps its error.
+    for (const id of ["lint", "test", "deploy"]) gates.release(id);
+    for (const page of [alice, bob]) {
+      await node(page, "deploy", "completed").waitFor();
+      await page.locator('.progress-pct[data-progress="100"]').waitFor();
+      await page.locator('.room-title [data-plan-status="failed"]').waitFor();
+    }
+    expect(await statuses(bob)).toEqual(["fetch:completed", "build:completed", "lint:completed", "notify:failed", "test:completed", "deploy:completed"]);
+    expect(await bob.locator('.step[data-step-id="notify"] .step-error').textContent()).toContain("channel #deploys does not exist");
+    await alice.screenshot({ path: join(OUTPUT_DIR, "plan-room-finished.png"), fullPage: true });
+    await plan.done();
+  }, 90_000);
+
+  it("lists plans live and shows an observer the vote buttons disabled, with the reason", async () => {
+    const olga = await rig.open(`/?token=${tokenOf("olga")}#/`);
+    await olga.locator("#plans-title").waitFor();
+    const plan = await agent().submit({ description: "Rotate the staging database password", steps: [{ id: "rotate", tool: "rotate_secret", params: { name: "db" } }] }, { tools: { rotate_secret: () => "rotated" } });
+    const row = olga.locator(`tr[data-plan-id="${plan.planId}"]`);
+    await row.waitFor();
+    expect(await row.locator(".votes-cell").textContent()).toBe("0/1 approval");
+    expect(await row.locator(".badge").textContent()).toBe("Pending approval");
+    await olga.locator('.chip[data-filter="completed"]').click();
+    await row.waitFor({ state: "detached" });
+    await olga.locator('.chip[data-filter="pending"]').click();
+    await row.locator("a.plan-link").click();
+    await olga.locator(".room-title h1", { hasText: "Rotate the staging database password" }).waitFor();
+    expect(await olga.locator('button[data-action="approve"]').isDisabled()).toBe(true);
+    expect(await olga.locator('button[data-action="reject"]').isDisabled()).toBe(true);
+    expect(await olga.locator("#vote-comment").isDisabled()).toBe(true);
+    expect(await olga.locator("#vote-hint").textContent()).toBe("You cannot vote: only reviewer may vote on this plan.");
+    expect(await olga.locator('button[data-action="cancel"]').count()).toBe(0);
+    await plan.cancel("not needed");
+    await olga.locator('.room-title [data-plan-status="cancelled"]').waitFor();
+  }, 60_000);
+
+  it("refuses an unknown token with a clear message and signs in from the form", async () => {
+    const page = await rig.open("/?token=not-a-real-token-at-all");
+    await page.locator("#sign-in-error", { hasText: "That token was not accepted." }).waitFor();
+    expect(page.url()).not.toContain("token=");
+    await page.locator("#token").fill(tokenOf("bob"));
+    await page.keyboard.press("Enter");
+    await page.locator(".whoami-name", { hasText: "Bob Chen" }).waitFor();
+    await page.locator("#plans-title").waitFor();
+  }, 60_000);
+});

@@ -1,0 +1,171 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type PlanroomClient } from "../../client/index.js";
+import type { PlanroomServer } from "../../server/index.js";
+import { runCli, startCli } from "./cli-process.js";
+import { startRealServer, TOKENS } from "./real-server.js";
+
+const PLAN_FILE = new URL("../../examples/plan.json", import.meta.url).pathname;
+let server: PlanroomServer;
+let dataDir: string;
+let cleanup: () => Promise<void>;
+const clients: PlanroomClient[] = [];
+
+beforeAll(async () => {
+  ({ server, dataDir, cleanup } = await startRealServer());
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await cleanup();
+});
+
+const as = (token: string): Record<string, string> => ({ PLANROOM_URL: server.url, PLANROOM_TOKEN: token });
+const agentEnv = (): Record<string, string> => as(TOKENS.agent);
+
+function sdk(token: string): PlanroomClient {
+  const c = connect(server.url, { token });
+  clients.push(c);
+  return c;
+}
+
+async function submitted(args: string[] = []): Promise<string> {
+  const run = await runCli(["submit", PLAN_FILE, "--json", ...args], agentEnv());
+  expect(run.code, run.stderr).toBe(0);
+  return (JSON.parse(run.stdout) as { planId: string }).planId;
+}
+
+describe("planroom help and usage", () => {
+  it("--help documents the commands, the environment and the exit codes; exit 0", async () => {
+    const run = await runCli(["--help"]);
+    expect(run.code).toBe(0);
+    for (const word of ["serve", "submit", "list", "show", "approve", "reject", "cancel", "watch", "PLANROOM_URL", "PLANROOM_TOKEN", "Exit codes:"]) expect(run.stdout).toContain(word);
+    const sub = await runCli(["submit", "--help"]);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toMatch(/--quorum <n>[\s\S]*--wait[\s\S]*Exit codes:/);
+  });
+
+  it("usage errors exit 2: unknown command, missing required option, missing token", async () => {
+    expect((await runCli(["frobnicate"])).code).toBe(2);
+    const reject = await runCli(["reject", "some-plan"], agentEnv());
+    expect(reject.code).toBe(2);
+    expect(reject.stderr).toContain("--message");
+    const noToken = await runCli(["list"], { PLANROOM_URL: server.url });
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toContain("no token");
+  });
+});
+
+describe("planroom against a running server", () => {
+  it("submit validates the file and prints each problem with its JSON path (exit 2)", async () => {
+    const bad = join(dataDir, "bad-plan.json");
+    await writeFile(bad, JSON.stringify({ description: "bad", steps: [{ id: "a", tool: "echo" }, { id: "b", tool: "", dependsOn: ["a"] }] }));
+    const run = await runCli(["submit", bad], agentEnv());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("steps[1].tool: tool name is empty");
+    const notJson = join(dataDir, "not-json.json");
+    await writeFile(notJson, "{ nope");
+    const run2 = await runCli(["submit", notJson, "--json"], agentEnv());
+    expect(run2.code).toBe(2);
+    expect(JSON.parse(run2.stderr)).toMatchObject({ error: { code: "VALIDATION" } });
+  });
+
+  it("a refused token exits 3", async () => {
+    const run = await runCli(["list"], as("not-a-valid-token-at-all"));
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("UNAUTHENTICATED");
+  });
+
+  it("submit prints the id and review link; list, show, approve and watch ID follow it to completion", async () => {
+    const submit = await runCli(["submit", PLAN_FILE], agentEnv());
+    expect(submit.code, submit.stderr).toBe(0);
+    const planId = /submitted plan (\S+)/.exec(submit.stdout)?.[1];
+    expect(planId).toBeTruthy();
+    expect(submit.stdout).toContain(`review: ${server.url}/#/plans/${planId}`);
+
+    const list = await runCli(["list", "--json"], as(TOKENS.reviewer1));
+    expect(list.code).toBe(0);
+    expect((JSON.parse(list.stdout) as { plans: { id: string; status: string }[] }).plans).toContainEqual(expect.objectContaining({ id: planId, status: "pending_approval" }));
+    const table = await runCli(["list", "--status", "pending_approval"], as(TOKENS.reviewer1));
+    expect(table.stdout).toMatch(new RegExp(`${planId}\\s+pending approval\\s+0%\\s+0/1`));
+
+    const show = await runCli(["show", planId!], as(TOKENS.reviewer1));
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain("Plan: Greet, count the words of a sentence");
+    expect(show.stdout).toContain("Votes (0/1 approvals needed):");
+
+    const approve = await runCli(["approve", planId!, "-m", "fine by me"], as(TOKENS.reviewer1));
+    expect(approve.code, approve.stderr).toBe(0);
+    expect(approve.stdout).toContain(`approved version 1 of plan ${planId}`);
+
+    const watch = await runCli(["watch", planId!], as(TOKENS.observer));
+    expect(watch.code, watch.stderr).toBe(0);
+    expect(watch.stdout).toMatch(/\[#{20}\] 100% 3\/3 completed/);
+
+    const shown = await runCli(["show", planId!, "--json"], as(TOKENS.observer));
+    const body = JSON.parse(shown.stdout) as { plan: { status: string }; votes: { comment: string }[] };
+    expect(body.plan.status).toBe("completed");
+    expect(body.votes[0]?.comment).toBe("fine by me");
+  });
+
+  it("submit --wait follows the plan: exit 0 when it completes, with a line per step event and durations", async () => {
+    const waiting = startCli(["submit", PLAN_FILE, "--wait"], agentEnv(), /review: .*#\/plans\/(\S+)/);
+    const { output, ended } = await waiting;
+    const planId = /#\/plans\/(\S+)/.exec(output())![1]!;
+    const room = await sdk(TOKENS.reviewer2).join(planId);
+    await room.approve();
+    const run = await ended;
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/✓ greet \(echo\) completed in \d+ms/);
+    expect(run.stdout).toMatch(/✓ pause \(sleep\) completed in \d+ms/);
+    expect(run.stdout).toContain("completed in");
+    expect(run.stdout).not.toMatch(/\x1b\[/); // not a TTY: no colours
+  });
+
+  it("submit --wait exits 1 when the plan is rejected (reject -m REASON)", async () => {
+    const { output, ended } = await startCli(["submit", PLAN_FILE, "--wait", "--quorum", "2"], agentEnv(), /review: .*#\/plans\/(\S+)/);
+    const planId = /#\/plans\/(\S+)/.exec(output())![1]!;
+    const reject = await runCli(["reject", planId, "-m", "too risky"], as(TOKENS.reviewer1));
+    expect(reject.code, reject.stderr).toBe(0);
+    const run = await ended;
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("rejected by reviewer-1: too risky");
+  });
+
+  it("cancel cancels a pending plan (exit 0); cancelling it again is refused (exit 2); an unknown plan is exit 2", async () => {
+    const planId = await submitted();
+    const cancel = await runCli(["cancel", planId, "-m", "not needed"], agentEnv());
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.stdout).toContain(`cancelled plan ${planId}`);
+    const again = await runCli(["cancel", planId, "--json"], agentEnv());
+    expect(again.code).toBe(2);
+    expect(JSON.parse(again.stderr)).toMatchObject({ error: { code: "INVALID_STATE" } });
+    const watch = await runCli(["watch", planId], agentEnv());
+    expect(watch.code).toBe(1);
+    const missing = await runCli(["show", "no-such-plan"], agentEnv());
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("NOT_FOUND");
+  });
+
+  it("watch without an id shows every plan's events with a progress bar until interrupted", async () => {
+    const { child, output, ended } = await startCli(["watch"], as(TOKENS.observer), /watching \d+ plans/);
+    const planId = await submitted(["--quorum", "1"]);
+    await expect.poll(output, { timeout: 15_000 }).toContain(planId);
+    expect(output()).toMatch(new RegExp(`\\[-{20}\\]\\s+0% 0/3 pending approval ${planId}`));
+    child.kill("SIGTERM");
+    await ended;
+  });
+
+  it("watch ID --json prints one event per line", async () => {
+    const planId = await submitted();
+    const room = await sdk(TOKENS.reviewer1).join(planId);
+    const watching = runCli(["watch", planId, "--json"], as(TOKENS.observer));
+    await expect.poll(() => room.presence.map((m) => m.id), { timeout: 15_000 }).toContain("observer-1");
+    await room.approve();
+    const run = await watching;
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; seq: number });
+    expect(lines.at(-1)?.type).toBe("plan.completed");
+    expect(lines.every((e, i) => i === 0 || e.seq === lines[i - 1]!.seq + 1)).toBe(true);
+  });
+});

@@ -169,3 +169,17 @@ describe("planroom against a running server", () => {
     expect(lines.every((e, i) => i === 0 || e.seq === lines[i - 1]!.seq + 1)).toBe(true);
   });
 });
+
+describe("planroom serve", () => {
+  it("runs a server from flags and a config file, answers commands, and stops on SIGTERM", async () => {
+    const config = join(dataDir, "serve-config.json");
+    await writeFile(config, JSON.stringify({ principals: [{ id: "ops", name: "Ops", roles: ["admin"], token: "ops-token-0123456789" }] }));
+    const { child, output, ended } = await startCli(["serve", "--port", "0", "--host", "127.0.0.1", "--data", join(dataDir, "serve-data"), "--config", config], {}, /planroom listening on (http:\/\/\S+)/);
+    const url = /planroom listening on (http:\/\/\S+)/.exec(output())![1]!;
+    const list = await runCli(["list", "--json", "--url", url, "--token", "ops-token-0123456789"]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual({ plans: [] });
+    child.kill("SIGTERM");
+    expect((await ended).code).toBe(0);
+  });
+});

@@ -1,5 +1,5 @@
 import type { ApprovalPolicy, Vote } from "./approval-policy.js";
-import { PlanroomError } from "./errors.js";
+import { LifecycleError, PlanroomError } from "./errors.js";
 import type { PlanEvent, PlanEventBody } from "./events.js";
 import { assertTransition, type PlanStatus } from "./lifecycle.js";
 import type { PlanData } from "./plan.js";
@@ -99,6 +99,8 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
     case "vote.cast":
       break;
     case "plan.approved":
+      // failed/cancelled → approved is a reopen (plan.reopened), never an approval.
+      if (plan.status !== "draft" && plan.status !== "pending_approval") throw new LifecycleError(plan.status, "approved");
       moveTo(plan, "approved");
       plan.decision = { outcome: "approved", by: event.data.by, at };
       break;

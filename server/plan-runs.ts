@@ -107,6 +107,7 @@ export class PlanRuns {
       });
       const options = { signal: controller.signal, ...(actor !== undefined ? { actor } : {}) };
       const running = mode === "recover" ? executor.recover(plan, options) : executor.execute(plan, options);
+      if (mode === "execute" && room.seq === seqBefore) await running; // it could not start: rethrow why
       running
         .then(() => room.settled())
         .catch((error: unknown) => this.deps.log.error(`plan ${room.id}: the run ended with an error: ${String(error)}`))

@@ -64,3 +64,29 @@ describe("server restart after SIGKILL", () => {
     expect(final.snapshot.plan.steps.map((s) => [s.id, s.status, s.result])).toEqual([["s1", "completed", "s1"], ["s2", "completed", "s2#2"], ["s3", "completed", "s3#1"]]);
   });
 });
+
+describe("graceful shutdown", () => {
+  it("stops on SIGTERM with exit code 0, and the next start serves the same plans", { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "planroom-term-"));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const configFile = join(dir, "config.json");
+    await writeFile(configFile, JSON.stringify({ principals: TEST_PRINCIPALS }));
+    const args = ["--data", join(dir, "data"), "--port", "0", "--config", configFile];
+    const first = await startChildServer(args);
+    cleanup.push(() => first.kill("SIGKILL"));
+    const agent = await connect(first.url, "agent-1");
+    const { planId } = await agent.ok("plan:submit", { plan: { description: "kept", steps: [{ id: "a", tool: "t" }] }, tools: ["t"] });
+    const exit = new Promise<number | null>((resolve) => first.child.once("exit", (code) => resolve(code)));
+    await first.kill("SIGTERM");
+    expect(await exit).toBe(0);
+    expect(first.output()).toContain("SIGTERM: shutting down");
+    agent.close();
+    const second = await startChildServer(args);
+    cleanup.push(() => second.kill("SIGKILL"));
+    const rev = await connect(second.url, "rev-1");
+    cleanup.push(() => rev.close());
+    const { snapshot } = await rev.ok("plan:join", { planId });
+    expect(snapshot.plan.description).toBe("kept");
+    expect(snapshot.seq).toBe(1);
+  });
+});

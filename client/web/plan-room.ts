@@ -207,6 +207,7 @@ export class PlanRoomView {
     const permission = mayCancel(this.#principal, state);
     if (!permission.allowed) {
       this.#cancel.hidden = true;
+      this.#cancel.replaceChildren();
       return;
     }
     if (!this.#cancel.hidden && this.#cancel.childElementCount > 0) return;

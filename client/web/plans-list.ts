@@ -47,7 +47,7 @@ export class PlansListView {
       h(
         "thead",
         {},
-        h("tr", {}, ...["Plan", "Status", "Submitted by", "Progress", "Votes", "Updated"].map((label) => h("th", { scope: "col", text: label }))),
+        h("tr", {}, ...["Plan", "Status", "Submitted by", "Progress", "Votes", "Age"].map((label) => h("th", { scope: "col", text: label }))),
       ),
       this.#body,
     );
@@ -116,7 +116,7 @@ export class PlansListView {
             h("div", { class: "muted small", text: `${item.finished}/${item.total} steps` }),
           ),
           h("td", { class: "votes-cell", text: votesText(item) }),
-          h("td", {}, h("time", { datetime: new Date(item.updatedAt).toISOString(), title: new Date(item.updatedAt).toLocaleString(), text: formatAge(item.updatedAt, now) })),
+          h("td", {}, h("time", { datetime: new Date(item.createdAt).toISOString(), title: `submitted ${new Date(item.createdAt).toLocaleString()}, last change ${formatAge(item.updatedAt, now)}`, text: formatAge(item.createdAt, now) })),
         ),
       ),
     );

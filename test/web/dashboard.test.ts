@@ -152,6 +152,7 @@ describe("the dashboard in Chromium", () => {
     await row.waitFor();
     expect(await row.locator(".votes-cell").textContent()).toBe("0/1 approval");
     expect(await row.locator(".badge").textContent()).toBe("Pending approval");
+    await olga.screenshot({ path: join(OUTPUT_DIR, "plans-list.png") });
     await olga.locator('.chip[data-filter="completed"]').click();
     await row.waitFor({ state: "detached" });
     await olga.locator('.chip[data-filter="pending"]').click();
@@ -164,6 +165,52 @@ describe("the dashboard in Chromium", () => {
     expect(await olga.locator('button[data-action="cancel"]').count()).toBe(0);
     await plan.cancel("not needed");
     await olga.locator('.room-title [data-plan-status="cancelled"]').waitFor();
+  }, 60_000);
+
+  it("shows a revision, counts down to expiry, lets a permitted reviewer cancel, and catches up after a reconnection", async () => {
+    const plan = await agent().submit(
+      { description: "Clean up old preview environments", steps: [{ id: "list", tool: "list_envs", params: { older_than_days: 14 } }, { id: "drop", tool: "drop_envs", dependsOn: ["list"] }] },
+      { approval: { quorum: 2, expiresInMs: 600_000, reviewersMayCancel: true }, tools: { list_envs: () => [], drop_envs: () => 0 } },
+    );
+    const alice = await rig.open(`/?token=${tokenOf("alice")}#/plans/${plan.planId}`);
+    await alice.locator(".connection[data-state=connected]").waitFor();
+    expect(await alice.locator(".approval .countdown").textContent()).toMatch(/^in (10:00|9:5\d)$/);
+
+    // Bob votes from the SDK; the agent then revises, which dismisses his vote.
+    const bob = connect(rig.server.url, { token: tokenOf("bob"), socketOptions: { transports: ["websocket"] } });
+    clients.push(bob);
+    const bobRoom = await bob.join(plan.planId);
+    await bobRoom.approve("fine by me");
+    await alice.locator('.votes [data-voter="bob"]').waitFor();
+    await plan.revise({ steps: [{ id: "list", tool: "list_envs", params: { older_than_days: 30 } }, { id: "drop", tool: "drop_envs", dependsOn: ["list"] }, { id: "report", tool: "list_envs", dependsOn: ["drop"] }] });
+    await alice.locator(".revision", { hasText: "Revised to version 2" }).waitFor();
+    const revision = await alice.locator(".revision").textContent();
+    expect(revision).toContain("added report");
+    expect(revision).toContain("changed list");
+    expect(revision).toContain("1 earlier vote was dismissed");
+    expect(await alice.locator('.votes [data-voter="bob"]').count()).toBe(0);
+    await alice.locator('svg.dag g[data-step-id="report"]').waitFor();
+
+    // The connection drops; a vote cast meanwhile shows up once the page is back.
+    await alice.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { connectionStates: string[] }).connectionStates = seen;
+      const badge = document.querySelector(".connection")!;
+      new MutationObserver(() => seen.push(badge.getAttribute("data-state") ?? "")).observe(badge, { attributes: true, attributeFilter: ["data-state"] });
+    });
+    const sockets = await rig.server.io.fetchSockets();
+    for (const socket of sockets) if (socket.data.principal.id === "alice") (rig.server.io.sockets.sockets.get(socket.id)?.conn as { close(): void } | undefined)?.close();
+    await bobRoom.approve("still fine");
+    await alice.locator('.votes [data-voter="bob"]', { hasText: "still fine" }).waitFor();
+    await alice.locator(".connection[data-state=connected]").waitFor();
+    expect(await alice.evaluate(() => (window as unknown as { connectionStates: string[] }).connectionStates)).toContain("reconnecting");
+
+    // Alice may cancel (the policy lets reviewers cancel).
+    await alice.locator("#cancel-reason").fill("superseded by the nightly job");
+    await alice.locator('button[data-action="cancel"]').click();
+    await alice.locator('.room-title [data-plan-status="cancelled"]').waitFor();
+    await alice.locator(".event-log .event", { hasText: "superseded by the nightly job" }).waitFor();
+    expect(await alice.locator('button[data-action="cancel"]').count()).toBe(0);
   }, 60_000);
 
   it("refuses an unknown token with a clear message and signs in from the form", async () => {

@@ -9,10 +9,11 @@ function inside(bar: TimelineBar): boolean {
   return bar.width > 0 && bar.left + bar.width > 82 && bar.width > 14;
 }
 
-/** Where a bar's label sits: after the bar, or inside its right end when there is no room after it. */
+/** Where a bar's label sits: after the bar; when there is no room after it, inside its right end or before it. */
 function textPosition(bar: TimelineBar): string {
   if (bar.width <= 0) return "left:0";
   if (inside(bar)) return `right:calc(${100 - bar.left - bar.width}% + 6px)`;
+  if (bar.left + bar.width > 88) return `right:calc(${100 - bar.left}% + 6px)`;
   return `left:calc(${bar.left + bar.width}% + 6px)`;
 }
 

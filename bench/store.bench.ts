@@ -73,7 +73,8 @@ async function measure(store: FileStore, plans: PlanEvents[], eventsPerWriter: n
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
   const events = store.stats.events - before.events;
-  return { rate: events / seconds, perBatch: events / (store.stats.batches - before.batches), cpuUs: (used.user + used.system) / events };
+  const batches = store.stats.batches - before.batches;
+  return { rate: events / seconds, perBatch: events / batches, cpuUs: (used.user + used.system) / events, fsyncUs: ((store.stats.fsyncMs - before.fsyncMs) * 1000) / batches };
 }
 
 interface Run {
@@ -83,6 +84,8 @@ interface Run {
   perBatch: number;
   /** Process CPU time per event, in µs. */
   cpuUs: number;
+  /** Mean wait for one commit's fdatasync, in µs. */
+  fsyncUs: number;
 }
 
 function summarise(runs: Run[]) {
@@ -91,6 +94,7 @@ function summarise(runs: Run[]) {
     median: median(runs.map((r) => r.rate)),
     cpuUs: median(runs.map((r) => r.cpuUs)),
     perBatch: median(runs.map((r) => r.perBatch)),
+    fsyncUs: median(runs.map((r) => r.fsyncUs)),
   };
 }
 
@@ -128,15 +132,16 @@ try {
 
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
   const rows: string[][] = [
-    ["", "best", "median", "CPU/event", "check"],
-    ["baseline: write + fdatasync, 1 line each", `${fmt(rawOne)}/s`, "", "", ""],
-    ["baseline: write + fdatasync, 100 lines each", `${fmt(rawHundred)}/s`, "", "", ""],
-    [`append, 10 plans stored (${WRITERS_SMALL} writers)`, `${fmt(s10.best)}/s`, `${fmt(s10.median)}/s`, `${s10.cpuUs.toFixed(1)} µs`, ""],
+    ["", "best", "median", "CPU/event", "fdatasync", "check"],
+    ["baseline: write + fdatasync, 1 line each", `${fmt(rawOne)}/s`, "", "", `${fmt(1e6 / rawOne)} µs`, ""],
+    ["baseline: write + fdatasync, 100 lines each", `${fmt(rawHundred)}/s`, "", "", "", ""],
+    [`append, 10 plans stored (${WRITERS_SMALL} writers)`, `${fmt(s10.best)}/s`, `${fmt(s10.median)}/s`, `${s10.cpuUs.toFixed(1)} µs`, `${fmt(s10.fsyncUs)} µs`, ""],
     [
       `append, 10,000 plans stored (${WRITERS_SMALL} writers)`,
       `${fmt(s10k.best)}/s`,
       `${fmt(s10k.median)}/s`,
       `${s10k.cpuUs.toFixed(1)} µs`,
+      `${fmt(s10k.fsyncUs)} µs`,
       `ratio ${ratio.toFixed(2)} (median ${(s10k.median / s10.median).toFixed(2)}, CPU ${(s10.cpuUs / s10k.cpuUs).toFixed(2)}); target ≥ 0.9 ${ratio >= 0.9 ? "ok" : "MISSED"}`,
     ],
     [
@@ -144,12 +149,13 @@ try {
       `${fmt(s100.best)}/s`,
       `${fmt(s100.median)}/s`,
       `${s100.cpuUs.toFixed(1)} µs`,
+      `${fmt(s100.fsyncUs)} µs`,
       `target ≥ 50,000 ${s100.best >= 50_000 ? "ok" : "MISSED"}; ~${Math.round(s100.perBatch)} events per fsync`,
     ],
   ];
-  const widths = [0, 1, 2, 3, 4].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const widths = [0, 1, 2, 3, 4, 5].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
   console.log(`durable appends (events/s), ${ROUNDS} interleaved rounds\n`);
-  for (const row of rows) console.log(row.map((cell, c) => (c >= 1 && c <= 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd());
+  for (const row of rows) console.log(row.map((cell, c) => (c >= 1 && c <= 4 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd());
   const list = (runs: Run[]) => runs.map((r) => fmt(r.rate)).join(", ");
   console.log(`\nall rounds: 10 stored ${list(smallRuns)}; 10,000 stored ${list(largeRuns)}; ${WRITERS_LARGE} writers ${list(busyRuns)}`);
 } finally {

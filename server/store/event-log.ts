@@ -34,6 +34,8 @@ export interface EventLogStats {
   fsyncs: number;
   /** Checkpoints done (segments retired). */
   checkpoints: number;
+  /** Milliseconds spent waiting for commit fdatasyncs. */
+  fsyncMs: number;
 }
 
 interface PlanEntry {
@@ -75,7 +77,7 @@ interface PendingAppend {
  */
 export class EventLog {
   /** Group-commit counters. */
-  readonly stats: EventLogStats = { batches: 0, appends: 0, events: 0, fsyncs: 0, checkpoints: 0 };
+  readonly stats: EventLogStats = { batches: 0, appends: 0, events: 0, fsyncs: 0, checkpoints: 0, fsyncMs: 0 };
   private readonly eventsDir: string;
   private readonly walDir: string;
   private readonly segmentBytes: number;
@@ -215,7 +217,9 @@ export class EventLog {
         sizes.set(planId, writeAll(this.fds.get(this.planPath(planId)), group.text));
         this.dirty.add(planId);
       }
+      const syncStart = performance.now();
       await fdatasyncAsync(this.segment.fd);
+      this.stats.fsyncMs += performance.now() - syncStart;
     } catch (error) {
       this.failure = error;
       for (const item of batch) item.reject(new PlanroomError("INTERNAL", `event log write failed: ${String(error)}`));

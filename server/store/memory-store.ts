@@ -1,4 +1,4 @@
-import { PlanroomError, type PlanEvent, type PlanState } from "../../shared/index.js";
+import { PlanIdSchema, PlanroomError, type PlanEvent, type PlanState } from "../../shared/index.js";
 import { checkAppend } from "./append-check.js";
 import { foldPlan } from "./fold-plan.js";
 import { LeaseTable } from "./lease-table.js";
@@ -42,7 +42,8 @@ export function createMemoryStore(): Store {
     },
     async readEvents(planId, afterSeq = 0) {
       assertOpen();
-      return eventsAfter(planId, afterSeq);
+      if (!PlanIdSchema.safeParse(planId).success) throw new PlanroomError("VALIDATION", `invalid plan id "${planId}"`);
+      return eventsAfter(planId, Math.max(0, Math.floor(afterSeq)));
     },
     async loadAll() {
       assertOpen();

@@ -93,6 +93,7 @@ for (const makeHarness of harnesses) {
       expect(await store.readEvents("p1", 4)).toEqual(events.slice(4));
       expect(await store.readEvents("p1", events.length)).toEqual([]);
       expect(await store.readEvents("nope")).toEqual([]);
+      await expect(store.readEvents("../escape")).rejects.toMatchObject({ code: "VALIDATION" });
     });
 
     it("rejects a seq gap, a repeated seq, mixed plans and invalid events, storing none of the call", async () => {

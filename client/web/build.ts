@@ -5,7 +5,7 @@
  *   tsx client/web/build.ts             build now
  *   tsx client/web/build.ts --if-stale  build only when dist/web is missing or older than its sources
  */
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,6 +47,17 @@ export async function isStale(outDir = DEFAULT_OUT_DIR): Promise<boolean> {
   return newestSource > oldestOutput;
 }
 
+/**
+ * zod bundles the error messages of some forty languages behind `z.locales`; the dashboard only
+ * shows English ones (zod's default), so the bundle keeps `en` alone: about 350 kB less.
+ */
+const englishOnlyZodLocales: Plugin = {
+  name: "english-only-zod-locales",
+  setup(context) {
+    context.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({ contents: 'export { default as en } from "./en.js";', loader: "js", resolveDir: dirname(args.path) }));
+  },
+};
+
 /** Writes a file by renaming a finished temporary file over it, so a reader never sees half of it. */
 async function writeAtomically(path: string, contents: string | Uint8Array): Promise<void> {
   const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
@@ -77,6 +88,7 @@ export async function buildDashboard(options: BuildDashboardOptions = {}): Promi
     outfile: join(outDir, "app.js"),
     write: false,
     logLevel: "silent",
+    plugins: [englishOnlyZodLocales],
   });
   const written: string[] = [];
   for (const file of result.outputFiles) {

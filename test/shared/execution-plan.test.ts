@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { applyEvent, ExecutionPlan, findStep, stepIndexOf, type PlanEvent, type PlanState } from "../../shared/index.js";
+
+describe("ExecutionPlan", () => {
+  it("keeps the step returned by addStep live after more steps are added", () => {
+    const plan = new ExecutionPlan("live steps");
+    const first = plan.addStep("work", "first");
+    const handles = [first];
+    for (let i = 0; i < 50; i++) handles.push(plan.addStep("work", `step ${i}`, {}, { dependsOn: [first.id] }));
+    expect(plan.steps[0]).toBe(first);
+    expect(plan.getStep(first.id)).toBe(first);
+    plan.approve("alice").apply({ type: "plan.started", at: 1, data: { run: 1 } });
+    plan.apply({ type: "step.started", at: 2, data: { stepId: first.id, attempt: 1 } });
+    plan.apply({ type: "step.completed", at: 3, data: { stepId: first.id, attempt: 1, result: { n: 1 }, durationMs: 1 } });
+    expect(first).toMatchObject({ status: "completed", result: { n: 1 } });
+    expect(handles.every((h, i) => plan.steps[i] === h)).toBe(true);
+  });
+
+  it("gives generated ids that never collide with given ones, and refuses duplicates and bad ids", () => {
+    const plan = new ExecutionPlan("ids");
+    plan.addStep("work", "given", {}, { id: "step-2" });
+    expect(plan.addStep("work", "generated").id).toBe("step-3");
+    expect(() => plan.addStep("work", "dup", {}, { id: "step-2" })).toThrow(expect.objectContaining({ code: "VALIDATION" }));
+    expect(() => plan.addStep("work", "dots", {}, { id: "a.b" })).toThrow(expect.objectContaining({ code: "VALIDATION" }));
+  });
+
+  it("round-trips through JSON, keeping its execution record", () => {
+    const plan = new ExecutionPlan("round trip", { id: "rt", options: { maxParallelSteps: 7, retry: { maxAttempts: 3 } } });
+    const a = plan.addStep("work", "a", { deep: { list: [1, "two", null, true] } });
+    plan.addStep("work", "b", { from: { $ref: `steps.${a.id}.result` } }, { dependsOn: [a.id], retry: { maxAttempts: 2, backoffMs: 5 } });
+    plan.approve("alice").apply({ type: "plan.started", at: 5, data: { run: 1 } });
+    plan.apply({ type: "step.started", at: 6, data: { stepId: a.id, attempt: 1 } });
+    plan.apply({ type: "step.completed", at: 9, data: { stepId: a.id, attempt: 1, result: { ok: [1] }, durationMs: 3 } });
+    const text = JSON.stringify(plan);
+    const back = ExecutionPlan.fromJSON(text);
+    expect(back).toBeInstanceOf(ExecutionPlan);
+    expect(back.toJSON()).toEqual(plan.toJSON());
+    expect(JSON.parse(JSON.stringify(back))).toEqual(JSON.parse(text));
+    expect(back.getStep("step-2")?.retry).toEqual({ maxAttempts: 2, backoffMs: 5, factor: 2, maxBackoffMs: 60_000 });
+  });
+
+  it("refuses JSON that is not a plan, with VALIDATION", () => {
+    expect(() => ExecutionPlan.fromJSON("{not json")).toThrow(expect.objectContaining({ code: "VALIDATION" }));
+    expect(() => ExecutionPlan.fromJSON({ id: "x" })).toThrow(expect.objectContaining({ code: "VALIDATION" }));
+  });
+
+  it("builds a validated draft from author input", () => {
+    const plan = ExecutionPlan.fromInput({ description: "input", steps: [{ id: "a", tool: "work" }, { tool: "work", dependsOn: ["a"] }] });
+    expect(plan.steps.map((s) => [s.id, s.dependsOn])).toEqual([
+      ["a", []],
+      ["step-2", ["a"]],
+    ]);
+    expect(() => ExecutionPlan.fromInput({ description: "cyclic", steps: [{ id: "a", tool: "w", dependsOn: ["a"] }] })).toThrow(expect.objectContaining({ code: "VALIDATION" }));
+  });
+
+  it("finds steps in O(1) through an index that follows appends and replaced arrays", () => {
+    const plan = new ExecutionPlan("index");
+    for (let i = 0; i < 100; i++) plan.addStep("work", "", {}, { id: `s${i}` });
+    expect(stepIndexOf(plan, "s42")).toBe(42);
+    expect(findStep(plan, "nope")).toBeUndefined();
+    plan.steps = plan.steps.slice(50);
+    expect(stepIndexOf(plan, "s42")).toBe(-1);
+    expect(stepIndexOf(plan, "s60")).toBe(10);
+    plan.steps.reverse(); // changed in place: found out of place, then reindexed
+    expect(findStep(plan, "s60")?.id).toBe("s60");
+    expect(stepIndexOf(plan, "s99")).toBe(0);
+  });
+});
+
+describe("applyEvent", () => {
+  const submitted = (): PlanEvent => {
+    const plan = new ExecutionPlan("logged", { id: "p1", clock: () => 1 });
+    plan.addStep("work", "a", {}, { id: "a" });
+    plan.submitForApproval();
+    return {
+      planId: "p1",
+      seq: 1,
+      type: "plan.submitted",
+      at: 1,
+      data: { plan: plan.toJSON(), policy: { quorum: 1, reviewers: [], vetoOnReject: true, allowSelfApproval: false }, submittedBy: { id: "agent", name: "Agent" }, tools: [], autoExecute: false },
+    } as PlanEvent;
+  };
+
+  it("creates the state, applies events in order and ignores one already applied", () => {
+    let state: PlanState = applyEvent(undefined, submitted());
+    const approved: PlanEvent = { planId: "p1", seq: 2, type: "plan.approved", at: 2, data: { by: ["alice"] } };
+    state = applyEvent(state, approved);
+    expect(state).toMatchObject({ seq: 2, plan: { status: "approved" } });
+    const again = applyEvent(state, approved);
+    expect(again).toBe(state);
+    expect(state.seq).toBe(2);
+    expect(applyEvent(state, { ...submitted(), seq: 1 })).toBe(state);
+  });
+
+  it("throws CONFLICT on a gap, and for an event before the plan is known, changing nothing", () => {
+    const state = applyEvent(undefined, submitted());
+    const before = structuredClone(state);
+    expect(() => applyEvent(state, { planId: "p1", seq: 3, type: "plan.approved", at: 3, data: { by: ["x"] } })).toThrow(expect.objectContaining({ code: "CONFLICT" }));
+    expect(state).toEqual(before);
+    expect(() => applyEvent(undefined, { planId: "p1", seq: 2, type: "plan.approved", at: 3, data: { by: ["x"] } })).toThrow(expect.objectContaining({ code: "CONFLICT" }));
+  });
+
+  it("refuses step events unless the plan is executing", () => {
+    const state = applyEvent(undefined, submitted());
+    expect(() => applyEvent(state, { planId: "p1", seq: 2, type: "step.started", at: 2, data: { stepId: "a", attempt: 1 } })).toThrow(expect.objectContaining({ code: "INVALID_STATE" }));
+    expect(state.seq).toBe(1);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEvent, ExecutionPlan, findStep, stepIndexOf, type PlanEvent, type PlanState } from "../../shared/index.js";
+import { applyEvent, ApprovalPolicySchema, ExecutionPlan, findStep, stepIndexOf, type PlanEvent, type PlanState } from "../../shared/index.js";
 
 describe("ExecutionPlan", () => {
   it("keeps the step returned by addStep live after more steps are added", () => {
@@ -72,13 +72,14 @@ describe("applyEvent", () => {
     const plan = new ExecutionPlan("logged", { id: "p1", clock: () => 1 });
     plan.addStep("work", "a", {}, { id: "a" });
     plan.submitForApproval();
-    return {
+    const event: PlanEvent = {
       planId: "p1",
       seq: 1,
       type: "plan.submitted",
       at: 1,
-      data: { plan: plan.toJSON(), policy: { quorum: 1, reviewers: [], vetoOnReject: true, allowSelfApproval: false }, submittedBy: { id: "agent", name: "Agent" }, tools: [], autoExecute: false },
-    } as PlanEvent;
+      data: { plan: plan.toJSON(), policy: ApprovalPolicySchema.parse({}), submittedBy: { id: "agent", name: "Agent" }, tools: [], autoExecute: false },
+    };
+    return event;
   };
 
   it("creates the state, applies events in order and ignores one already applied", () => {

@@ -33,8 +33,8 @@ async function newestIn(dir: string): Promise<number> {
   return newest;
 }
 
-/** Whether the built dashboard in `outDir` is missing or older than any of its sources. */
-export async function isStale(outDir = DEFAULT_OUT_DIR): Promise<boolean> {
+/** Whether the built dashboard in `outDir` is missing or older than any file under `sourceDirs`. */
+export async function isStale(outDir = DEFAULT_OUT_DIR, sourceDirs: readonly string[] = SOURCE_DIRS): Promise<boolean> {
   let oldestOutput = Infinity;
   for (const file of OUTPUT_FILES) {
     try {
@@ -43,7 +43,7 @@ export async function isStale(outDir = DEFAULT_OUT_DIR): Promise<boolean> {
       return true;
     }
   }
-  const newestSource = Math.max(...(await Promise.all(SOURCE_DIRS.map(newestIn))));
+  const newestSource = Math.max(0, ...(await Promise.all(sourceDirs.map(newestIn))));
   return newestSource > oldestOutput;
 }
 

@@ -21,6 +21,8 @@ import type { PlanEvent } from "../shared/index.js";
 
 const STEPS = Number(process.env.FANOUT_STEPS ?? 2_000);
 const CLIENTS = Number(process.env.FANOUT_CLIENTS ?? 100);
+/** How long each step's tool takes (0: as fast as the executor goes, which saturates the fan-out). */
+const STEP_MS = Number(process.env.FANOUT_STEP_MS ?? 0);
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 interface ClientResult {
@@ -58,7 +60,7 @@ async function planroomRun(): Promise<{ result: ClientResult; events: PlanEvent[
     port: 0,
     dataDir: join(dir, "data"),
     principals: [{ id: "agent", name: "Agent", roles: ["agent"], token: agentToken }, ...reviewers],
-    tools: { noop: () => null },
+    tools: { noop: () => (STEP_MS > 0 ? new Promise((resolve) => setTimeout(() => resolve(null), STEP_MS)) : null) },
     rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
     log: silentLogger,
   });
@@ -125,7 +127,7 @@ const rows = [
   ["raw Socket.IO", raw.deliveries, rate(raw).toFixed(0), raw.p50.toFixed(1), raw.p99.toFixed(1), raw.max.toFixed(1)],
   ["Planroom (file store)", planroom.result.deliveries, rate(planroom.result).toFixed(0), planroom.result.p50.toFixed(1), planroom.result.p99.toFixed(1), planroom.result.max.toFixed(1)],
 ];
-console.log(`fan-out: ${STEPS} steps, ${CLIENTS} reviewers, ${planroom.events.length} events per client`);
+console.log(`fan-out: ${STEPS} steps${STEP_MS > 0 ? ` of ${STEP_MS} ms` : ""}, ${CLIENTS} reviewers, ${planroom.events.length} events per client`);
 for (const row of rows) console.log(row.map((c, j) => String(c).padStart(j === 0 ? 0 : 13).padEnd(j === 0 ? 22 : 0)).join(""));
 const throughput = rate(planroom.result) / rate(raw);
 const p99 = planroom.result.p99 / raw.p99;

@@ -35,7 +35,7 @@ async function submitted(args: string[] = []): Promise<string> {
   return (JSON.parse(run.stdout) as { planId: string }).planId;
 }
 
-describe("planroom help and usage", () => {
+describe("planroom help and usage", { timeout: 90_000 }, () => {
   it("--help documents the commands, the environment and the exit codes; exit 0", async () => {
     const run = await runCli(["--help"]);
     expect(run.code).toBe(0);
@@ -56,7 +56,7 @@ describe("planroom help and usage", () => {
   });
 });
 
-describe("planroom against a running server", () => {
+describe("planroom against a running server", { timeout: 90_000 }, () => {
   it("submit validates the file and prints each problem with its JSON path (exit 2)", async () => {
     const bad = join(dataDir, "bad-plan.json");
     await writeFile(bad, JSON.stringify({ description: "bad", steps: [{ id: "a", tool: "echo" }, { id: "b", tool: "", dependsOn: ["a"] }] }));
@@ -170,7 +170,7 @@ describe("planroom against a running server", () => {
   });
 });
 
-describe("planroom serve", () => {
+describe("planroom serve", { timeout: 90_000 }, () => {
   it("runs a server from flags and a config file, answers commands, and stops on SIGTERM", async () => {
     const config = join(dataDir, "serve-config.json");
     await writeFile(config, JSON.stringify({ principals: [{ id: "ops", name: "Ops", roles: ["admin"], token: "ops-token-0123456789" }] }));

@@ -21,7 +21,7 @@ function client(url: string, token: string): PlanroomClient {
   return c;
 }
 
-describe("reconnection across a real server restart", () => {
+describe("reconnection across a real server restart", { timeout: 60_000 }, () => {
   it("an agent and two reviewers stay connected through a restart; missed events arrive once, in order; tools keep being served", async () => {
     const first = await startRealServer();
     running = first.server;

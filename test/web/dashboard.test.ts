@@ -176,6 +176,12 @@ describe("the dashboard in Chromium", () => {
     await alice.locator(".connection[data-state=connected]").waitFor();
     expect(await alice.locator(".approval .countdown").textContent()).toMatch(/^in (10:00|9:[0-5]\d)$/);
 
+    // Rejecting needs a reason: the box says so and takes the focus; nothing is sent.
+    await alice.locator('button[data-action="reject"]').click();
+    await alice.locator("#vote-error", { hasText: "Say why you reject" }).waitFor();
+    expect(await alice.evaluate(() => document.activeElement?.id)).toBe("vote-comment");
+    expect(await alice.locator(".votes .vote").count()).toBe(0);
+
     // Bob votes from the SDK; the agent then revises, which dismisses his vote.
     const bob = connect(rig.server.url, { token: tokenOf("bob"), socketOptions: { transports: ["websocket"] } });
     clients.push(bob);

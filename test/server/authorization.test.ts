@@ -103,6 +103,15 @@ describe("authorization matrix: role × command × member/non-member", () => {
     }
   });
 
+  it("lets a named reviewer cancel when the policy allows it, but not others", async () => {
+    const { planId } = await submitter.ok("plan:submit", { plan: chainPlan(["t"]), approval: { reviewers: ["rev-1"], reviewersMayCancel: true } });
+    const byStranger = await (clients.get("stranger") as TestClient).cmd("plan:cancel", { planId });
+    expect(!byStranger.ok && byStranger.error.code).toBe("FORBIDDEN");
+    const byObserver = await (clients.get("obs") as TestClient).cmd("plan:cancel", { planId });
+    expect(!byObserver.ok && byObserver.error.code).toBe("FORBIDDEN");
+    expect((await (clients.get("rev-1") as TestClient).cmd("plan:cancel", { planId, reason: "not now" })).ok).toBe(true);
+  });
+
   it("refuses a connection without a valid token", async () => {
     const { io } = await import("socket.io-client");
     const socket = io(server.url, { auth: { token: "wrong-token-wrong-token" }, transports: ["websocket"], reconnection: false, forceNew: true });

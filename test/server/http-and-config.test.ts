@@ -70,6 +70,14 @@ describe("HTTP API", () => {
     expect(!bad.ok && bad.error.code).toBe("VALIDATION");
   });
 
+  it("allows the configured CORS origins only", async () => {
+    server = await startTestServer({ corsOrigins: ["https://review.example"] });
+    const allowed = await fetch(`${server.url}/healthz`, { headers: { origin: "https://review.example" } });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://review.example");
+    const other = await fetch(`${server.url}/healthz`, { headers: { origin: "https://evil.example" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("builds review links", () => {
     expect(reviewLink("http://h:1/", "a b", "p1")).toBe("http://h:1/?token=a%20b#/plans/p1");
   });

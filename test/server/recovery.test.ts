@@ -103,6 +103,26 @@ describe("reconnect, restart and expiry", () => {
     expect(snapshot.plan.decision).toMatchObject({ outcome: "expired", by: [] });
   });
 
+  it("keeps the expiry of a pending plan across a restart", async () => {
+    const clock = new ManualClock(Date.now());
+    const store = createMemoryStore();
+    const first = await start({ clock, store, tools: { t: () => 1 } });
+    const agent = await join(first, "agent-1");
+    const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { expiresInMs: 60_000 } });
+    await clock.advance(45_000);
+    agent.close();
+    await first.close();
+    servers.splice(servers.indexOf(first), 1);
+    const second = await start({ clock, store, tools: { t: () => 1 } });
+    const rev = await join(second, "rev-1");
+    await rev.ok("plan:join", { planId });
+    await clock.advance(14_000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rev.events.some((e) => e.type === "plan.expired")).toBe(false);
+    await clock.advance(1_000);
+    await rev.waitFor((e) => e.type === "plan.expired");
+  });
+
   it("keeps presence of the room up to date", async () => {
     const server = await start({ tools: { t: () => 1 } });
     const agent = await join(server, "agent-1");

@@ -119,7 +119,7 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
         step.status = "pending";
         step.attempts = 0;
         delete step.result;
-        delete step.error;
+        if ("error" in step) delete step.error;
         delete step.reason;
         delete step.startedAt;
         delete step.completedAt;
@@ -141,7 +141,7 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       step.status = "running";
       step.attempts = event.data.attempt;
       if (event.data.attempt === 1 || step.startedAt === undefined) step.startedAt = at;
-      delete step.error;
+      if ("error" in step) delete step.error;
       break;
     }
     case "step.retrying": {
@@ -156,7 +156,7 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       step.result = event.data.result;
       step.completedAt = at;
       step.durationMs = event.data.durationMs;
-      delete step.error;
+      if ("error" in step) delete step.error;
       break;
     }
     case "step.failed": {

@@ -14,6 +14,12 @@ export interface StepShape {
 export interface ValidateStepsOptions {
   /** When given, a step whose tool is not known is an `UNKNOWN_TOOL` issue. */
   hasTool?: (name: string) => boolean;
+  /**
+   * Called when the steps are valid with their dependency graph, compressed: the positions of the
+   * dependencies of step `i` are `depIndex[depStart[i]]` up to (not including) `depIndex[depStart[i + 1]]`,
+   * in `dependsOn` order. Lets a scheduler reuse the lookups validation made.
+   */
+  onGraph?: (depStart: Int32Array, depIndex: Int32Array) => void;
 }
 
 /**
@@ -71,6 +77,7 @@ export function validateSteps(steps: readonly StepShape[], options: ValidateStep
     if (cycle) issues.push({ path: ["steps"], code: "cycle", message: `dependency cycle: ${cycle.join(" → ")}` });
     else checkRefs(steps, index, issues);
   }
+  if (issues.length === 0) options.onGraph?.(depStart, depIndex);
   return issues;
 }
 

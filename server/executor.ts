@@ -1,7 +1,7 @@
 import { PlanroomError, reopenedEvent, type ExecutionPlan } from "../shared/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { ExecuteOptions, ExecutorOptions } from "./executor-options.js";
-import { PlanRun } from "./plan-run.js";
+import { PlanRun, type DependencyGraph } from "./plan-run.js";
 import { publishEvent } from "./publish-event.js";
 import { lookupTool, type ToolRegistry } from "./tool-context.js";
 
@@ -31,12 +31,13 @@ export class Executor {
    * `APPROVAL_REQUIRED`, `VALIDATION`, `UNKNOWN_TOOL`, `INVALID_STATE`.
    */
   execute(plan: ExecutionPlan, options: ExecuteOptions = {}): Promise<ExecutionPlan> {
+    let graph: DependencyGraph | undefined;
     try {
-      this.#prepare(plan, options);
+      graph = this.#prepare(plan, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return new PlanRun(plan, this.#tools, this.#options, this.#clock, options.signal).start("execute", options.actor);
+    return new PlanRun(plan, this.#tools, this.#options, this.#clock, options.signal, graph).start("execute", options.actor);
   }
 
   /**
@@ -65,17 +66,18 @@ export class Executor {
    * scheduling goes on as in `execute` (completed steps stay completed).
    */
   recover(plan: ExecutionPlan, options: ExecuteOptions = {}): Promise<ExecutionPlan> {
+    let graph: DependencyGraph | undefined;
     try {
       if (plan.status !== "executing") throw new PlanroomError("INVALID_STATE", `plan ${plan.id} is ${plan.status}, not executing: nothing to recover`);
-      plan.assertValid();
+      plan.assertValid({ onGraph: (depStart, depIndex) => (graph = { depStart, depIndex }) });
     } catch (error) {
       return Promise.reject(error);
     }
-    return new PlanRun(plan, this.#tools, this.#options, this.#clock, options.signal).start("recover", options.actor);
+    return new PlanRun(plan, this.#tools, this.#options, this.#clock, options.signal, graph).start("recover", options.actor);
   }
 
-  /** Checks that the plan may start and approves it when no reviewer is needed. */
-  #prepare(plan: ExecutionPlan, options: ExecuteOptions): void {
+  /** Checks that the plan may start and approves it when no reviewer is needed; returns its graph. */
+  #prepare(plan: ExecutionPlan, options: ExecuteOptions): DependencyGraph | undefined {
     switch (plan.status) {
       case "draft":
       case "pending_approval":
@@ -89,13 +91,15 @@ export class Executor {
       default:
         throw new PlanroomError("INVALID_STATE", `plan ${plan.id} is ${plan.status} and cannot run`);
     }
-    plan.assertValid({ hasTool: (name) => lookupTool(this.#tools, name) !== undefined });
-    if (plan.status === "approved") return;
+    let graph: DependencyGraph | undefined;
+    plan.assertValid({ hasTool: (name) => lookupTool(this.#tools, name) !== undefined, onGraph: (depStart, depIndex) => (graph = { depStart, depIndex }) });
+    if (plan.status === "approved") return graph;
     const { requireApproval, autoApprove } = plan.options;
     if (requireApproval && !autoApprove) {
       throw new PlanroomError("APPROVAL_REQUIRED", `plan ${plan.id} must be approved before it runs (it is ${plan.status.replace("_", " ")})`);
     }
     const by = autoApprove ? [options.actor ?? "auto-approve"] : [];
     publishEvent(plan, { type: "plan.approved", at: this.#clock.now(), ...(options.actor !== undefined ? { actor: options.actor } : {}), data: { by } }, this.#options);
+    return graph;
   }
 }

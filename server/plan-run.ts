@@ -18,6 +18,12 @@ import { ReadyQueue } from "./ready-queue.js";
 import { cancellationOf, toStepError, type Cancellation } from "./step-failure.js";
 import { AttemptContext, lookupTool, type ToolRegistry } from "./tool-context.js";
 
+/** A plan's dependencies as compressed arrays (see `ValidateStepsOptions.onGraph`). */
+export interface DependencyGraph {
+  depStart: Int32Array;
+  depIndex: Int32Array;
+}
+
 // Scheduling state of each step, kept apart from `step.status` (which only events change).
 const WAITING = 0; // pending, some dependency not completed yet
 const READY = 1; // pending, in the ready queue
@@ -73,6 +79,7 @@ export class PlanRun {
     private readonly hooks: ExecutorOptions,
     clock: Clock,
     signal: AbortSignal | undefined,
+    graph?: DependencyGraph,
   ) {
     this.clock = clock;
     this.signal = signal;
@@ -80,27 +87,31 @@ export class PlanRun {
     const n = (this.n = this.steps.length);
     this.state = new Uint8Array(n);
     this.remaining = new Int32Array(n);
-    this.ready = new ReadyQueue(Math.min(n, 1024));
+    this.ready = new ReadyQueue(n, !plan.options.allowParallel);
     this.attempts = new Array<AttemptContext | undefined>(n);
     this.limit = plan.options.allowParallel ? plan.options.maxParallelSteps : 1;
     this.timeoutMs = plan.options.stepTimeoutMs;
 
-    // Dependencies and dependents as compressed adjacency arrays (the plan is validated already).
-    let edges = 0;
-    for (let i = 0; i < n; i++) edges += this.steps[i]!.dependsOn.length;
-    this.depStart = new Int32Array(n + 1);
-    this.depList = new Int32Array(edges);
-    const outCount = new Int32Array(n + 1);
-    for (let i = 0, k = 0; i < n; i++) {
-      this.depStart[i] = k;
-      const deps = this.steps[i]!.dependsOn;
-      for (let j = 0; j < deps.length; j++) {
-        const d = stepIndexOf(plan, deps[j]!);
-        this.depList[k++] = d;
-        outCount[d]!++;
+    // Dependencies and dependents as compressed adjacency arrays (the plan is validated already;
+    // validation's own lookups are reused when given).
+    if (graph && graph.depStart.length === n + 1) {
+      this.depStart = graph.depStart;
+      this.depList = graph.depIndex;
+    } else {
+      let edges = 0;
+      for (let i = 0; i < n; i++) edges += this.steps[i]!.dependsOn.length;
+      this.depStart = new Int32Array(n + 1);
+      this.depList = new Int32Array(edges);
+      for (let i = 0, k = 0; i < n; i++) {
+        this.depStart[i] = k;
+        const deps = this.steps[i]!.dependsOn;
+        for (let j = 0; j < deps.length; j++) this.depList[k++] = stepIndexOf(plan, deps[j]!);
       }
+      this.depStart[n] = edges;
     }
-    this.depStart[n] = edges;
+    const edges = this.depList.length;
+    const outCount = new Int32Array(n + 1);
+    for (let k = 0; k < edges; k++) outCount[this.depList[k]!]!++;
     this.outStart = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) this.outStart[i + 1] = this.outStart[i]! + outCount[i]!;
     const fill = this.outStart.slice(0, n);

@@ -1,23 +1,33 @@
 /**
- * The steps ready to start, by plan index: a binary min-heap of integers, so that the step declared
- * first always starts first (a stable topological order) at O(log n) a step.
+ * The steps ready to start, by plan index. `ordered`: a binary min-heap, so the step declared first
+ * always starts first (a stable topological order, for sequential runs) at O(log n) a step;
+ * otherwise first ready, first started (plan order among steps that became ready together) at O(1).
+ * Each step enters at most once a run, so the capacity is the number of steps.
  */
 export class ReadyQueue {
-  private heap: Int32Array;
-  size = 0;
+  private readonly items: Int32Array;
+  private head = 0;
+  private tail = 0;
 
-  constructor(capacity: number) {
-    this.heap = new Int32Array(Math.max(1, capacity));
+  constructor(
+    capacity: number,
+    private readonly ordered: boolean,
+  ) {
+    this.items = new Int32Array(Math.max(1, capacity));
+  }
+
+  /** How many steps wait. */
+  get size(): number {
+    return this.tail - this.head;
   }
 
   push(index: number): void {
-    if (this.size === this.heap.length) {
-      const bigger = new Int32Array(this.heap.length * 2);
-      bigger.set(this.heap);
-      this.heap = bigger;
+    if (!this.ordered) {
+      this.items[this.tail++] = index;
+      return;
     }
-    const heap = this.heap;
-    let i = this.size++;
+    const heap = this.items;
+    let i = this.tail++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const p = heap[parent]!;
@@ -28,12 +38,13 @@ export class ReadyQueue {
     heap[i] = index;
   }
 
-  /** Removes and returns the smallest index; only call when `size > 0`. */
+  /** Removes and returns the next step; only call when `size > 0`. */
   pop(): number {
-    const heap = this.heap;
+    if (!this.ordered) return this.items[this.head++]!;
+    const heap = this.items;
     const top = heap[0]!;
-    const last = heap[--this.size]!;
-    const size = this.size;
+    const last = heap[--this.tail]!;
+    const size = this.tail;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;

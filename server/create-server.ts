@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type RequestListener, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
@@ -76,7 +76,14 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   }
 
   const tools = new Map<string, ToolHandler>(givenTools instanceof Map ? givenTools : Object.entries(givenTools ?? {}));
-  const http = createServer();
+  // The HTTP API must be the server's request listener before Socket.IO attaches: engine.io then
+  // routes `/socket.io/` to itself and hands every other request to it. A listener added after
+  // attaching would also see Socket.IO's requests (long-polling would break).
+  let httpApi: RequestListener | undefined;
+  const http = createServer((req, res) => {
+    if (httpApi) httpApi(req, res);
+    else res.writeHead(503, { "content-type": "text/plain" }).end("starting");
+  });
   const io: PlanroomServer["io"] = new Server(http, {
     maxHttpBufferSize: config.maxHttpBufferSize,
     perMessageDeflate: false,
@@ -88,7 +95,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const directory = new PlanDirectory({ io, store, clock, registry, runs, log });
   let closing = false;
   const handlers = createCommandHandlers({ directory, runs, clock, serverTools: tools, limits: config.limits, closing: () => closing });
-  http.on("request", createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? resolve("dist/web"), log }));
+  httpApi = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? resolve("dist/web"), log });
 
   io.use((socket, next) => {
     const auth: unknown = socket.handshake.auth;

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { io as connectClient } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig, parseConfig } from "../../server/config.js";
 import type { PlanroomServer } from "../../server/create-server.js";
@@ -45,6 +46,23 @@ describe("HTTP API", () => {
     expect(body.events.map((e: { type: string }) => e.type)).toEqual(["plan.submitted"]);
     expect((await get(`/api/plans/${planId}`, "rev-2")).status).toBe(403);
     expect((await get(`/api/plans/nope`, "rev-1")).status).toBe(404);
+  });
+
+  it("serves Socket.IO's long-polling transport beside the HTTP API", async () => {
+    server = await startTestServer();
+    const socket = connectClient(server.url, { auth: { token: tokenOf("rev-1") }, transports: ["polling"], reconnection: false, forceNew: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once("connect", resolve);
+        socket.once("connect_error", reject);
+      });
+      const ack = await socket.timeout(5_000).emitWithAck("session:whoami", {});
+      expect(ack).toMatchObject({ ok: true, principal: { id: "rev-1" } });
+      expect(socket.io.engine.transport.name).toBe("polling");
+    } finally {
+      socket.close();
+    }
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
   it("pages plans:list with a cursor and filters by status and submitter", async () => {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerCancel } from "./cancel-command.js";
+import { protectDashOperands } from "./dash-operands.js";
 import { CliContext, DEFAULT_URL, type GlobalOptions } from "./cli-context.js";
 import { processIO, type CliIO } from "./cli-io.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
@@ -65,7 +66,7 @@ export async function main(argv: readonly string[] = process.argv, io: CliIO = p
     return EXIT.USAGE;
   }
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(protectDashOperands(argv, program));
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help" ? EXIT.OK : EXIT.USAGE;

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { protectDashOperands } from "../../client/cli/dash-operands.js";
+import { buildProgram } from "../../client/cli/main.js";
+
+const program = buildProgram({ out: () => undefined, err: () => undefined, env: {}, isTTY: false }, () => undefined);
+const fix = (...args: string[]): string[] => protectDashOperands(["node", "planroom", ...args], program).slice(2);
+
+describe("plan ids that begin with a dash", () => {
+  it("are moved behind `--`, keeping options and their values", () => {
+    expect(fix("reject", "-V99kWr0XzEr", "-m", "too risky")).toEqual(["reject", "-m", "too risky", "--", "-V99kWr0XzEr"]);
+    expect(fix("--url", "http://x", "show", "--abc", "--json")).toEqual(["--url", "http://x", "show", "--json", "--", "--abc"]);
+    expect(fix("approve", "-m", "-not-an-id", "-x1")).toEqual(["approve", "-m", "-not-an-id", "--", "-x1"]);
+    expect(fix("cancel", "--message=stop", "-abc")).toEqual(["cancel", "--message=stop", "--", "-abc"]);
+  });
+
+  it("leave ordinary command lines alone", () => {
+    expect(fix("reject", "abc", "-m", "no")).toEqual(["reject", "abc", "-m", "no"]);
+    expect(fix("list", "--status", "executing", "--bogus")).toEqual(["list", "--status", "executing", "--bogus"]);
+    expect(fix("watch", "--help")).toEqual(["watch", "--help"]);
+  });
+
+  it("parse into the right id and options", async () => {
+    const seen: unknown[] = [];
+    const p = buildProgram({ out: () => undefined, err: () => undefined, env: {}, isTTY: false }, () => undefined);
+    p.commands.find((c) => c.name() === "reject")!.action((id: string, options: { message: string }) => void seen.push(id, options.message));
+    await p.parseAsync(protectDashOperands(["node", "planroom", "reject", "-V99kWr0XzEr", "-m", "too risky"], p));
+    expect(seen).toEqual(["-V99kWr0XzEr", "too risky"]);
+  });
+});

@@ -16,7 +16,8 @@ const REF_PATTERN = /^steps\.([A-Za-z0-9_-]+)\.result((?:\.[^.]+)*)$/;
 
 /** Whether a JSON value is a reference object: exactly one key, `$ref`. */
 function isRefObject(value: unknown): value is { $ref: unknown } {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "$ref" in value;
+  // `"$ref" in value` first: most objects are not references, and it allocates nothing.
+  return typeof value === "object" && value !== null && "$ref" in value && !Array.isArray(value) && Object.keys(value).length === 1;
 }
 
 /**
@@ -61,9 +62,10 @@ function visitRefs(value: unknown, at: (string | number)[], refs: StepRef[], onE
 
 /** Whether `params` holds any reference (cheap pre-check that avoids copying). */
 export function hasRefs(params: unknown): boolean {
+  if (typeof params !== "object" || params === null) return false;
   if (isRefObject(params)) return true;
   if (Array.isArray(params)) return params.some(hasRefs);
-  if (typeof params === "object" && params !== null) return Object.values(params).some(hasRefs);
+  for (const key in params) if (Object.hasOwn(params, key) && hasRefs((params as Record<string, unknown>)[key])) return true;
   return false;
 }
 

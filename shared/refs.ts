@@ -53,9 +53,10 @@ function visitRefs(value: unknown, at: (string | number)[], refs: StepRef[], onE
     }
     return;
   }
-  for (const [k, v] of Object.entries(value)) {
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
     at.push(k);
-    visitRefs(v, at, refs, onError);
+    visitRefs((value as Record<string, unknown>)[k], at, refs, onError);
     at.pop();
   }
 }

@@ -1,6 +1,6 @@
 import { checkJson } from "./json.js";
 import { PlanroomError, type Issue } from "./errors.js";
-import { findRefs } from "./refs.js";
+import { findRefs, hasRefs } from "./refs.js";
 
 /** The parts of a step that graph validation looks at. */
 export interface StepShape {
@@ -144,6 +144,7 @@ function findCycle(steps: readonly StepShape[], index: Map<string, number>, depS
 /** Each `$ref` must name a step that the referring step (transitively) depends on. */
 function checkRefs(steps: readonly StepShape[], index: Map<string, number>, issues: Issue[]): void {
   steps.forEach((step, i) => {
+    if (!hasRefs(step.params)) return; // no reference, well-formed or not: nothing to check
     const refs = findRefs(step.params, (at, message) => issues.push({ path: ["steps", i, "params", ...at], code: "invalid_ref", message }));
     if (refs.length === 0) return;
     const ancestors = new Set<string>();

@@ -90,6 +90,27 @@ describe("Executor failures", () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it("times out each attempt at its own deadline when several run at once", async () => {
+    const clock = new ManualClock(0);
+    const gate = new Gate();
+    const plan = makePlan([{ id: "a" }, { id: "b" }, { id: "c", after: ["b"] }, { id: "d", after: ["b"] }], { stepTimeoutMs: 1_000, stopOnError: false, maxParallelSteps: 3 });
+    const run = new Executor({ work: gate.tool }, { clock }).execute(plan);
+    await clock.advance(100);
+    gate.resolve("b");
+    await clock.advance(200);
+    gate.resolve("d");
+    await clock.advance(700); // t = 1000: a's deadline
+    expect(plan.getStep("a")).toMatchObject({ status: "failed", completedAt: 1_000, error: { code: "TIMEOUT" } });
+    expect(plan.getStep("c")?.status).toBe("running");
+    await clock.advance(99);
+    expect(plan.getStep("c")?.status).toBe("running");
+    await clock.advance(1); // t = 1100: c's deadline (it started at 100)
+    const done = await run;
+    expect(done.getStep("c")).toMatchObject({ status: "failed", startedAt: 100, completedAt: 1_100, durationMs: 1_000 });
+    expect(done.getStep("d")).toMatchObject({ status: "completed", completedAt: 300 });
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it("stopOnError: aborts and cancels running steps, skips pending ones, starts nothing new, fails the plan", async () => {
     const gate = new Gate();
     const { log, hooks } = recorder();

@@ -14,12 +14,18 @@ export interface StepShape {
 export interface ValidateStepsOptions {
   /** When given, a step whose tool is not known is an `UNKNOWN_TOOL` issue. */
   hasTool?: (name: string) => boolean;
-  /**
-   * Called when the steps are valid with their dependency graph, compressed: the positions of the
-   * dependencies of step `i` are `depIndex[depStart[i]]` up to (not including) `depIndex[depStart[i + 1]]`,
-   * in `dependsOn` order. Lets a scheduler reuse the lookups validation made.
-   */
-  onGraph?: (depStart: Int32Array, depIndex: Int32Array) => void;
+  /** Called, when the steps are valid, with what validation learnt about them (see {@link StepGraph}). */
+  onGraph?: (graph: StepGraph) => void;
+}
+
+/** The dependency graph of valid steps, as validation found it; lets a scheduler reuse its lookups. */
+export interface StepGraph {
+  /** Step `i`'s dependencies are at `depIndex[depStart[i]]` up to (not including) `depIndex[depStart[i + 1]]`. */
+  depStart: Int32Array;
+  /** Dependency positions, in `dependsOn` order. */
+  depIndex: Int32Array;
+  /** 1 where a step's params hold a `$ref`. */
+  hasRefs: Uint8Array;
 }
 
 /**
@@ -72,12 +78,13 @@ export function validateSteps(steps: readonly StepShape[], options: ValidateStep
     }
   }
 
+  let refs: Uint8Array | undefined;
   if (edgesOk && index.size === n) {
     const cycle = findCycle(steps, index, depStart, depIndex);
     if (cycle) issues.push({ path: ["steps"], code: "cycle", message: `dependency cycle: ${cycle.join(" → ")}` });
-    else checkRefs(steps, index, issues);
+    else refs = checkRefs(steps, index, issues);
   }
-  if (issues.length === 0) options.onGraph?.(depStart, depIndex);
+  if (issues.length === 0 && refs) options.onGraph?.({ depStart, depIndex, hasRefs: refs });
   return issues;
 }
 
@@ -141,10 +148,15 @@ function findCycle(steps: readonly StepShape[], index: Map<string, number>, depS
   return [...cycle, cycle[0] as string];
 }
 
-/** Each `$ref` must name a step that the referring step (transitively) depends on. */
-function checkRefs(steps: readonly StepShape[], index: Map<string, number>, issues: Issue[]): void {
+/**
+ * Each `$ref` must name a step that the referring step (transitively) depends on. Returns which
+ * steps hold references.
+ */
+function checkRefs(steps: readonly StepShape[], index: Map<string, number>, issues: Issue[]): Uint8Array {
+  const withRefs = new Uint8Array(steps.length);
   steps.forEach((step, i) => {
     if (!hasRefs(step.params)) return; // no reference, well-formed or not: nothing to check
+    withRefs[i] = 1;
     const refs = findRefs(step.params, (at, message) => issues.push({ path: ["steps", i, "params", ...at], code: "invalid_ref", message }));
     if (refs.length === 0) return;
     const ancestors = new Set<string>();
@@ -165,4 +177,5 @@ function checkRefs(steps: readonly StepShape[], index: Map<string, number>, issu
       }
     }
   });
+  return withRefs;
 }

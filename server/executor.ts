@@ -1,7 +1,7 @@
-import { PlanroomError, reopenedEvent, type ExecutionPlan } from "../shared/index.js";
+import { PlanroomError, reopenedEvent, type ExecutionPlan, type StepGraph } from "../shared/index.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { ExecuteOptions, ExecutorOptions } from "./executor-options.js";
-import { PlanRun, type DependencyGraph } from "./plan-run.js";
+import { PlanRun } from "./plan-run.js";
 import { publishEvent } from "./publish-event.js";
 import { lookupTool, type ToolRegistry } from "./tool-context.js";
 
@@ -31,7 +31,7 @@ export class Executor {
    * `APPROVAL_REQUIRED`, `VALIDATION`, `UNKNOWN_TOOL`, `INVALID_STATE`.
    */
   execute(plan: ExecutionPlan, options: ExecuteOptions = {}): Promise<ExecutionPlan> {
-    let graph: DependencyGraph | undefined;
+    let graph: StepGraph | undefined;
     try {
       graph = this.#prepare(plan, options);
     } catch (error) {
@@ -66,10 +66,10 @@ export class Executor {
    * scheduling goes on as in `execute` (completed steps stay completed).
    */
   recover(plan: ExecutionPlan, options: ExecuteOptions = {}): Promise<ExecutionPlan> {
-    let graph: DependencyGraph | undefined;
+    let graph: StepGraph | undefined;
     try {
       if (plan.status !== "executing") throw new PlanroomError("INVALID_STATE", `plan ${plan.id} is ${plan.status}, not executing: nothing to recover`);
-      plan.assertValid({ onGraph: (depStart, depIndex) => (graph = { depStart, depIndex }) });
+      plan.assertValid({ onGraph: (found) => (graph = found) });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -77,7 +77,7 @@ export class Executor {
   }
 
   /** Checks that the plan may start and approves it when no reviewer is needed; returns its graph. */
-  #prepare(plan: ExecutionPlan, options: ExecuteOptions): DependencyGraph | undefined {
+  #prepare(plan: ExecutionPlan, options: ExecuteOptions): StepGraph | undefined {
     switch (plan.status) {
       case "draft":
       case "pending_approval":
@@ -91,8 +91,8 @@ export class Executor {
       default:
         throw new PlanroomError("INVALID_STATE", `plan ${plan.id} is ${plan.status} and cannot run`);
     }
-    let graph: DependencyGraph | undefined;
-    plan.assertValid({ hasTool: (name) => lookupTool(this.#tools, name) !== undefined, onGraph: (depStart, depIndex) => (graph = { depStart, depIndex }) });
+    let graph: StepGraph | undefined;
+    plan.assertValid({ hasTool: (name) => lookupTool(this.#tools, name) !== undefined, onGraph: (found) => (graph = found) });
     if (plan.status === "approved") return graph;
     const { requireApproval, autoApprove } = plan.options;
     if (requireApproval && !autoApprove) {

@@ -10,6 +10,7 @@ import {
   type PlanEventBody,
   type Step,
   type StepError,
+  type StepGraph,
 } from "../shared/index.js";
 import type { Clock } from "./clock.js";
 import type { ExecutorOptions } from "./executor-options.js";
@@ -17,12 +18,6 @@ import { publishEvent } from "./publish-event.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { cancellationOf, toStepError, type Cancellation } from "./step-failure.js";
 import { AttemptContext, lookupTool, type ToolRegistry } from "./tool-context.js";
-
-/** A plan's dependencies as compressed arrays (see `ValidateStepsOptions.onGraph`). */
-export interface DependencyGraph {
-  depStart: Int32Array;
-  depIndex: Int32Array;
-}
 
 // Scheduling state of each step, kept apart from `step.status` (which only events change).
 const WAITING = 0; // pending, some dependency not completed yet
@@ -44,6 +39,8 @@ export class PlanRun {
   private readonly depList: Int32Array;
   private readonly outStart: Int32Array;
   private readonly outList: Int32Array;
+  /** 1 where a step's params hold a `$ref`; unknown (look at every step) without validation's graph. */
+  private readonly withRefs: Uint8Array | undefined;
   private readonly ready: ReadyQueue;
   private readonly attempts: (AttemptContext | undefined)[];
   private readonly backoff = new Map<number, unknown>();
@@ -79,7 +76,7 @@ export class PlanRun {
     private readonly hooks: ExecutorOptions,
     clock: Clock,
     signal: AbortSignal | undefined,
-    graph?: DependencyGraph,
+    graph?: StepGraph,
   ) {
     this.clock = clock;
     this.signal = signal;
@@ -97,6 +94,7 @@ export class PlanRun {
     if (graph && graph.depStart.length === n + 1) {
       this.depStart = graph.depStart;
       this.depList = graph.depIndex;
+      this.withRefs = graph.hasRefs;
     } else {
       let edges = 0;
       for (let i = 0; i < n; i++) edges += this.steps[i]!.dependsOn.length;
@@ -218,10 +216,12 @@ export class PlanRun {
     const tool = lookupTool(this.tools, step.tool);
     if (!tool) return this.attemptFailed(ctx, { code: "UNKNOWN_TOOL", message: `unknown tool "${step.tool}" (step "${step.id}")` }, false);
     let params = step.params;
-    try {
-      params = resolveRefs(params, this.resultOf);
-    } catch (error) {
-      return this.attemptFailed(ctx, { code: "VALIDATION", message: `step "${step.id}": ${(error as Error).message}` }, false);
+    if (this.withRefs === undefined || this.withRefs[i] === 1) {
+      try {
+        params = resolveRefs(params, this.resultOf);
+      } catch (error) {
+        return this.attemptFailed(ctx, { code: "VALIDATION", message: `step "${step.id}": ${(error as Error).message}` }, false);
+      }
     }
     this.watchDeadline(ctx);
     let outcome: unknown;

@@ -32,6 +32,22 @@ function buildIndex(steps: Step[]): StepIndex {
   return index;
 }
 
+function caughtUpIndex(steps: Step[]): StepIndex {
+  let index = stepIndexes.get(steps) ?? buildIndex(steps);
+  if (steps.length < index.length) index = buildIndex(steps);
+  for (let i = index.length; i < steps.length; i++) index.positions.set(steps[i]!.id, i);
+  index.length = steps.length;
+  return index;
+}
+
+/**
+ * The id → position index behind {@link stepIndexOf}, caught up with appended steps. It is a hint:
+ * after duplicates or changes in place it may not match `plan.steps` (check before relying on it).
+ */
+export function stepPositions(plan: Pick<PlanData, "steps">): ReadonlyMap<string, number> {
+  return caughtUpIndex(plan.steps).positions;
+}
+
 /**
  * The position of the step with this id in `plan.steps`, or -1, in O(1) amortised. The index
  * follows the plan's `steps` array: appended steps are indexed as they appear (so building a plan
@@ -39,10 +55,7 @@ function buildIndex(steps: Step[]): StepIndex {
  */
 export function stepIndexOf(plan: Pick<PlanData, "steps">, id: string): number {
   const steps = plan.steps;
-  let index = stepIndexes.get(steps) ?? buildIndex(steps);
-  if (steps.length < index.length) index = buildIndex(steps);
-  for (let i = index.length; i < steps.length; i++) index.positions.set(steps[i]!.id, i);
-  index.length = steps.length;
+  let index = caughtUpIndex(steps);
   const position = index.positions.get(id);
   if (position === undefined) return -1;
   if (steps[position]?.id === id) return position;

@@ -1,5 +1,5 @@
 import { nanoid } from "nanoid";
-import { applyPlanEvent, findStep } from "./apply-event.js";
+import { applyPlanEvent, findStep, stepPositions } from "./apply-event.js";
 import { PlanroomError, toIssues } from "./errors.js";
 import type { PlanEventBody } from "./events.js";
 import { ExecutionOptionsSchema, type ExecutionOptions, type ExecutionOptionsInput } from "./execution-options.js";
@@ -102,7 +102,7 @@ export class ExecutionPlan implements PlanData {
 
   /** Every structural problem of the plan (see `validateSteps`); empty when it may run. */
   validate(options: ValidateStepsOptions = {}): Issue[] {
-    const issues = validateSteps(this.steps, options);
+    const issues = validateSteps(this.steps, { positions: stepPositions(this), ...options });
     if (this.description.trim() === "") issues.unshift({ path: ["description"], code: "empty", message: "description is empty" });
     return issues;
   }
@@ -110,7 +110,7 @@ export class ExecutionPlan implements PlanData {
   /** Throws a `VALIDATION` error listing every problem, if there is any. */
   assertValid(options: ValidateStepsOptions = {}): void {
     if (this.description.trim() === "") throw new PlanroomError("VALIDATION", "invalid plan: description is empty", [{ path: ["description"], message: "description is empty" }]);
-    assertValidSteps(this.steps, options);
+    assertValidSteps(this.steps, { positions: stepPositions(this), ...options });
   }
 
   /**

@@ -14,6 +14,11 @@ export interface StepShape {
 export interface ValidateStepsOptions {
   /** When given, a step whose tool is not known is an `UNKNOWN_TOOL` issue. */
   hasTool?: (name: string) => boolean;
+  /**
+   * An id → position map of these steps, if one exists already (e.g. `stepPositions(plan)`): when
+   * it matches the steps exactly, it is used instead of building one.
+   */
+  positions?: ReadonlyMap<string, number>;
   /** Called, when the steps are valid, with what validation learnt about them (see {@link StepGraph}). */
   onGraph?: (graph: StepGraph) => void;
 }
@@ -35,16 +40,21 @@ export interface StepGraph {
  */
 export function validateSteps(steps: readonly StepShape[], options: ValidateStepsOptions = {}): Issue[] {
   const issues: Issue[] = [];
-  const index = new Map<string, number>();
   const n = steps.length;
+  // A given map that matches every step's position proves the ids unique: no need to build one.
+  const given = options.positions !== undefined && options.positions.size === n && matchesPositions(steps, options.positions) ? options.positions : undefined;
+  const index: Map<string, number> | ReadonlyMap<string, number> = given ?? new Map<string, number>();
 
   for (let i = 0; i < n; i++) {
     const step = steps[i]!;
-    // One map operation a step: a duplicate does not grow the map (the positions then go unused,
-    // as duplicates skip the graph checks).
-    const size = index.size;
-    index.set(step.id, i);
-    if (index.size === size) issues.push({ path: ["steps", i, "id"], code: "duplicate_id", message: `duplicate step id "${step.id}"` });
+    if (!given) {
+      // One map operation a step: a duplicate does not grow the map (the positions then go unused,
+      // as duplicates skip the graph checks).
+      const built = index as Map<string, number>;
+      const size = built.size;
+      built.set(step.id, i);
+      if (built.size === size) issues.push({ path: ["steps", i, "id"], code: "duplicate_id", message: `duplicate step id "${step.id}"` });
+    }
     if (typeof step.tool !== "string" || step.tool.trim() === "") issues.push({ path: ["steps", i, "tool"], code: "empty_tool", message: "tool name is empty" });
     else if (options.hasTool && !options.hasTool(step.tool)) issues.push({ path: ["steps", i, "tool"], code: "unknown_tool", message: `unknown tool "${step.tool}"` });
     if (!isEmptyPlainObject(step.params)) checkJson(step.params, (path, message) => issues.push({ path: ["steps", i, "params", ...path], code: "not_json", message }));
@@ -88,6 +98,11 @@ export function validateSteps(steps: readonly StepShape[], options: ValidateStep
   return issues;
 }
 
+function matchesPositions(steps: readonly StepShape[], positions: ReadonlyMap<string, number>): boolean {
+  for (let i = 0; i < steps.length; i++) if (positions.get(steps[i]!.id) !== i) return false;
+  return true;
+}
+
 /** `{}` (the params of most steps): nothing to check. */
 function isEmptyPlainObject(value: unknown): boolean {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
@@ -107,7 +122,7 @@ export function assertValidSteps(steps: readonly StepShape[], options: ValidateS
 }
 
 /** Kahn's algorithm; if some steps remain, walks dependencies from one of them to name a cycle. */
-function findCycle(steps: readonly StepShape[], index: Map<string, number>, depStart: Int32Array, depIndex: Int32Array): string[] | undefined {
+function findCycle(steps: readonly StepShape[], index: ReadonlyMap<string, number>, depStart: Int32Array, depIndex: Int32Array): string[] | undefined {
   const n = steps.length;
   const indegree = new Int32Array(n);
   const outStart = new Int32Array(n + 1);
@@ -152,7 +167,7 @@ function findCycle(steps: readonly StepShape[], index: Map<string, number>, depS
  * Each `$ref` must name a step that the referring step (transitively) depends on. Returns which
  * steps hold references.
  */
-function checkRefs(steps: readonly StepShape[], index: Map<string, number>, issues: Issue[]): Uint8Array {
+function checkRefs(steps: readonly StepShape[], index: ReadonlyMap<string, number>, issues: Issue[]): Uint8Array {
   const withRefs = new Uint8Array(steps.length);
   steps.forEach((step, i) => {
     if (!hasRefs(step.params)) return; // no reference, well-formed or not: nothing to check

@@ -82,6 +82,20 @@ describe("validateSteps", () => {
     expect(error.message).toContain("depends on itself");
   });
 
+  it("a plan's own step index is trusted only when it matches its steps", () => {
+    const plan = new ExecutionPlan("index");
+    plan.addStep("work", "a", {}, { id: "a" });
+    plan.addStep("work", "b", {}, { id: "b", dependsOn: ["a"] });
+    expect(plan.validate()).toEqual([]);
+    // Changed in place behind the index's back: a duplicate id and a dependency on a new id.
+    plan.steps[1] = { ...plan.steps[1]!, id: "a" };
+    plan.steps[0] = { ...plan.steps[0]!, id: "c", dependsOn: [] };
+    plan.steps.push({ ...plan.steps[0]!, id: "d", dependsOn: ["c"] });
+    expect(plan.validate().map((i) => i.code)).toEqual(["self_dependency"]);
+    plan.steps[1] = { ...plan.steps[1]!, id: "c", dependsOn: [] };
+    expect(plan.validate().map((i) => i.message)).toEqual(['duplicate step id "c"']);
+  });
+
   it("stays linear on a large plan", () => {
     const steps = Array.from({ length: 50_000 }, (_, i) => step(`s${i}`, i > 0 ? [`s${i - 1}`] : []));
     expect(validateSteps(steps)).toEqual([]);

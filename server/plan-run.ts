@@ -1,9 +1,7 @@
 import {
   backoffDelay,
-  checkJson,
   findStep,
   PlanroomError,
-  stepIndexOf,
   resolveRefs,
   type ExecutionPlan,
   type JsonValue,
@@ -15,7 +13,10 @@ import {
 import type { Clock } from "./clock.js";
 import type { ExecutorOptions } from "./executor-options.js";
 import { publishEvent } from "./publish-event.js";
+import { DeadlineWatch } from "./deadline-watch.js";
 import { ReadyQueue } from "./ready-queue.js";
+import { resultProblem } from "./result-check.js";
+import { stepAdjacency } from "./step-adjacency.js";
 import { cancellationOf, toStepError, type Cancellation } from "./step-failure.js";
 import { AttemptContext, lookupTool, type ToolRegistry } from "./tool-context.js";
 
@@ -57,16 +58,13 @@ export class PlanRun {
   private finished = false;
   private pumping = false;
 
-  /** Attempts in start order; their deadlines grow with it, so one timer watches them all. */
-  private deadlines: AttemptContext[] = [];
-  private deadlineHead = 0;
-  private deadlineTimer: unknown = undefined;
+  private readonly deadlines: DeadlineWatch<AttemptContext>;
 
   private resolve!: (plan: ExecutionPlan) => void;
   private reject!: (error: unknown) => void;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort = (): void => this.guard(() => this.cancel(cancellationOf(this.signal?.reason)));
-  private readonly onDeadline = (): void => this.guard(() => this.expireDeadlines());
+  private readonly onDeadline = (ctx: AttemptContext): void => this.guard(() => this.timeOut(ctx));
   private readonly resultsOf = (index: number): Record<string, JsonValue> => this.dependencyResults(index);
   private readonly resultOf = (stepId: string): unknown => findStep(this.plan, stepId)?.result;
 
@@ -89,34 +87,8 @@ export class PlanRun {
     this.limit = plan.options.allowParallel ? plan.options.maxParallelSteps : 1;
     this.timeoutMs = plan.options.stepTimeoutMs;
 
-    // Dependencies and dependents as compressed adjacency arrays (the plan is validated already;
-    // validation's own lookups are reused when given).
-    if (graph && graph.depStart.length === n + 1) {
-      this.depStart = graph.depStart;
-      this.depList = graph.depIndex;
-      this.withRefs = graph.hasRefs;
-    } else {
-      let edges = 0;
-      for (let i = 0; i < n; i++) edges += this.steps[i]!.dependsOn.length;
-      this.depStart = new Int32Array(n + 1);
-      this.depList = new Int32Array(edges);
-      for (let i = 0, k = 0; i < n; i++) {
-        this.depStart[i] = k;
-        const deps = this.steps[i]!.dependsOn;
-        for (let j = 0; j < deps.length; j++) this.depList[k++] = stepIndexOf(plan, deps[j]!);
-      }
-      this.depStart[n] = edges;
-    }
-    const edges = this.depList.length;
-    const outCount = new Int32Array(n + 1);
-    for (let k = 0; k < edges; k++) outCount[this.depList[k]!]!++;
-    this.outStart = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) this.outStart[i + 1] = this.outStart[i]! + outCount[i]!;
-    const fill = this.outStart.slice(0, n);
-    this.outList = new Int32Array(edges);
-    for (let i = 0; i < n; i++) {
-      for (let k = this.depStart[i]!; k < this.depStart[i + 1]!; k++) this.outList[fill[this.depList[k]!]!++] = i;
-    }
+    ({ depStart: this.depStart, depList: this.depList, outStart: this.outStart, outList: this.outList, withRefs: this.withRefs } = stepAdjacency(plan, graph));
+    this.deadlines = new DeadlineWatch<AttemptContext>(clock, this.onDeadline);
   }
 
   /**
@@ -223,7 +195,7 @@ export class PlanRun {
         return this.attemptFailed(ctx, { code: "VALIDATION", message: `step "${step.id}": ${(error as Error).message}` }, false);
       }
     }
-    this.watchDeadline(ctx);
+    this.deadlines.watch(ctx);
     let outcome: unknown;
     try {
       outcome = tool(params, ctx);
@@ -251,7 +223,7 @@ export class PlanRun {
   private attemptSucceeded(ctx: AttemptContext, value: unknown): void {
     if (ctx.settled || this.state[ctx.index] !== RUNNING) return;
     const result = value === undefined ? null : value;
-    const problem = jsonProblem(result);
+    const problem = resultProblem(result);
     if (problem !== undefined) {
       return this.attemptFailed(ctx, { code: "TOOL_ERROR", message: `tool "${ctx.step.tool}" returned a result that is not JSON: ${problem}` }, true);
     }
@@ -389,43 +361,16 @@ export class PlanRun {
   }
 
   private cleanUp(): void {
-    if (this.deadlineTimer !== undefined) this.clock.clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = undefined;
+    this.deadlines.stop();
     for (const timer of this.backoff.values()) this.clock.clearTimeout(timer);
     this.backoff.clear();
-    this.deadlines = [];
     this.signal?.removeEventListener("abort", this.onAbort);
   }
 
-  private watchDeadline(ctx: AttemptContext): void {
-    const q = this.deadlines;
-    while (this.deadlineHead < q.length && q[this.deadlineHead]!.settled) this.deadlineHead++;
-    if (this.deadlineHead > 1024 && this.deadlineHead * 2 > q.length) {
-      q.splice(0, this.deadlineHead);
-      this.deadlineHead = 0;
-    }
-    q.push(ctx);
-    if (this.deadlineTimer === undefined) this.armDeadline(q[this.deadlineHead]!.deadline);
-  }
-
-  private armDeadline(deadline: number): void {
-    this.deadlineTimer = this.clock.setTimeout(this.onDeadline, Math.max(0, deadline - this.clock.now()));
-  }
-
-  private expireDeadlines(): void {
-    this.deadlineTimer = undefined;
-    const now = this.clock.now();
-    const q = this.deadlines;
-    while (this.deadlineHead < q.length && !this.finished) {
-      const ctx = q[this.deadlineHead]!;
-      if (!ctx.settled && ctx.deadline > now) break;
-      this.deadlineHead++;
-      if (ctx.settled) continue;
-      const message = `step "${ctx.step.id}" timed out after ${this.timeoutMs}ms (attempt ${ctx.attempt})`;
-      ctx.abort(new PlanroomError("TIMEOUT", message));
-      this.attemptFailed(ctx, { code: "TIMEOUT", message }, true);
-    }
-    if (!this.finished && this.deadlineHead < this.deadlines.length && this.deadlineTimer === undefined) this.armDeadline(this.deadlines[this.deadlineHead]!.deadline);
+  private timeOut(ctx: AttemptContext): void {
+    const message = `step "${ctx.step.id}" timed out after ${this.timeoutMs}ms (attempt ${ctx.attempt})`;
+    ctx.abort(new PlanroomError("TIMEOUT", message));
+    this.attemptFailed(ctx, { code: "TIMEOUT", message }, true);
   }
 
   private dependencyResults(i: number): Record<string, JsonValue> {
@@ -465,15 +410,4 @@ export class PlanRun {
       this.reject(error instanceof PlanroomError ? error : new PlanroomError("INTERNAL", `the run stopped on an internal error: ${String(error)}`));
     }
   }
-}
-
-/** Why `value` is not plain JSON, or `undefined` when it is. */
-function jsonProblem(value: unknown): string | undefined {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
-  if (typeof value === "number") return Number.isFinite(value) ? undefined : `${value} is not a finite number`;
-  let problem: string | undefined;
-  checkJson(value, (path, message) => {
-    problem ??= path.length > 0 ? `${path.join(".")}: ${message}` : message;
-  });
-  return problem;
 }

@@ -21,6 +21,7 @@ import { listItem, matchesFilter, page } from "./plan-list.js";
 import { diffPlans } from "./plan-revision.js";
 import { PlanRoom } from "./plan-room.js";
 import type { PlanRuns } from "./plan-runs.js";
+import type { AgentSockets } from "./remote-tools.js";
 import type { ToolHandler } from "./tool-context.js";
 
 /** What a command handler is given besides its payload. */
@@ -47,6 +48,8 @@ export interface CommandDeps {
   clock: Clock;
   /** Names of server-side tools. */
   serverTools: ReadonlyMap<string, ToolHandler>;
+  /** Where each agent's own tools are served. */
+  agents: AgentSockets;
   limits: { maxSteps: number; maxParamsBytes: number };
   /** Whether commands are refused because the server is stopping. */
   closing(): boolean;
@@ -80,7 +83,7 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
   return {
     "session:whoami": ({ principal }) => ({ principal }),
 
-    "plan:submit": async ({ principal }, p) => {
+    "plan:submit": async ({ principal, socket }, p) => {
       open();
       if (!canSubmit(principal)) throw new PlanroomError("FORBIDDEN", "only principals with the agent role may submit plans");
       const tools = [...new Set(p.tools)];
@@ -97,6 +100,7 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
       const room = new PlanRoom({ submitted }, directory.roomDeps);
       await room.settled();
       directory.add(room);
+      if (tools.length > 0) deps.agents.attach(principal.id, socket);
       return { planId: plan.id, version: plan.version, seq: 1 };
     },
 
@@ -121,6 +125,8 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
       const events = p.afterSeq !== undefined ? await room.eventsAfter(p.afterSeq) : [];
       // From here to respond(): one synchronous stretch, so the live stream continues at snapshot.seq + 1.
       const state = room.durable;
+      // The submitter re-joining (after a reconnection) serves its tools from this socket again.
+      if (state.submittedBy.id === principal.id && state.tools.length > 0) deps.agents.attach(principal.id, socket);
       socket.join(planRoom(room.id));
       room.members.set(socket.id, { id: principal.id, name: principal.name, roles: principal.roles });
       const snapshot = {

@@ -18,9 +18,12 @@ export class RemoteToolError extends Error {
 type Waiter = (socket: Socket | undefined) => void;
 
 /**
- * The sockets of connected agents, by principal id, and `tool:invoke` proxies that call them. When
- * an agent reconnects (same principal, new socket), its tools follow the new socket; a call due
- * while it is away waits up to a grace period for it to come back.
+ * The sockets that serve agents' own tools, by principal id, and `tool:invoke` proxies that call
+ * them. A socket serves its agent's tools once it submits a plan with tools or, as that plan's
+ * submitter, joins its room (what the SDK does after reconnecting); a new connection of an agent
+ * that has no connected tool socket is taken meanwhile, but another connection with the same token
+ * (a command line, a dashboard) never takes the tools from a connected one. A call due while the
+ * agent is away waits up to a grace period for it to come back.
  */
 export class AgentSockets {
   private readonly sockets = new Map<string, Socket>();
@@ -39,6 +42,14 @@ export class AgentSockets {
       this.waiters.delete(principalId);
       for (const wake of waiting) wake(socket);
     }
+  }
+
+  /**
+   * Makes `socket` its agent's current socket only if the agent has no connected one: a reconnected
+   * agent is found again at once, but a second connection does not take the tools over.
+   */
+  offer(principalId: string, socket: Socket): void {
+    if (!this.current(principalId)) this.attach(principalId, socket);
   }
 
   /** Forgets `socket` if it is still its agent's current socket. */

@@ -157,4 +157,18 @@ describe("execution over the wire", () => {
     const done = await rev.waitFor((e) => e.type === "step.completed");
     expect(done.type === "step.completed" && done.data.result).toBe("new");
   });
+
+  it("keeps calling the agent's tool socket when the same agent opens another connection", async () => {
+    server = await startTestServer();
+    const agent = await join("agent-1", { tools: { t: () => ({ ok: true, result: "from the agent" }) } });
+    const rev = await join("rev-1");
+    const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), tools: ["t"], autoExecute: true });
+    await rev.ok("plan:join", { planId });
+    // A command line with the agent's token: connected, serves nothing, answers nothing.
+    const cli = await join("agent-1");
+    await cli.ok("plans:list", {});
+    await approve(planId, rev);
+    const done = await rev.waitFor((e) => e.type === "step.completed" || e.type === "step.failed");
+    expect(done.type === "step.completed" && done.data.result).toBe("from the agent");
+  });
 });

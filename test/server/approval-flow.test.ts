@@ -1,23 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
-import type { PlanroomServer } from "../../server/create-server.js";
-import { chainPlan, connect, startTestServer, type TestClient } from "../support/planroom-test-kit.js";
+import { describe, expect, it } from "vitest";
+import { chainPlan, useTestServer } from "../support/planroom-test-kit.js";
 
-let server: PlanroomServer | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server?.close();
-  server = undefined;
-});
-async function join(id: string, opts?: Parameters<typeof connect>[2]): Promise<TestClient> {
-  const c = await connect((server as PlanroomServer).url, id, opts);
-  clients.push(c);
-  return c;
-}
+const scope = useTestServer();
+const join = scope.join;
 
 describe("approval over the wire", () => {
   it("runs the seed scenario: submit, three reviewers join, two approve with quorum 2, all see every step in order", async () => {
-    server = await startTestServer({ tools: { search: (p) => ({ found: p.n }), analyze: () => "ok", summarize: () => "done" } });
+    await scope.start({ tools: { search: (p) => ({ found: p.n }), analyze: () => "ok", summarize: () => "done" } });
     const agent = await join("agent-1");
     const submitted = await agent.ok("plan:submit", { plan: chainPlan(["search", "analyze", "summarize"]), approval: { quorum: 2 }, autoExecute: true });
     expect(submitted.seq).toBe(1);
@@ -48,7 +37,7 @@ describe("approval over the wire", () => {
   });
 
   it("rejects on one veto and refuses later votes", async () => {
-    server = await startTestServer({ tools: { t: () => 1 } });
+    await scope.start({ tools: { t: () => 1 } });
     const agent = await join("agent-1");
     const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { quorum: 2 } });
     const r1 = await join("rev-1");
@@ -64,7 +53,7 @@ describe("approval over the wire", () => {
   });
 
   it("decides once when votes arrive at the same instant", async () => {
-    server = await startTestServer({ tools: { t: () => 1 } });
+    await scope.start({ tools: { t: () => 1 } });
     const agent = await join("agent-1");
     const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { quorum: 1 } });
     const rs = await Promise.all(["rev-1", "rev-2", "rev-3"].map((id) => join(id)));
@@ -76,7 +65,7 @@ describe("approval over the wire", () => {
   });
 
   it("lets a voter change its vote until the decision; a stale version is a CONFLICT", async () => {
-    server = await startTestServer({ tools: { t: () => 1 } });
+    await scope.start({ tools: { t: () => 1 } });
     const agent = await join("agent-1");
     const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { quorum: 2, vetoOnReject: false } });
     const r1 = await join("rev-1");
@@ -91,7 +80,7 @@ describe("approval over the wire", () => {
   });
 
   it("revision bumps the version, dismisses earlier votes and reports what changed", async () => {
-    server = await startTestServer({ tools: { a: () => 1, b: () => 2 } });
+    await scope.start({ tools: { a: () => 1, b: () => 2 } });
     const agent = await join("agent-1");
     const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["a", "b"]), approval: { quorum: 2 } });
     const r1 = await join("rev-1");

@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { io as connectClient } from "socket.io-client";
-import type { PlanroomServer } from "../../server/create-server.js";
 import { createMemoryStore } from "../../server/store/memory-store.js";
 import type { Store } from "../../server/store/store.js";
-import { chainPlan, connect, startTestServer, tokenOf, type TestClient } from "../support/planroom-test-kit.js";
+import { chainPlan, type TestClient, tokenOf, useTestServer } from "../support/planroom-test-kit.js";
 
-let server: PlanroomServer | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server?.close();
-  server = undefined;
-});
-async function client(id = "agent-1"): Promise<TestClient> {
-  const c = await connect((server as PlanroomServer).url, id);
-  clients.push(c);
-  return c;
-}
+const scope = useTestServer();
+const client = (id = "agent-1"): Promise<TestClient> => scope.join(id);
 async function planCount(c: TestClient): Promise<number> {
   return (await c.ok("plans:list", { limit: 500 })).plans.length;
 }
@@ -24,7 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("the command dispatch survives hostile input", () => {
   it("ignores a command sent without an ack callback (no crash, no state change)", async () => {
-    server = await startTestServer({ tools: { t: () => 1 } });
+    await scope.start({ tools: { t: () => 1 } });
     const agent = await client();
     agent.socket.emit("plan:submit", { plan: chainPlan(["t"]) });
     agent.socket.emit("plan:submit");
@@ -47,7 +36,7 @@ describe("the command dispatch survives hostile input", () => {
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on("unhandledRejection", onUnhandled);
     try {
-      server = await startTestServer({ store, tools: { t: () => 1 } });
+      await scope.start({ store, tools: { t: () => 1 } });
       const agent = await client();
       const bad = await agent.cmd("plan:submit", { plan: chainPlan(["t"]) });
       expect(bad.ok).toBe(false);
@@ -63,7 +52,7 @@ describe("the command dispatch survives hostile input", () => {
   });
 
   it("survives a client event named `error` and unknown event names", async () => {
-    server = await startTestServer({ tools: { t: () => 1 } });
+    await scope.start({ tools: { t: () => 1 } });
     const agent = await client();
     agent.socket.emit("error", { boom: true });
     agent.socket.emit("plan:nuke", { all: true });
@@ -74,7 +63,7 @@ describe("the command dispatch survives hostile input", () => {
   });
 
   it("refuses __proto__ and constructor keys without polluting anything", async () => {
-    server = await startTestServer({ tools: { t: () => 1 } });
+    await scope.start({ tools: { t: () => 1 } });
     const agent = await client();
     const payload = JSON.parse('{"__proto__": {"polluted": true}, "plan": {"description": "x", "steps": [{"tool": "t", "params": {"constructor": {"prototype": {"polluted": true}}}}]}}');
     const r = await agent.cmd("plan:submit", payload);
@@ -88,7 +77,7 @@ describe("the command dispatch survives hostile input", () => {
   });
 
   it("refuses payloads that are not objects, huge strings and huge arrays, with issues", async () => {
-    server = await startTestServer({ tools: { t: () => 1 }, limits: { maxSteps: 50 } });
+    await scope.start({ tools: { t: () => 1 }, limits: { maxSteps: 50 } });
     const agent = await client();
     for (const payload of ["text", 42, null, [1, 2]]) {
       const r = await agent.socket.timeout(2_000).emitWithAck("plan:vote", payload);
@@ -107,7 +96,7 @@ describe("the command dispatch survives hostile input", () => {
   });
 
   it("caps the params bytes of a plan", async () => {
-    server = await startTestServer({ tools: { t: () => 1 }, limits: { maxParamsBytes: 2_000 } });
+    await scope.start({ tools: { t: () => 1 }, limits: { maxParamsBytes: 2_000 } });
     const agent = await client();
     const r = await agent.cmd("plan:submit", { plan: { description: "fat", steps: [{ tool: "t", params: { blob: "y".repeat(3_000) } }] } });
     expect(!r.ok && r.error.code).toBe("VALIDATION");
@@ -115,7 +104,7 @@ describe("the command dispatch survives hostile input", () => {
   });
 
   it("drops a client whose message exceeds maxHttpBufferSize; the server and others carry on", async () => {
-    server = await startTestServer({ tools: { t: () => 1 }, maxHttpBufferSize: 64 * 1024 });
+    const server = await scope.start({ tools: { t: () => 1 }, maxHttpBufferSize: 64 * 1024 });
     const other = await client("rev-1");
     const socket = connectClient(server.url, { auth: { token: tokenOf("agent-1") }, transports: ["websocket"], reconnection: false, forceNew: true });
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
@@ -128,7 +117,7 @@ describe("the command dispatch survives hostile input", () => {
   });
 
   it("rate-limits commands per socket with RATE_LIMITED", async () => {
-    server = await startTestServer({ rateLimit: { burst: 5, perSecond: 0.1 } });
+    await scope.start({ rateLimit: { burst: 5, perSecond: 0.1 } });
     const agent = await client();
     const acks = await Promise.all(Array.from({ length: 8 }, () => agent.cmd("session:whoami", {})));
     expect(acks.filter((a) => a.ok)).toHaveLength(5);
@@ -138,7 +127,7 @@ describe("the command dispatch survives hostile input", () => {
   });
 
   it("answers every error in the one ack shape", async () => {
-    server = await startTestServer();
+    await scope.start();
     const agent = await client();
     const r = await agent.cmd("plan:join", { planId: "missing" });
     expect(r).toEqual({ ok: false, error: { code: "NOT_FOUND", message: expect.any(String) } });

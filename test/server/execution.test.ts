@@ -1,26 +1,15 @@
-import { afterEach, describe, expect, it } from "vitest";
-import type { PlanroomServer } from "../../server/create-server.js";
-import { chainPlan, connect, startTestServer, type TestClient } from "../support/planroom-test-kit.js";
+import { describe, expect, it } from "vitest";
+import { chainPlan, type TestClient, useTestServer } from "../support/planroom-test-kit.js";
 
-let server: PlanroomServer | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server?.close();
-  server = undefined;
-});
-async function join(id: string, opts?: Parameters<typeof connect>[2]): Promise<TestClient> {
-  const c = await connect((server as PlanroomServer).url, id, opts);
-  clients.push(c);
-  return c;
-}
+const scope = useTestServer();
+const join = scope.join;
 async function approve(planId: string, reviewer: TestClient, version = 1): Promise<void> {
   await reviewer.ok("plan:vote", { planId, version, decision: "approve" });
 }
 
 describe("execution over the wire", () => {
   it("starts on plan:execute only once approved, only for the submitter or an admin", async () => {
-    server = await startTestServer({ tools: { t: () => 1 } });
+    await scope.start({ tools: { t: () => 1 } });
     const agent = await join("agent-1");
     const rev = await join("rev-1");
     const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]) });
@@ -37,7 +26,7 @@ describe("execution over the wire", () => {
   });
 
   it("refuses at submit a tool that is neither server-side nor declared by the agent", async () => {
-    server = await startTestServer({ tools: { t: () => 1 } });
+    await scope.start({ tools: { t: () => 1 } });
     const agent = await join("agent-1");
     const r = await agent.cmd("plan:submit", { plan: chainPlan(["t", "nope"]) });
     expect(!r.ok && r.error.code).toBe("UNKNOWN_TOOL");
@@ -46,7 +35,7 @@ describe("execution over the wire", () => {
   });
 
   it("runs the agent's own tools through tool:invoke, and reports their failures", async () => {
-    server = await startTestServer();
+    await scope.start();
     const seen: string[] = [];
     const agent = await join("agent-1", {
       tools: {
@@ -71,7 +60,7 @@ describe("execution over the wire", () => {
   });
 
   it("fails a remote step that does not answer before its deadline, and tells the agent to stop", async () => {
-    server = await startTestServer();
+    await scope.start();
     const cancels: string[] = [];
     const agent = await join("agent-1", { tools: { slow: () => new Promise(() => {}) } });
     agent.socket.on("tool:cancel", (req: { idempotencyKey: string }) => cancels.push(req.idempotencyKey));
@@ -87,7 +76,7 @@ describe("execution over the wire", () => {
   });
 
   it("cancels a running plan: the tool is told, the room sees plan.cancelled", async () => {
-    server = await startTestServer();
+    await scope.start();
     const cancels: string[] = [];
     const agent = await join("agent-1", { tools: { wait: () => new Promise(() => {}) } });
     agent.socket.on("tool:cancel", (req: { idempotencyKey: string }) => cancels.push(req.idempotencyKey));
@@ -107,7 +96,7 @@ describe("execution over the wire", () => {
   });
 
   it("resumes a cancelled plan only after a fresh approval, re-running what did not complete", async () => {
-    server = await startTestServer();
+    await scope.start();
     let calls = 0;
     let block = true;
     const agent = await join("agent-1", { tools: { step: () => (calls++, block && calls === 2 ? new Promise(() => {}) : { ok: true, result: calls }) } });
@@ -130,7 +119,7 @@ describe("execution over the wire", () => {
   });
 
   it("fails a remote step with AGENT_DISCONNECTED when the agent stays away past the grace period", async () => {
-    server = await startTestServer({ agentGraceMs: 100 });
+    await scope.start({ agentGraceMs: 100 });
     const agent = await join("agent-1", { tools: { t: () => ({ ok: true, result: 1 }) } });
     const rev = await join("rev-1");
     const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), tools: ["t"], autoExecute: true });
@@ -144,7 +133,7 @@ describe("execution over the wire", () => {
   });
 
   it("waits for a disconnected agent to come back; its tools follow the new socket", async () => {
-    server = await startTestServer({ agentGraceMs: 5_000 });
+    await scope.start({ agentGraceMs: 5_000 });
     const first = await join("agent-1", { tools: { t: () => ({ ok: true, result: "old" }) } });
     const rev = await join("rev-1");
     const { planId } = await first.ok("plan:submit", { plan: chainPlan(["t"]), tools: ["t"], autoExecute: true });
@@ -159,7 +148,7 @@ describe("execution over the wire", () => {
   });
 
   it("keeps calling the agent's tool socket when the same agent opens another connection", async () => {
-    server = await startTestServer();
+    await scope.start();
     const agent = await join("agent-1", { tools: { t: () => ({ ok: true, result: "from the agent" }) } });
     const rev = await join("rev-1");
     const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), tools: ["t"], autoExecute: true });

@@ -2,27 +2,19 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io as connectClient } from "socket.io-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig, parseConfig } from "../../server/config.js";
-import type { PlanroomServer } from "../../server/create-server.js";
 import { reviewLink } from "../../server/http-api.js";
 import { createDevPrincipals, hashToken, PrincipalRegistry } from "../../server/principals.js";
 import { createMemoryStore } from "../../server/store/memory-store.js";
-import { chainPlan, connect, startTestServer, tokenOf, type TestClient } from "../support/planroom-test-kit.js";
+import { chainPlan, startTestServer, tokenOf, useTestServer } from "../support/planroom-test-kit.js";
 
-let server: PlanroomServer | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server?.close();
-  server = undefined;
-});
+const scope = useTestServer();
 
 describe("HTTP API", () => {
   it("serves /healthz, and /api/plans with bearer auth and the sockets' visibility", async () => {
-    server = await startTestServer({ tools: { t: () => 1 } });
-    const agent = await connect(server.url, "agent-1");
-    clients.push(agent);
+    const server = await scope.start({ tools: { t: () => 1 } });
+    const agent = await scope.join("agent-1");
     const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { reviewers: ["rev-1"] } });
 
     const health = await fetch(`${server.url}/healthz`);
@@ -35,7 +27,7 @@ describe("HTTP API", () => {
     expect(anon.status).toBe(401);
     expect((await anon.json()).error.code).toBe("UNAUTHENTICATED");
 
-    const get = (path: string, who: string) => fetch(`${server!.url}${path}`, { headers: { authorization: `Bearer ${tokenOf(who)}` } });
+    const get = (path: string, who: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${tokenOf(who)}` } });
     const list = await (await get("/api/plans", "rev-1")).json();
     expect(list.plans.map((p: { id: string }) => p.id)).toEqual([planId]);
     expect((await (await get("/api/plans", "rev-2")).json()).plans).toEqual([]);
@@ -49,7 +41,7 @@ describe("HTTP API", () => {
   });
 
   it("serves Socket.IO's long-polling transport beside the HTTP API", async () => {
-    server = await startTestServer();
+    const server = await scope.start();
     const socket = connectClient(server.url, { auth: { token: tokenOf("rev-1") }, transports: ["polling"], reconnection: false, forceNew: true });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -66,11 +58,10 @@ describe("HTTP API", () => {
   });
 
   it("pages plans:list with a cursor and filters by status and submitter", async () => {
-    server = await startTestServer({ tools: { t: () => 1 } });
-    const a1 = await connect(server.url, "agent-1");
-    const a2 = await connect(server.url, "agent-2");
-    const obs = await connect(server.url, "obs");
-    clients.push(a1, a2, obs);
+    await scope.start({ tools: { t: () => 1 } });
+    const a1 = await scope.join("agent-1");
+    const a2 = await scope.join("agent-2");
+    const obs = await scope.join("obs");
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await (i % 2 ? a2 : a1).ok("plan:submit", { plan: chainPlan(["t"]) })).planId);
     await a1.ok("plan:cancel", { planId: ids[0] as string });
@@ -89,7 +80,7 @@ describe("HTTP API", () => {
   });
 
   it("allows the configured CORS origins only", async () => {
-    server = await startTestServer({ corsOrigins: ["https://review.example"] });
+    const server = await scope.start({ corsOrigins: ["https://review.example"] });
     const allowed = await fetch(`${server.url}/healthz`, { headers: { origin: "https://review.example" } });
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://review.example");
     const other = await fetch(`${server.url}/healthz`, { headers: { origin: "https://evil.example" } });
@@ -138,7 +129,7 @@ describe("configuration and principals", () => {
     const tokens = first.devPrincipals.map((p) => p.token);
     expect(tokens).toHaveLength(5);
     await first.close();
-    server = await startTestServer({ store, principals: [] });
+    const server = await scope.start({ store, principals: [] });
     expect(server.devPrincipals.map((p) => p.token)).toEqual(tokens);
   });
 });

@@ -1,23 +1,15 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PlanEvent } from "../../shared/index.js";
-import type { PlanroomServer } from "../../server/create-server.js";
-import { connect, startTestServer, type TestClient } from "../support/planroom-test-kit.js";
+import { type TestClient, useTestServer } from "../support/planroom-test-kit.js";
 
-let server: PlanroomServer | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server?.close();
-  server = undefined;
-});
+const scope = useTestServer();
 
 describe("joining a running plan", () => {
   it("snapshot, replay and live stream fit together: every seq once, in order, even when the replay comes from the log", { timeout: 60_000 }, async () => {
     // 5,000 steps make 10,000+ events: more than a room keeps in memory, so an early afterSeq is read from the store.
-    server = await startTestServer({ tools: { t: () => new Promise((resolve) => setTimeout(() => resolve(null), 1)) } });
-    const agent = await connect(server.url, "agent-1");
-    const watcher = await connect(server.url, "rev-1");
-    clients.push(agent, watcher);
+    await scope.start({ tools: { t: () => new Promise((resolve) => setTimeout(() => resolve(null), 1)) } });
+    const agent = await scope.join("agent-1");
+    const watcher = await scope.join("rev-1");
     const steps = Array.from({ length: 5_000 }, (_, i) => ({ id: `s${i}`, tool: "t" }));
     const { planId } = await agent.ok("plan:submit", { plan: { description: "long", options: { maxParallelSteps: 8 }, steps }, autoExecute: true });
     await watcher.ok("plan:join", { planId });
@@ -25,8 +17,7 @@ describe("joining a running plan", () => {
     const joiners: { client: TestClient; received: PlanEvent[] }[] = [];
     for (const threshold of [5, 2_000, 4_200]) {
       await watcher.waitFor((e) => e.seq >= threshold);
-      const client = await connect(server.url, "obs");
-      clients.push(client);
+      const client = await scope.join("obs");
       const { snapshot, events } = await client.ok("plan:join", { planId, afterSeq: 0 });
       expect(events[events.length - 1]?.seq ?? 0).toBe(snapshot.seq);
       joiners.push({ client, received: events });

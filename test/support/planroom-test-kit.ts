@@ -1,4 +1,5 @@
 import { io as connectClient, type Socket } from "socket.io-client";
+import { afterEach } from "vitest";
 import type { CommandInput, CommandName, CommandResult, PlanEvent, PresenceUpdate, ToolInvoke, ToolResult, WireError } from "../../shared/index.js";
 import type { PrincipalConfig } from "../../server/config.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "../../server/create-server.js";
@@ -104,4 +105,41 @@ export function chainPlan(tools: string[], description = "test plan") {
     description,
     steps: tools.map((tool, i) => ({ id: `s${i + 1}`, tool, description: `step ${i + 1}`, params: { n: i + 1 }, dependsOn: i === 0 ? [] : [`s${i}`] })),
   };
+}
+
+/** A test file's server and clients: `start()` a server, `join()` clients to it; after each test both are closed. */
+export interface TestServerScope {
+  /** Starts the test's server (see {@link startTestServer}). */
+  start(options?: PlanroomServerOptions): Promise<PlanroomServer>;
+  /** Connects a client of principal `id` to the test's server. */
+  join(id: string, opts?: Parameters<typeof connect>[2]): Promise<TestClient>;
+  /** The test's server; throws before `start()`. */
+  readonly server: PlanroomServer;
+}
+
+/** Registers the clean-up of a server and its clients after each test of the calling file. */
+export function useTestServer(): TestServerScope {
+  let current: PlanroomServer | undefined;
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await current?.close();
+    current = undefined;
+  });
+  const scope: TestServerScope = {
+    async start(options) {
+      current = await startTestServer(options);
+      return current;
+    },
+    async join(id, opts) {
+      const c = await connect(scope.server.url, id, opts);
+      clients.push(c);
+      return c;
+    },
+    get server() {
+      if (!current) throw new Error("start() the test server first");
+      return current;
+    },
+  };
+  return scope;
 }

@@ -13,6 +13,7 @@ import { formatAge, formatDuration } from "./format-time.js";
 import { PLAN_STATUS_LABEL, statusClass } from "./status-text.js";
 import { StepListView } from "./step-list.js";
 import { TimelineView } from "./timeline.js";
+import { RenderBatcher } from "./render-batcher.js";
 
 /** How many past events the log loads when the room opens. */
 const HISTORY = 200;
@@ -65,7 +66,7 @@ export class PlanRoomView {
   readonly #off: (() => void)[] = [];
   readonly #ticker: ReturnType<typeof setInterval>;
   #revision: PlanEventOf<"plan.revised"> | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #renders = new RenderBatcher(() => this.render());
   #cancelBusy = false;
 
   /** Joins the plan's room and builds the view; rejects when the plan cannot be opened. */
@@ -111,7 +112,7 @@ export class PlanRoomView {
       ),
     );
     this.#off.push(
-      room.on("change", () => this.#schedule()),
+      room.on("change", () => this.#renders.schedule()),
       room.on("*", (event) => {
         if (event.type === "plan.revised") this.#revision = event;
         this.#log.add(event);
@@ -144,7 +145,7 @@ export class PlanRoomView {
   close(): void {
     for (const off of this.#off.splice(0)) off();
     clearInterval(this.#ticker);
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#renders.cancel();
     void this.#room.leave().catch(() => undefined);
   }
 
@@ -246,13 +247,6 @@ export class PlanRoomView {
     );
   }
 
-  #schedule(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.render();
-    }, 30);
-  }
 
   #tick(): void {
     const now = Date.now();
@@ -274,7 +268,7 @@ export class PlanRoomView {
         if (event.type === "plan.revised" && (!this.#revision || this.#revision.seq < event.seq)) this.#revision = event;
         this.#log.add(event);
       }
-      this.#schedule();
+      this.#renders.schedule();
     } catch {
       this.#log.note(`Joined at event ${seq}; earlier events are not available.`);
     }

@@ -8,6 +8,7 @@ import { h, replaceChildren } from "./element.js";
 import { formatAge } from "./format-time.js";
 import { routeHash } from "./router.js";
 import { PLAN_STATUS_LABEL, statusClass } from "./status-text.js";
+import { RenderBatcher } from "./render-batcher.js";
 
 /** The filter choices, in the order shown. */
 const FILTERS: { id: string; label: string; statuses: readonly PlanStatus[] | undefined }[] = [
@@ -35,7 +36,7 @@ export class PlansListView {
   readonly #count = h("p", { class: "muted count", "aria-live": "polite" });
   readonly #off: (() => void)[] = [];
   #filter = "all";
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #renders = new RenderBatcher(() => this.render());
 
   constructor(watch: WatchHandle, initialFilter = "all") {
     this.#watch = watch;
@@ -58,7 +59,7 @@ export class PlansListView {
       this.#filters,
       h("div", { class: "card table-card" }, table),
     );
-    this.#off.push(watch.on("plan", () => this.#schedule()));
+    this.#off.push(watch.on("plan", () => this.#renders.schedule()));
     this.render();
   }
 
@@ -125,14 +126,7 @@ export class PlansListView {
   /** Stops following the list. */
   close(): void {
     for (const off of this.#off.splice(0)) off();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#renders.cancel();
   }
 
-  #schedule(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.render();
-    }, 30);
-  }
 }

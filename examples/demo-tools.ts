@@ -1,6 +1,7 @@
 /**
  * Harmless server-side tools the demo server offers, so that `planroom submit examples/plan.json`
- * has something to run without an agent: `echo`, `sleep`, `word_count`.
+ * has something to run without an agent: `echo`, `sleep`, `word_count`. It is also a tool module
+ * (default export), for `npm start -- --tools examples/demo-tools.ts`.
  */
 import type { ToolRegistry } from "../server/tool-context.js";
 
@@ -18,3 +19,6 @@ export const demoServerTools: ToolRegistry = {
     }),
   word_count: (params) => ({ words: String(params.text ?? "").split(/\s+/).filter(Boolean).length }),
 };
+
+/** As a tool module: `npm start -- --tools examples/demo-tools.ts` serves these tools. */
+export default demoServerTools;

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { PlanroomError, PrincipalSchema, toIssues } from "../shared/index.js";
 
@@ -39,6 +40,12 @@ export const ServerConfigSchema = z
     agentGraceMs: z.number().int().min(0).max(3_600_000).default(30_000),
     /** How long shutdown waits for running steps. */
     shutdownGraceMs: z.number().int().min(0).max(3_600_000).default(10_000),
+    /**
+     * Server-side tool modules (see `server/tool-modules.ts`): ES modules whose default export (or
+     * export `tools`) maps tool names to handlers. {@link loadConfig} resolves paths from the file
+     * against the file's folder, others against the working directory.
+     */
+    toolModules: z.array(z.string().trim().min(1, "a tool module path is empty")).max(1_000).default([]),
   })
   .strict();
 /** A validated server configuration. */
@@ -48,10 +55,18 @@ export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
 
 /** Where configuration comes from; later sources win: file, then environment, then flags. */
 export interface ConfigSources {
-  /** Parsed command-line flags. */
-  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined };
-  /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`). */
+  /** Parsed command-line flags; `tools` is one or more comma-separated lists of tool module paths. */
+  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined; tools?: string | readonly string[] | undefined };
+  /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`, `PLANROOM_TOOLS`). */
   env?: NodeJS.ProcessEnv;
+  /** Folder that relative paths of the environment and flags are resolved against (default: the working directory). */
+  cwd?: string;
+}
+
+/** Splits comma-separated lists (`a.ts,b.ts`) into their non-empty, trimmed items. */
+export function splitList(value: string | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (typeof value === "string" ? [value] : value).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
 }
 
 /** Validates a configuration object; a bad one is a `VALIDATION` error naming every problem. */
@@ -64,17 +79,20 @@ export function parseConfig(input: unknown, origin = "configuration"): ServerCon
 
 /**
  * Reads the configuration: the JSON file named by `--config` or `PLANROOM_CONFIG`, overridden by
- * `PLANROOM_*` variables, overridden by flags; then validates it.
+ * `PLANROOM_*` variables, overridden by flags; then validates it. `toolModules` come out as
+ * absolute paths: the file's relative to the file's folder, `PLANROOM_TOOLS` and `--tools` relative
+ * to `cwd`; like every key, a later source replaces (does not extend) an earlier one.
  */
 export async function loadConfig(sources: ConfigSources = {}): Promise<ServerConfig> {
   const env = sources.env ?? {};
   const flags = sources.flags ?? {};
+  const cwd = sources.cwd ?? process.cwd();
   const file = flags.config ?? env.PLANROOM_CONFIG;
   let base: Record<string, unknown> = {};
   if (file) {
     let text: string;
     try {
-      text = await readFile(file, "utf8");
+      text = await readFile(resolve(cwd, file), "utf8");
     } catch (e) {
       throw new PlanroomError("VALIDATION", `cannot read config file ${file}: ${(e as Error).message}`);
     }
@@ -84,6 +102,11 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<ServerCon
       base = json as Record<string, unknown>;
     } catch (e) {
       throw new PlanroomError("VALIDATION", `config file ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+    if (Array.isArray(base.toolModules)) {
+      const folder = dirname(resolve(cwd, file));
+      // Anything but a non-empty string is left as it is, for the schema to report.
+      base.toolModules = base.toolModules.map((p: unknown) => (typeof p === "string" && p.trim() !== "" ? resolve(folder, p.trim()) : p));
     }
   }
   const merged: Record<string, unknown> = { ...base };
@@ -96,5 +119,8 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<ServerCon
   set("host", flags.host);
   set("port", flags.port);
   set("dataDir", flags.data);
+  for (const list of [splitList(env.PLANROOM_TOOLS), splitList(flags.tools)]) {
+    if (list.length > 0) merged.toolModules = list.map((p) => resolve(cwd, p));
+  }
   return parseConfig(merged, file ? `configuration (${file})` : "configuration");
 }

@@ -17,13 +17,14 @@ import { createDevPrincipals, DEV_PRINCIPALS_KEY, PrincipalRegistry } from "./pr
 import { AgentSockets } from "./remote-tools.js";
 import { createFileStore } from "./store/file-store.js";
 import type { Store } from "./store/store.js";
-import type { ToolHandler, ToolRegistry } from "./tool-context.js";
+import type { ToolRegistry } from "./tool-context.js";
+import { loadToolModules } from "./tool-modules.js";
 
 /** Options of {@link createPlanroomServer}: the configuration plus what only code can pass. */
 export interface PlanroomServerOptions extends ServerConfigInput {
   /** The store; by default the embedded file store in `dataDir`. */
   store?: Store;
-  /** Server-side tools. */
+  /** Server-side tools, merged with those of `toolModules` (a name defined twice is an error). */
   tools?: ToolRegistry;
   clock?: Clock;
   log?: Logger;
@@ -41,6 +42,8 @@ export interface PlanroomServer {
   store: Store;
   /** The principals with their tokens when a development set was generated (print them); else empty. */
   devPrincipals: PrincipalConfig[];
+  /** Names of the server-side tools (the `tools` option and `toolModules`), sorted. */
+  toolNames: string[];
   /** Stops accepting, lets running steps finish up to the grace period, flushes the store, closes sockets. */
   close(): Promise<void>;
 }
@@ -56,12 +59,15 @@ async function loadPrincipals(store: Store, configured: PrincipalConfig[]): Prom
 }
 
 /**
- * Starts a Planroom server in-process: opens the store, restores its plans (recovering runs that a
- * crash interrupted), and serves Socket.IO and HTTP on `host:port` (port 0 picks a free one).
+ * Starts a Planroom server in-process: loads the tool modules, opens the store, restores its plans
+ * (recovering runs that a crash interrupted), and serves Socket.IO and HTTP on `host:port` (port 0
+ * picks a free one). A tool module that cannot be loaded, or a tool name defined twice, stops it
+ * with a `VALIDATION` error before anything is opened.
  */
 export async function createPlanroomServer(options: PlanroomServerOptions = {}): Promise<PlanroomServer> {
   const { store: givenStore, tools: givenTools, clock = systemClock, log = consoleLogger, webDir, ...configInput } = options;
   const config = parseConfig(configInput);
+  const tools = await loadToolModules(config.toolModules, givenTools);
   const store = givenStore ?? createFileStore({ dir: config.dataDir });
   await store.open();
   let registry: PrincipalRegistry;
@@ -75,7 +81,6 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     throw error;
   }
 
-  const tools = new Map<string, ToolHandler>(givenTools instanceof Map ? givenTools : Object.entries(givenTools ?? {}));
   // The HTTP API must be the server's request listener before Socket.IO attaches: engine.io then
   // routes `/socket.io/` to itself and hands every other request to it. A listener added after
   // attaching would also see Socket.IO's requests (long-polling would break).
@@ -147,5 +152,5 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       }
     })());
 
-  return { url: `http://${host}:${port}`, port, io, http, store, devPrincipals: generated, close };
+  return { url: `http://${host}:${port}`, port, io, http, store, devPrincipals: generated, toolNames: [...tools.keys()].sort(), close };
 }

@@ -3,6 +3,7 @@ export * from "./clock.js";
 export * from "./executor.js";
 export * from "./create-server.js";
 export * from "./config.js";
+export { loadToolModule, loadToolModules, toolEntries, type ToolModule } from "./tool-modules.js";
 export { reviewLink } from "./http-api.js";
 export { PrincipalRegistry, hashToken, createDevPrincipals } from "./principals.js";
 export type { Logger } from "./logger.js";

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { pathToFileURL } from "node:url";
 import { PlanroomError } from "../shared/index.js";
-import { loadConfig, type ServerConfig } from "./config.js";
+import { loadConfig, splitList, type ServerConfig } from "./config.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "./create-server.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { reviewLink } from "./http-api.js";
@@ -10,13 +10,14 @@ import { reviewLink } from "./http-api.js";
 export const LISTENING_PREFIX = "planroom listening on ";
 
 /**
- * Starts a server from a validated configuration, prints `planroom listening on <url>` (and the
- * generated development tokens, if any), and stops gracefully on SIGINT/SIGTERM.
+ * Starts a server from a validated configuration, prints `planroom listening on <url>`, its server
+ * tools (one line) and the generated development tokens, if any, and stops gracefully on SIGINT/SIGTERM.
  */
 export async function startFromConfig(config: ServerConfig, extra: Omit<PlanroomServerOptions, keyof ServerConfig> = {}, log: Logger = consoleLogger): Promise<PlanroomServer> {
   const server = await createPlanroomServer({ ...config, log, ...extra });
   log.info(`${LISTENING_PREFIX}${server.url}`);
   log.info(`data directory: ${config.dataDir}`);
+  log.info(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");
   if (server.devPrincipals.length > 0) {
     log.info("no principals configured: using the development set stored in the data directory:");
     for (const p of server.devPrincipals) log.info(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink(server.url, p.token, "").replace(/#\/plans\/$/, "")}`);
@@ -39,7 +40,7 @@ export async function startFromConfig(config: ServerConfig, extra: Omit<Planroom
   return server;
 }
 
-/** The `serve` command line: `--host`, `--port`, `--data`, `--config` (and `PLANROOM_*` variables). */
+/** The `serve` command line: `--host`, `--port`, `--data`, `--config`, `--tools` (and `PLANROOM_*` variables). */
 export async function serve(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<PlanroomServer> {
   const program = new Command("planroom-serve")
     .description("Start a Planroom server on the embedded store")
@@ -47,6 +48,7 @@ export async function serve(argv: readonly string[] = process.argv.slice(2), env
     .option("--port <port>", "TCP port, 0 for any free one (PLANROOM_PORT, default 8080)")
     .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
     .option("--config <file>", "JSON configuration file (PLANROOM_CONFIG)")
+    .option("--tools <paths>", "server-side tool module(s), comma-separated or repeated (PLANROOM_TOOLS)", (value: string, previous: string[] | undefined) => [...(previous ?? []), ...splitList(value)])
     .exitOverride();
   program.parse([...argv], { from: "user" });
   const config = await loadConfig({ flags: program.opts(), env });

@@ -7,6 +7,8 @@ interface ServeOptions {
   host?: string;
   data?: string;
   config?: string;
+  /** Tool module paths, as given (each may be a comma-separated list). */
+  tools?: string[];
 }
 
 async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<number> {
@@ -15,6 +17,7 @@ async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<num
     const value = options[key];
     if (value !== undefined) argv.push(`--${key}`, value);
   }
+  for (const value of options.tools ?? []) argv.push("--tools", value);
   // The one place where client code reaches into the server: `planroom serve` is `npm start`.
   const { serve } = (await import("../../server/serve.js")) as { serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<unknown> };
   await serve(argv, ctx.io.env as NodeJS.ProcessEnv);
@@ -31,5 +34,6 @@ export function registerServe(program: Command, run: Runner): void {
     .option("--host <host>", "interface to listen on (PLANROOM_HOST, default 127.0.0.1)")
     .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
     .option("--config <file>", "JSON configuration file with principals and tokens (PLANROOM_CONFIG)")
+    .option("--tools <paths>", "server-side tool module(s), comma-separated or repeated, e.g. examples/demo-tools.ts (PLANROOM_TOOLS)", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .action(run(serveCommand));
 }

@@ -1,4 +1,4 @@
-import { nanoid } from "nanoid";
+import { customAlphabet } from "nanoid";
 import { applyPlanEvent, findStep, stepPositions } from "./apply-event.js";
 import { PlanroomError, toIssues } from "./errors.js";
 import type { PlanEventBody } from "./events.js";
@@ -13,6 +13,12 @@ import { StepIdSchema } from "./step.js";
 import { assertValidSteps, validateSteps, type ValidateStepsOptions } from "./validate-plan.js";
 import type { Issue } from "./errors.js";
 import type { z } from "zod";
+
+/**
+ * New plan ids: 14 letters and digits (~83 bits). No `-` or `_`, so an id never looks like a
+ * command-line option and survives a double-click selection.
+ */
+export const newPlanId: () => string = customAlphabet("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 14);
 
 /** Construction options of an {@link ExecutionPlan}. */
 export interface ExecutionPlanInit {
@@ -58,7 +64,7 @@ export class ExecutionPlan implements PlanData {
   constructor(description: string, init: ExecutionPlanInit = {}) {
     this.clock = init.clock ?? Date.now;
     Object.defineProperty(this, "clock", { enumerable: false });
-    this.id = init.id ?? nanoid(12);
+    this.id = init.id ?? newPlanId();
     this.description = description;
     this.options = ExecutionOptionsSchema.parse(init.options ?? {});
     this.createdAt = this.updatedAt = this.clock();

@@ -16,6 +16,12 @@ describe("ExecutionPlan", () => {
     expect(handles.every((h, i) => plan.steps[i] === h)).toBe(true);
   });
 
+  it("gives plans ids of letters and digits only, so that none reads as a command-line option", () => {
+    const ids = new Set(Array.from({ length: 2_000 }, () => new ExecutionPlan("id").id));
+    expect(ids.size).toBe(2_000);
+    for (const id of ids) expect(id).toMatch(/^[0-9A-Za-z]{14}$/);
+  });
+
   it("gives generated ids that never collide with given ones, and refuses duplicates and bad ids", () => {
     const plan = new ExecutionPlan("ids");
     plan.addStep("work", "given", {}, { id: "step-2" });

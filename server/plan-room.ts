@@ -1,6 +1,6 @@
 import { applyEvent, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState, type PresenceMember } from "../shared/index.js";
 import { audienceRooms } from "./access.js";
-import type { Store } from "./store/store.js";
+import type { LeaseToken, Store } from "./store/store.js";
 
 /** How many recent durable events a room keeps in memory for joins and catch-up. */
 const TAIL_SIZE = 4_096;
@@ -18,6 +18,8 @@ export interface PlanRoomDeps {
 
 interface Batch {
   events: PlanEvent[];
+  /** The executor lease the batch is written under (fencing), if it holds executor events. */
+  lease: LeaseToken | undefined;
   durable: boolean;
   promise: Promise<PlanEvent[]>;
   resolve(events: PlanEvent[]): void;
@@ -40,8 +42,6 @@ export class PlanRoom {
   readonly audience: string[];
   /** Sockets in the room, by socket id. */
   readonly members = new Map<string, PresenceMember>();
-  /** When the current approval request was opened (submission, revision or reopening). */
-  requestedAt: number;
   /** The expiry timer handle, if any. */
   expiryTimer: unknown;
 
@@ -56,15 +56,13 @@ export class PlanRoom {
    * A room for a stored plan (`state` is durable), or, with `submitted`, for a new plan whose
    * `plan.submitted` event (seq 1) is written now.
    */
-  constructor(state: PlanState | { submitted: PlanEventOf<"plan.submitted"> }, private readonly deps: PlanRoomDeps, requestedAt?: number) {
+  constructor(state: PlanState | { submitted: PlanEventOf<"plan.submitted"> }, private readonly deps: PlanRoomDeps) {
     if ("submitted" in state) {
       this.head = applyEvent(undefined, state.submitted);
       this.enqueue([state.submitted]);
-      this.requestedAt = state.submitted.at;
     } else {
       this.head = structuredClone(state);
       this.durableState = structuredClone(state);
-      this.requestedAt = requestedAt ?? state.plan.updatedAt;
     }
     this.id = this.head.plan.id;
     this.audience = audienceRooms(this.id, this.head);
@@ -95,8 +93,13 @@ export class PlanRoom {
    * Records events: gives them the next seqs, folds them into `head` now, and writes them. Resolves
    * with the logged events once they are durable and broadcast. Throws (recording nothing) when an
    * event is illegal in the current state.
+   *
+   * An executor passes the `lease` of its run: the batch holding its events is appended under that
+   * lease, so once the lease was taken over the store refuses the batch (`CONFLICT`) and the room
+   * faults like on any store failure (its head is ahead of the log). Other events (commands) pass
+   * none; a batch mixing both is fenced too, which is fine while the lease is current.
    */
-  record(bodies: readonly PlanEventBody[]): Promise<PlanEvent[]> {
+  record(bodies: readonly PlanEventBody[], options: { lease?: LeaseToken } = {}): Promise<PlanEvent[]> {
     if (this.fault !== undefined) throw new PlanroomError("INTERNAL", `plan ${this.id} cannot record events: its store failed`);
     const events = bodies.map((body, i) => ({ ...body, planId: this.id, seq: this.head.seq + 1 + i }) as PlanEvent);
     if (events.length > 1) {
@@ -105,11 +108,10 @@ export class PlanRoom {
       for (const e of events) probe = applyEvent(probe, e);
     }
     for (const e of events) applyEvent(this.head, e);
-    for (const e of events) if (e.type === "plan.submitted" || e.type === "plan.revised" || (e.type === "plan.reopened" && e.data.status === "pending_approval")) this.requestedAt = e.at;
-    return this.enqueue(events);
+    return this.enqueue(events, options.lease);
   }
 
-  private enqueue(events: PlanEvent[]): Promise<PlanEvent[]> {
+  private enqueue(events: PlanEvent[], lease?: LeaseToken): Promise<PlanEvent[]> {
     let batch = this.pending;
     if (!batch) {
       let resolve!: (events: PlanEvent[]) => void;
@@ -119,10 +121,11 @@ export class PlanRoom {
         reject = rej;
       });
       promise.catch(() => {});
-      batch = this.pending = { events: [], durable: false, promise, resolve, reject };
+      batch = this.pending = { events: [], lease: undefined, durable: false, promise, resolve, reject };
       queueMicrotask(() => this.write());
     }
     batch.events.push(...events);
+    if (lease) batch.lease = lease;
     const done = batch.promise.then(() => events);
     done.catch(() => {}); // callers that await it still see the rejection
     return done;
@@ -172,7 +175,7 @@ export class PlanRoom {
     this.inflight.push(batch);
     let appended: Promise<void>;
     try {
-      appended = this.deps.store.append(batch.events);
+      appended = this.deps.store.append(batch.events, batch.lease ? { lease: batch.lease } : undefined);
     } catch (e) {
       appended = Promise.reject(e);
     }

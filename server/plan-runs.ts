@@ -3,7 +3,7 @@ import type { Clock } from "./clock.js";
 import { Executor } from "./executor.js";
 import type { PlanRoom } from "./plan-room.js";
 import type { AgentSockets } from "./remote-tools.js";
-import type { Store } from "./store/store.js";
+import type { LeaseToken, Store } from "./store/store.js";
 import type { ToolHandler } from "./tool-context.js";
 import type { Logger } from "./logger.js";
 
@@ -98,11 +98,13 @@ export class PlanRuns {
     this.active.set(room.id, { controller, done });
     const seqBefore = room.seq;
     try {
-      await this.deps.store.acquireLease(room.id, this.deps.owner);
+      // The run's events are written under its lease: once another executor takes the lease over,
+      // the store refuses them, the room faults and this run is aborted (see `record`).
+      const lease: LeaseToken = { owner: this.deps.owner, epoch: (await this.deps.store.acquireLease(room.id, this.deps.owner)).epoch };
       const plan = ExecutionPlan.fromJSON(structuredClone(room.head.plan), { clock: () => this.deps.clock.now() });
       const executor = new Executor(this.toolsFor(room), {
         clock: this.deps.clock,
-        onEvent: (event) => this.record(room, event, controller),
+        onEvent: (event) => this.record(room, event, controller, lease),
         onCallbackError: (error) => this.deps.log.error(`plan ${room.id}: ${String(error)}`),
       });
       const options = { signal: controller.signal, ...(actor !== undefined ? { actor } : {}) };
@@ -125,10 +127,10 @@ export class PlanRuns {
     return room.seq > seqBefore ? seqBefore + 1 : room.seq;
   }
 
-  private record(room: PlanRoom, event: PlanEventBody, controller: AbortController): void {
+  private record(room: PlanRoom, event: PlanEventBody, controller: AbortController, lease: LeaseToken): void {
     if (this.abandoned) return;
     try {
-      room.record([event]).catch(() => controller.abort({ reason: "events could not be stored" }));
+      room.record([event], { lease }).catch(() => controller.abort({ reason: "events could not be stored" }));
     } catch (error) {
       this.deps.log.error(`plan ${room.id}: event ${event.type} not recorded: ${String(error)}`);
       controller.abort({ reason: "the server could not record the run" });

@@ -100,8 +100,11 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       epochs.clear();
       unlock = release;
     },
-    async append(events) {
+    async append(events, options) {
       assertOpen();
+      // Fencing, checked synchronously as the call is accepted (before it is queued for the next
+      // commit): a lease taken over before this point refuses the whole call.
+      if (options?.lease && events[0]) leases.assertCurrent(events[0].planId, options.lease);
       const done = log.append(events);
       if (events.length > 0) done.then(() => index.noteEvents(events), () => undefined);
       return done;
@@ -144,7 +147,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
         const epoch = last + 1;
         await writeFileAtomic(path, JSON.stringify({ epoch, owner }));
         epochs.set(planId, epoch);
-        leases.grant(planId, owner);
+        leases.grant(planId, owner, epoch);
         return { epoch };
       });
     },

@@ -32,8 +32,10 @@ export function createMemoryStore(): Store {
       leases.clear();
       opened = true;
     },
-    async append(events) {
+    async append(events, options) {
       assertOpen();
+      // fencing first: nothing of a refused call is stored
+      if (options?.lease && events[0]) leases.assertCurrent(events[0].planId, options.lease);
       const planId = checkAppend(events, (id) => logs.get(id)?.length ?? 0);
       if (planId === undefined) return;
       let log = logs.get(planId);
@@ -76,7 +78,7 @@ export function createMemoryStore(): Store {
       leases.check(planId, owner);
       const epoch = (epochs.get(planId) ?? 0) + 1;
       epochs.set(planId, epoch);
-      leases.grant(planId, owner);
+      leases.grant(planId, owner, epoch);
       return { epoch };
     },
     async releaseLease(planId, owner) {

@@ -18,8 +18,14 @@ export interface Store {
    * Appends the next events of one plan (seqs gap-free, continuing the log); resolves once durable
    * (written and fsynced, group-committed with other appends). Rejects on a seq gap (CONFLICT),
    * on events of several plans in one call or invalid events (VALIDATION), without storing any of them.
+   *
+   * Fencing: with `options.lease`, the call is accepted only if that lease (owner and epoch) is the
+   * plan's current one, checked when the call is accepted, in the same order as the writes; a lease
+   * that was released or taken over (a stale executor) is refused with `CONFLICT` and nothing is
+   * stored. Executors pass the lease of their run. Appends without a lease stay allowed: commands
+   * such as votes, submissions and revisions are not executor writes and need no lease.
    */
-  append(events: PlanEvent[]): Promise<void>;
+  append(events: PlanEvent[], options?: AppendOptions): Promise<void>;
   /** Events of a plan with seq > afterSeq, in order (from the log). Unknown plan: empty. */
   readEvents(planId: string, afterSeq?: number): Promise<PlanEvent[]>;
   /** Every stored plan's state, rebuilt from snapshot + log tail (torn last line dropped). */
@@ -46,6 +52,18 @@ export interface Store {
   flush(): Promise<void>;
   /** Flushes, then releases files. The store can be opened again. */
   close(): Promise<void>;
+}
+
+/** An executor lease as granted by {@link Store.acquireLease}: who holds it, and its epoch. */
+export interface LeaseToken {
+  owner: string;
+  epoch: number;
+}
+
+/** Options of {@link Store.append}. */
+export interface AppendOptions {
+  /** Fencing: accept the events only while this is the plan's current executor lease. */
+  lease?: LeaseToken;
 }
 
 /** Keys of documents: a safe file name. */

@@ -220,5 +220,53 @@ for (const makeHarness of harnesses) {
       store = await harness.restart(store);
       expect(await store.acquireLease("p", "exec-3")).toEqual({ epoch: 4 });
     });
+
+    it("fences appends that carry a lease: a stale epoch or a foreign owner is refused, storing nothing", async () => {
+      store = await harness.create();
+      const p = new PlanEvents("p1");
+      await store.append([p.submitted()]); // no lease: not an executor write, always allowed
+      const first = await store.acquireLease("p1", "exec-1");
+      const v2 = p.vote("r1");
+      await store.append([v2], { lease: { owner: "exec-1", epoch: first.epoch } });
+      const second = await store.acquireLease("p1", "exec-1"); // taken over (a new run of the same owner)
+      const [v3, v4] = [p.vote("r2"), p.vote("r3")];
+      const stale = await rejection(store.append([v3, v4], { lease: { owner: "exec-1", epoch: first.epoch } }));
+      expect(stale.code).toBe("CONFLICT");
+      expect((await rejection(store.append([v3], { lease: { owner: "exec-2", epoch: second.epoch } }))).code).toBe("CONFLICT");
+      expect((await store.readEvents("p1")).map((e) => e.seq)).toEqual([1, 2]);
+      await store.append([v3, v4], { lease: { owner: "exec-1", epoch: second.epoch } });
+      await store.append([p.vote("r4")]);
+      expect((await store.readEvents("p1")).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+
+      // released, then taken by another owner: the old token stays refused
+      await store.releaseLease("p1", "exec-1");
+      const v6 = p.vote("r5");
+      expect((await rejection(store.append([v6], { lease: { owner: "exec-1", epoch: second.epoch } }))).code).toBe("CONFLICT");
+      const third = await store.acquireLease("p1", "exec-2");
+      expect((await rejection(store.append([v6], { lease: { owner: "exec-1", epoch: second.epoch } }))).code).toBe("CONFLICT");
+      await store.append([v6], { lease: { owner: "exec-2", epoch: third.epoch } });
+
+      // a restart frees every lease: a token from before it is stale
+      store = await harness.restart(store);
+      const v7 = p.vote("r6");
+      expect((await rejection(store.append([v7], { lease: { owner: "exec-2", epoch: third.epoch } }))).code).toBe("CONFLICT");
+      expect((await store.readEvents("p1")).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+
+    it("checks the lease when an append is accepted: one accepted before a takeover is kept, one after it refused", async () => {
+      store = await harness.create();
+      const p = new PlanEvents("p1");
+      await store.append([p.submitted()]);
+      const { epoch } = await store.acquireLease("p1", "exec-1");
+      const lease = { owner: "exec-1", epoch };
+      const kept = store.append([p.vote("r1")], { lease }); // not awaited: the takeover races its commit
+      await store.releaseLease("p1", "exec-1");
+      const takeover = await store.acquireLease("p1", "exec-2");
+      await kept;
+      const late = p.vote("r2");
+      expect((await rejection(store.append([late], { lease }))).code).toBe("CONFLICT");
+      await store.append([late], { lease: { owner: "exec-2", epoch: takeover.epoch } });
+      expect((await store.readEvents("p1")).map((e) => e.seq)).toEqual([1, 2, 3]);
+    });
   });
 }

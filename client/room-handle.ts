@@ -42,8 +42,8 @@ export type DecisionOutcome = "approved" | "rejected" | "expired";
 
 /** Builds a room state from a `plan:join` snapshot. */
 export function stateFromSnapshot(snapshot: Snapshot): PlanState {
-  const { plan, policy, votes, submittedBy, tools, autoExecute, seq } = snapshot;
-  return { plan: structuredClone(plan), policy, votes: [...votes], submittedBy, tools, autoExecute, seq };
+  const { plan, policy, votes, submittedBy, tools, autoExecute, requestedAt, seq } = snapshot;
+  return { plan: structuredClone(plan), policy, votes: [...votes], submittedBy, tools, autoExecute, requestedAt, seq };
 }
 
 /**

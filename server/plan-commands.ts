@@ -137,6 +137,7 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
         submittedBy: state.submittedBy,
         tools: state.tools,
         autoExecute: state.autoExecute,
+        requestedAt: state.requestedAt,
         presence: room.presence(),
         seq: state.seq,
       };

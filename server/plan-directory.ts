@@ -92,7 +92,7 @@ export class PlanDirectory {
       } catch (error) {
         this.deps.log.error(`plan ${room.id}: could not expire: ${String(error)}`);
       }
-    }, Math.max(0, room.requestedAt + ttl - clock.now()));
+    }, Math.max(0, room.head.requestedAt + ttl - clock.now()));
   }
 
   /** After a vote or a start: stops the expiry clock once decided, and auto-executes if asked to. */
@@ -105,20 +105,12 @@ export class PlanDirectory {
 
   /**
    * Loads every stored plan: rooms come back with their seq; pending plans get their expiry timer
-   * (from the time of the request, read from the log); approved auto-execute plans start; plans
+   * (from the time of the request, `requestedAt` of the folded state); approved auto-execute plans start; plans
    * found executing are recovered (the room is told through the executor's events).
    */
   async restore(): Promise<void> {
     const states = await this.deps.store.loadAll();
-    for (const state of states) {
-      let requestedAt = state.plan.updatedAt;
-      if (state.plan.status === "pending_approval" && state.policy.expiresInMs !== undefined) {
-        const events = await this.deps.store.readEvents(state.plan.id, 0);
-        for (const e of events) if (e.type === "plan.submitted" || e.type === "plan.revised" || (e.type === "plan.reopened" && e.data.status === "pending_approval")) requestedAt = e.at;
-      }
-      const room = new PlanRoom(state, this.roomDeps, requestedAt);
-      this.add(room);
-    }
+    for (const state of states) this.add(new PlanRoom(state, this.roomDeps));
     for (const room of this.rooms.values()) {
       const status = room.head.plan.status;
       if (status === "executing") {

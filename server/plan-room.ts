@@ -42,8 +42,6 @@ export class PlanRoom {
   readonly audience: string[];
   /** Sockets in the room, by socket id. */
   readonly members = new Map<string, PresenceMember>();
-  /** When the current approval request was opened (submission, revision or reopening). */
-  requestedAt: number;
   /** The expiry timer handle, if any. */
   expiryTimer: unknown;
 
@@ -58,15 +56,13 @@ export class PlanRoom {
    * A room for a stored plan (`state` is durable), or, with `submitted`, for a new plan whose
    * `plan.submitted` event (seq 1) is written now.
    */
-  constructor(state: PlanState | { submitted: PlanEventOf<"plan.submitted"> }, private readonly deps: PlanRoomDeps, requestedAt?: number) {
+  constructor(state: PlanState | { submitted: PlanEventOf<"plan.submitted"> }, private readonly deps: PlanRoomDeps) {
     if ("submitted" in state) {
       this.head = applyEvent(undefined, state.submitted);
       this.enqueue([state.submitted]);
-      this.requestedAt = state.submitted.at;
     } else {
       this.head = structuredClone(state);
       this.durableState = structuredClone(state);
-      this.requestedAt = requestedAt ?? state.plan.updatedAt;
     }
     this.id = this.head.plan.id;
     this.audience = audienceRooms(this.id, this.head);
@@ -112,7 +108,6 @@ export class PlanRoom {
       for (const e of events) probe = applyEvent(probe, e);
     }
     for (const e of events) applyEvent(this.head, e);
-    for (const e of events) if (e.type === "plan.submitted" || e.type === "plan.revised" || (e.type === "plan.reopened" && e.data.status === "pending_approval")) this.requestedAt = e.at;
     return this.enqueue(events, options.lease);
   }
 

@@ -13,6 +13,12 @@ export interface PlanState {
   submittedBy: { id: string; name: string };
   tools: string[];
   autoExecute: boolean;
+  /**
+   * When the current approval request was opened: the time of `plan.submitted`, of the last
+   * `plan.revised`, or of the last `plan.reopened` back to approval. An expiring policy counts its
+   * `expiresInMs` from here.
+   */
+  requestedAt: number;
   /** The `seq` of the last event applied. */
   seq: number;
 }
@@ -223,7 +229,7 @@ export function applyEvent(state: PlanState | undefined, event: PlanEvent): Plan
   if (event.type === "plan.submitted") {
     if (state && event.seq <= state.seq) return state;
     const { plan, policy, submittedBy, tools, autoExecute } = event.data;
-    return { plan: structuredClone(plan), policy, votes: [], submittedBy, tools, autoExecute, seq: event.seq };
+    return { plan: structuredClone(plan), policy, votes: [], submittedBy, tools, autoExecute, requestedAt: event.at, seq: event.seq };
   }
   if (!state) throw new PlanroomError("CONFLICT", `event ${event.seq} of plan ${event.planId} arrived before the plan was known`);
   if (event.seq <= state.seq) return state;
@@ -238,9 +244,13 @@ export function applyEvent(state: PlanState | undefined, event: PlanEvent): Plan
     }
     case "plan.revised":
       state.votes = [];
+      state.requestedAt = event.at;
       break;
     case "plan.reopened":
-      if (event.data.status === "pending_approval") state.votes = [];
+      if (event.data.status === "pending_approval") {
+        state.votes = [];
+        state.requestedAt = event.at;
+      }
       break;
   }
   state.seq = event.seq;

@@ -54,6 +54,8 @@ export const SnapshotSchema = z.object({
   submittedBy: z.object({ id: z.string(), name: z.string() }),
   tools: z.array(z.string()),
   autoExecute: z.boolean(),
+  /** When the current approval request was opened (submission, last revision or reopening). */
+  requestedAt: z.number(),
   presence: z.array(PresenceMemberSchema),
   /** The seq of the last event the snapshot includes. */
   seq: z.number().int().min(0),

@@ -87,8 +87,8 @@ export class ApprovalPanel {
       h("div", { class: "meter", role: "progressbar", "aria-label": "Approvals", "aria-valuemin": 0, "aria-valuemax": policy.quorum, "aria-valuenow": Math.min(approvals, policy.quorum) }, h("div", { class: "meter-fill approve-fill", style: `width:${Math.min(100, (approvals / policy.quorum) * 100)}%` })),
     );
 
-    const revisedAt = revision && revision.data.plan.version === plan.version ? revision.at : undefined;
-    this.#deadline = policy.expiresInMs !== undefined && plan.status === "pending_approval" ? (revisedAt ?? plan.createdAt) + policy.expiresInMs : undefined;
+    // The request's opening time is part of the shared state, so the countdown is right after a reload too.
+    this.#deadline = policy.expiresInMs !== undefined && plan.status === "pending_approval" ? state.requestedAt + policy.expiresInMs : undefined;
     replaceChildren(
       this.#policy,
       h("dt", { text: "Quorum" }),

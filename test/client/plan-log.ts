@@ -49,7 +49,7 @@ export class PlanLog {
   /** A `plan:join` answer as of now. */
   snapshot(): Snapshot {
     const s = structuredClone(this.state);
-    return { plan: s.plan, formatted: formatPlan(s.plan), policy: s.policy, votes: s.votes, submittedBy: s.submittedBy, tools: s.tools, autoExecute: s.autoExecute, presence: [], seq: s.seq };
+    return { plan: s.plan, formatted: formatPlan(s.plan), policy: s.policy, votes: s.votes, submittedBy: s.submittedBy, tools: s.tools, autoExecute: s.autoExecute, requestedAt: s.requestedAt, presence: [], seq: s.seq };
   }
 
   /** Events after `seq`. */

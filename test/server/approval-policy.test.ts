@@ -9,7 +9,7 @@ const carol: Principal = { id: "carol", name: "Carol", roles: ["observer"] };
 
 function state(policy: ApprovalPolicyInput = {}): PlanState {
   const plan = ExecutionPlan.fromInput({ description: "p", steps: [{ tool: "t" }] }, { id: "p1" }).submitForApproval().toJSON();
-  return { plan, policy: ApprovalPolicySchema.parse(policy), votes: [], submittedBy: { id: agent.id, name: agent.name }, tools: [], autoExecute: false, seq: 1 };
+  return { plan, policy: ApprovalPolicySchema.parse(policy), votes: [], submittedBy: { id: agent.id, name: agent.name }, tools: [], autoExecute: false, requestedAt: plan.updatedAt, seq: 1 };
 }
 const vote = (s: PlanState, who: Principal, decision: "approve" | "reject", eligible = 3) => castVote(s, who, { version: s.plan.version, decision }, 5, eligible);
 

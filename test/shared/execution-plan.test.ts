@@ -107,6 +107,27 @@ describe("applyEvent", () => {
     expect(() => applyEvent(undefined, { planId: "p1", seq: 2, type: "plan.approved", at: 3, data: { by: ["x"] } })).toThrow(expect.objectContaining({ code: "CONFLICT" }));
   });
 
+  it("keeps when the approval request was opened: submission, revision, reopening to approval", () => {
+    const first = submitted();
+    let state: PlanState = applyEvent(undefined, { ...first, at: 100 });
+    expect(state.requestedAt).toBe(100);
+    const vote = { voterId: "alice", voterName: "Alice", decision: "approve" as const, version: 1, at: 150 };
+    state = applyEvent(state, { planId: "p1", seq: 2, type: "vote.cast", at: 150, data: { vote } });
+    expect(state.requestedAt).toBe(100);
+    const next = { ...structuredClone(state.plan), version: 2 };
+    const changes = { description: false, options: [], stepsAdded: [], stepsRemoved: [], stepsChanged: [] };
+    state = applyEvent(state, { planId: "p1", seq: 3, type: "plan.revised", at: 200, data: { plan: next, changes, dismissedVotes: 1 } });
+    expect(state).toMatchObject({ requestedAt: 200, votes: [] });
+    state = applyEvent(state, { planId: "p1", seq: 4, type: "plan.approved", at: 250, data: { by: ["alice"] } });
+    state = applyEvent(state, { planId: "p1", seq: 5, type: "plan.cancelled", at: 300, data: { reason: "stop" } });
+    expect(state.requestedAt).toBe(200);
+    state = applyEvent(state, { planId: "p1", seq: 6, type: "plan.reopened", at: 400, data: { status: "approved", resetSteps: [] } });
+    expect(state.requestedAt).toBe(200);
+    state = applyEvent(state, { planId: "p1", seq: 7, type: "plan.cancelled", at: 450, data: { reason: "again" } });
+    state = applyEvent(state, { planId: "p1", seq: 8, type: "plan.reopened", at: 500, data: { status: "pending_approval", resetSteps: ["a"] } });
+    expect(state).toMatchObject({ requestedAt: 500, plan: { status: "pending_approval" } });
+  });
+
   it("refuses step events unless the plan is executing", () => {
     const state = applyEvent(undefined, submitted());
     expect(() => applyEvent(state, { planId: "p1", seq: 2, type: "step.started", at: 2, data: { stepId: "a", attempt: 1 } })).toThrow(expect.objectContaining({ code: "INVALID_STATE" }));

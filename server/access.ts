@@ -1,4 +1,4 @@
-import { isNamedReviewer, mayCancel, mayVote, type PlanState, type Principal, type Role } from "../shared/index.js";
+import { isNamedReviewer, mayCancel, mayExecute, mayResume, mayVote, type PlanState, type Principal, type Role } from "../shared/index.js";
 
 /** The parts of a plan's state that decide who may see and act on it. */
 export type AccessSubject = Pick<PlanState, "policy" | "submittedBy">;
@@ -28,9 +28,14 @@ export function canRevise(subject: AccessSubject, principal: Principal): boolean
   return isSubmitter(subject, principal);
 }
 
-/** Who may start or resume a run: the submitter or an admin. */
+/** Who may start a run (status aside): the submitter or an admin (`mayExecute` in `shared/`). */
 export function canExecute(subject: AccessSubject, principal: Principal): boolean {
-  return isSubmitter(subject, principal) || hasRole(principal, "admin");
+  return mayExecute(principal, { ...subject, plan: { status: "approved", version: 1 } }).allowed;
+}
+
+/** Who may resume a failed or cancelled plan (status aside): the submitter or an admin (`mayResume` in `shared/`). */
+export function canResume(subject: AccessSubject, principal: Principal): boolean {
+  return mayResume(principal, { ...subject, plan: { status: "failed", version: 1 } }).allowed;
 }
 
 /** Who may cancel (status aside): the submitter, an admin, or a named reviewer when the policy allows it. */

@@ -13,7 +13,7 @@ import {
   type Principal,
   type StepInput,
 } from "../shared/index.js";
-import { canCancel, canExecute, canRevise, canSubmit, planRoom, watchRoomsOf } from "./access.js";
+import { canCancel, canExecute, canResume, canRevise, canSubmit, planRoom, watchRoomsOf } from "./access.js";
 import { castVote } from "./approval.js";
 import type { Clock } from "./clock.js";
 import type { PlanDirectory } from "./plan-directory.js";
@@ -189,7 +189,7 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
     "plan:resume": async ({ principal }, p) => {
       open();
       const room = directory.visible(p.planId, principal);
-      if (!canExecute(room.head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent or an admin may resume a plan");
+      if (!canResume(room.head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent or an admin may resume a plan");
       if (runs.isRunning(room.id)) throw new PlanroomError("INVALID_STATE", `plan ${room.id} is running`);
       const reopened = reopenedEvent(room.head.plan, clock.now());
       // A resumed run always asks the room again, under the same policy: no approval bypass.

@@ -39,3 +39,27 @@ export function mayCancel(principal: Pick<Principal, "id" | "roles">, state: Per
   if (state.policy.reviewersMayCancel && isNamedReviewer(principal, state.policy)) return allowed;
   return refused(state.policy.reviewersMayCancel ? "only the submitter, admins and reviewers may cancel" : "only the submitter and admins may cancel");
 }
+
+/** Who may start or resume runs, status aside: the submitter or an admin. */
+function mayRun(principal: Pick<Principal, "id" | "roles">, state: PermissionState, what: string): Permission {
+  if (principal.id === state.submittedBy.id || principal.roles.includes("admin")) return allowed;
+  return refused(`only the submitter and admins may ${what}`);
+}
+
+/** Whether the principal may start the plan's run: the submitter or an admin, once the plan is approved. */
+export function mayExecute(principal: Pick<Principal, "id" | "roles">, state: PermissionState): Permission {
+  const status = state.plan.status;
+  if (status !== "approved") return refused(`the plan is ${status.replace("_", " ")}, not approved`);
+  return mayRun(principal, state, "start a run");
+}
+
+/**
+ * Whether the principal may resume the plan: the submitter or an admin, once a run failed or was
+ * cancelled. Resuming sends the plan back to approval under the same policy; once approved again,
+ * its failed, skipped and cancelled steps run again.
+ */
+export function mayResume(principal: Pick<Principal, "id" | "roles">, state: PermissionState): Permission {
+  const status = state.plan.status;
+  if (status !== "failed" && status !== "cancelled") return refused(`the plan is ${status.replace("_", " ")}, not failed or cancelled`);
+  return mayRun(principal, state, "resume a plan");
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApprovalPolicySchema, mayCancel, mayVote, type PermissionState, type Principal } from "../../shared/index.js";
+import { ApprovalPolicySchema, mayCancel, mayExecute, mayResume, mayVote, type PermissionState, type Principal } from "../../shared/index.js";
 
 const submitter: Principal = { id: "bot", name: "Bot", roles: ["agent"] };
 const alice: Principal = { id: "alice", name: "Alice", roles: ["reviewer"] };
@@ -46,5 +46,35 @@ describe("mayCancel", () => {
   it("refuses once the run is over", () => {
     expect(mayCancel(submitter, state("completed")).allowed).toBe(false);
     expect(mayCancel(root, state("rejected")).allowed).toBe(false);
+  });
+});
+
+describe("mayExecute", () => {
+  it("allows the submitter and admins once the plan is approved", () => {
+    expect(mayExecute(submitter, state("approved"))).toEqual({ allowed: true });
+    expect(mayExecute(root, state("approved"))).toEqual({ allowed: true });
+  });
+  it("refuses reviewers and observers, with a reason, whatever the policy", () => {
+    expect(mayExecute(alice, state("approved", { reviewersMayCancel: true }))).toEqual({ allowed: false, reason: "only the submitter and admins may start a run" });
+    expect(mayExecute(olga, state("approved")).allowed).toBe(false);
+  });
+  it("refuses before approval and once the run has started", () => {
+    expect(mayExecute(submitter, state("pending_approval"))).toEqual({ allowed: false, reason: "the plan is pending approval, not approved" });
+    for (const status of ["executing", "completed", "failed", "cancelled", "rejected"] as const) expect(mayExecute(root, state(status)).allowed).toBe(false);
+  });
+});
+
+describe("mayResume", () => {
+  it("allows the submitter and admins once a run failed or was cancelled", () => {
+    expect(mayResume(submitter, state("failed"))).toEqual({ allowed: true });
+    expect(mayResume(root, state("cancelled"))).toEqual({ allowed: true });
+  });
+  it("refuses reviewers and observers, with a reason", () => {
+    expect(mayResume(alice, state("failed"))).toEqual({ allowed: false, reason: "only the submitter and admins may resume a plan" });
+    expect(mayResume(olga, state("cancelled")).allowed).toBe(false);
+  });
+  it("refuses any other status", () => {
+    expect(mayResume(submitter, state("completed"))).toEqual({ allowed: false, reason: "the plan is completed, not failed or cancelled" });
+    for (const status of ["pending_approval", "approved", "executing", "rejected", "expired"] as const) expect(mayResume(root, state(status)).allowed).toBe(false);
   });
 });

@@ -27,8 +27,13 @@ export class Executor {
 
   /**
    * Runs every step not yet completed. Resolves with the plan in a final state (completed, failed
-   * or cancelled) after the terminal event; rejects (`PlanroomError`) only when it cannot start:
+   * or cancelled) after the terminal event; rejects (`PlanroomError`) when it cannot start:
    * `APPROVAL_REQUIRED`, `VALIDATION`, `UNKNOWN_TOOL`, `INVALID_STATE`.
+   *
+   * An internal error during the run (e.g. an event refused because the plan was changed behind
+   * the executor's back) aborts the running attempts, cancels running steps and skips pending ones
+   * (naming the error), and fails the plan with `INTERNAL`. If even `plan.failed` is refused, it
+   * rejects with `INTERNAL` instead; it always settles.
    */
   execute(plan: ExecutionPlan, options: ExecuteOptions = {}): Promise<ExecutionPlan> {
     let graph: StepGraph | undefined;

@@ -56,6 +56,8 @@ export class PlanRun {
   private cancellation: Cancellation | undefined;
   private stopping = false;
   private finished = false;
+  /** `start`'s promise is settled (resolved or rejected): nothing more happens. */
+  private ended = false;
   private pumping = false;
 
   private readonly deadlines: DeadlineWatch<AttemptContext>;
@@ -357,6 +359,7 @@ export class PlanRun {
     } else {
       this.emit({ type: "plan.completed", at, data: { durationMs } });
     }
+    this.ended = true;
     this.resolve(this.plan);
   }
 
@@ -395,19 +398,71 @@ export class PlanRun {
     }
   }
 
+  /**
+   * The fault path: an unexpected throw (e.g. an event refused because the plan was changed behind
+   * the executor's back). Like a stop: every attempt is aborted, running steps are cancelled and
+   * pending ones skipped, naming the internal error; then the plan fails with `INTERNAL`. Each of
+   * those events is tried on its own, so one refused event does not keep the others from being
+   * recorded. If even `plan.failed` is refused, `start`'s promise rejects (`INTERNAL`) with the
+   * plan as those events left it; either way it settles.
+   */
   private crash(error: unknown): void {
-    if (this.finished) return;
+    if (this.ended) return;
+    this.ended = true;
     this.finished = true;
     this.stopping = true;
-    this.cleanUp();
-    for (const ctx of this.attempts) ctx?.abort(new PlanroomError("INTERNAL", "the run stopped on an internal error"));
+    const detail = (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
+    const why = `the run stopped on an internal error: ${detail}`;
     try {
-      const at = this.clock.now();
-      const message = `internal error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 10_000);
-      this.emit({ type: "plan.failed", at, data: { error: { code: "INTERNAL", message }, durationMs: Math.max(0, at - (this.plan.startedAt ?? at)) } });
-      this.resolve(this.plan);
+      this.cleanUp();
     } catch {
-      this.reject(error instanceof PlanroomError ? error : new PlanroomError("INTERNAL", `the run stopped on an internal error: ${String(error)}`));
+      // timers of a broken clock: nothing more to clear
+    }
+    const abortReason = new PlanroomError("INTERNAL", why);
+    for (let i = 0; i < this.n; i++) {
+      const ctx = this.attempts[i];
+      this.attempts[i] = undefined;
+      this.state[i] = DONE;
+      if (!ctx) continue;
+      ctx.settled = true;
+      try {
+        ctx.abort(abortReason);
+      } catch {
+        // a throwing abort listener does not stop the others
+      }
+    }
+    this.running = 0;
+    this.unsettled = 0;
+    // By the steps' own status (the scheduling state may be partial, e.g. a fault during start).
+    for (const step of this.steps) {
+      if (step.status === "running") this.tryEmit({ type: "step.cancelled", at: this.safeNow(), data: { stepId: step.id, reason: why } }, step);
+      else if (step.status === "pending") this.tryEmit({ type: "step.skipped", at: this.safeNow(), data: { stepId: step.id, reason: `not run: ${why}` } }, step);
+    }
+    const at = this.safeNow();
+    const message = `internal error: ${detail}`;
+    if (this.tryEmit({ type: "plan.failed", at, data: { error: { code: "INTERNAL", message }, durationMs: Math.max(0, at - (this.plan.startedAt ?? at)) } })) {
+      this.resolve(this.plan);
+    } else {
+      this.reject(error instanceof PlanroomError && error.code === "INTERNAL" ? error : new PlanroomError("INTERNAL", why));
+    }
+  }
+
+  /** The clock's time, or the system's when the clock itself is what failed. */
+  private safeNow(): number {
+    try {
+      return this.clock.now();
+    } catch {
+      return Date.now();
+    }
+  }
+
+  /** Emits an event of the fault path; false when it is refused. */
+  private tryEmit(event: PlanEventBody, step?: Step): boolean {
+    try {
+      this.emit(event, step);
+      return true;
+    } catch {
+      return false;
     }
   }
 }

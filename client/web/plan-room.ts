@@ -1,9 +1,9 @@
 /**
  * A plan room: description and options, the DAG, the approval panel, execution progress with the
- * timeline and the cancel control, every step in full, the formatted plan text, the live event log
+ * timeline and the start / resume / cancel controls, every step in full, the formatted plan text, the live event log
  * and who is in the room. Everything follows one `RoomHandle` (joined through the SDK).
  */
-import { mayCancel, summary, type PlanData, type PlanEventOf, type PlanState, type PresenceMember, type Principal } from "../../shared/index.js";
+import { mayCancel, mayExecute, mayResume, summary, type PlanData, type PlanEventOf, type PlanState, type PresenceMember, type Principal } from "../../shared/index.js";
 import type { PlanroomClient, RoomHandle } from "../index.js";
 import { ApprovalPanel } from "./approval-panel.js";
 import { DagView } from "./dag-view.js";
@@ -60,6 +60,7 @@ export class PlanRoomView {
   readonly #head = h("header", { class: "room-head" });
   readonly #presence = h("div", { class: "presence-wrap" });
   readonly #progress = h("div", { class: "progress-block" });
+  readonly #run = h("div", { class: "run-block" });
   readonly #cancel = h("div", { class: "cancel-block" });
   readonly #options = h("div");
   readonly #text = h("pre", { class: "code plan-text", tabindex: "0", "aria-label": "Formatted plan" });
@@ -68,6 +69,9 @@ export class PlanRoomView {
   #revision: PlanEventOf<"plan.revised"> | undefined;
   readonly #renders = new RenderBatcher(() => this.render());
   #cancelBusy = false;
+  /** What the start / resume block shows now (it is rebuilt only when this changes). */
+  #runShown = "";
+  #runBusy = false;
 
   /** Joins the plan's room and builds the view; rejects when the plan cannot be opened. */
   static async open(client: PlanroomClient, principal: Principal, planId: string): Promise<PlanRoomView> {
@@ -104,7 +108,7 @@ export class PlanRoomView {
         h(
           "div",
           { class: "room-main" },
-          card("execution", "Execution", this.#progress, this.#cancel, this.#timeline.element),
+          card("execution", "Execution", this.#progress, this.#run, this.#cancel, this.#timeline.element),
           card("steps-card", "Steps", this.#steps.element),
           card("text", "Plan as text", this.#text),
         ),
@@ -132,6 +136,7 @@ export class PlanRoomView {
     this.#renderHead(state, now);
     this.#dag.update(plan);
     this.#renderProgress(plan, now);
+    this.#renderRun(state);
     this.#renderCancel(state);
     this.#timeline.update(plan, now);
     this.#steps.update(plan);
@@ -202,6 +207,57 @@ export class PlanRoomView {
       plan.error ? h("p", { class: "step-error", role: "alert" }, h("strong", { text: "The plan failed: " }), plan.error.message) : null,
       plan.cancellation ? h("p", { class: "muted" }, `Cancelled${plan.cancellation.by ? ` by ${plan.cancellation.by}` : ""}: ${plan.cancellation.reason}`) : null,
     );
+  }
+
+  /**
+   * "Start run" while the plan is approved, "Resume" once a run failed or was cancelled: enabled for
+   * those the shared rule allows (`mayExecute` / `mayResume`), disabled with the reason for others.
+   */
+  #renderRun(state: PlanState): void {
+    const status = state.plan.status;
+    const kind = status === "approved" ? "execute" : status === "failed" || status === "cancelled" ? "resume" : undefined;
+    if (!kind) {
+      this.#runShown = "";
+      this.#run.hidden = true;
+      this.#run.replaceChildren();
+      return;
+    }
+    const permission = kind === "execute" ? mayExecute(this.#principal, state) : mayResume(this.#principal, state);
+    const shown = `${kind}:${permission.allowed ? "" : permission.reason}`;
+    if (shown === this.#runShown) return;
+    this.#runShown = shown;
+    this.#run.hidden = false;
+    const description = h("p", {
+      class: "hint",
+      id: "run-description",
+      text:
+        kind === "execute"
+          ? "Runs the approved plan now; everyone in the room sees its steps live."
+          : "Sends the plan back to approval: reviewers vote again, and once it is approved its failed, skipped and cancelled steps run again.",
+    });
+    const blocked = permission.allowed ? null : h("p", { class: "hint hint-blocked", id: "run-blocked", text: `You cannot ${kind === "execute" ? "start the run" : "resume the plan"}: ${permission.reason}.` });
+    const error = h("p", { class: "form-error", role: "alert", id: "run-error" });
+    const button = h("button", {
+      type: "button",
+      class: kind === "execute" ? "button primary" : "button",
+      "data-action": kind,
+      "aria-describedby": `run-description${blocked ? " run-blocked" : ""} run-error`,
+      disabled: !permission.allowed || this.#runBusy,
+      text: kind === "execute" ? "Start run" : "Resume",
+    });
+    button.addEventListener("click", () => {
+      if (this.#runBusy || button.disabled) return;
+      this.#runBusy = true;
+      button.disabled = true;
+      error.textContent = "";
+      (kind === "execute" ? this.#room.execute() : this.#room.resume())
+        .catch((e: unknown) => (error.textContent = `${kind === "execute" ? "Not started" : "Not resumed"}: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => {
+          this.#runBusy = false;
+          if (button.isConnected) button.disabled = false;
+        });
+    });
+    replaceChildren(this.#run, button, description, blocked, error);
   }
 
   #renderCancel(state: PlanState): void {

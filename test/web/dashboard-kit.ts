@@ -21,6 +21,7 @@ export const PRINCIPALS: PrincipalConfig[] = [
   { id: "alice", name: "Alice Martin", roles: ["reviewer"], token: "alice-token-000000001" },
   { id: "bob", name: "Bob Chen", roles: ["reviewer"], token: "bob-token-00000000001" },
   { id: "olga", name: "Olga Observer", roles: ["observer"], token: "olga-token-0000000001" },
+  { id: "root", name: "Rita Admin", roles: ["admin"], token: "root-token-0000000001" },
 ];
 
 /** A principal's token. */

@@ -59,7 +59,7 @@ const node = (page: Page, id: string, status: string) => page.locator(`svg.dag g
 const statuses = (page: Page) => page.$$eval("svg.dag g[data-step-id]", (nodes) => nodes.map((n) => `${n.getAttribute("data-step-id")}:${n.getAttribute("data-status")}`));
 
 describe("the dashboard in Chromium", () => {
-  it("lets two reviewers approve an agent's plan, then shows the run live, across a reload", async () => {
+  it("lets two reviewers approve an agent's plan, shows the run live across a reload, and lets an admin resume it after it failed", async () => {
     const gates = new Gates();
     const plan = await agent().submit(RELEASE, { approval: { quorum: 2 }, autoExecute: true, tools: releaseTools(gates) });
     const link = `/?token=${tokenOf("alice")}#/plans/${plan.planId}`;
@@ -142,6 +142,27 @@ describe("the dashboard in Chromium", () => {
     expect(await bob.locator('.step[data-step-id="notify"] .step-error').textContent()).toContain("channel #deploys does not exist");
     await alice.screenshot({ path: join(OUTPUT_DIR, "plan-room-finished.png"), fullPage: true });
     await plan.done();
+
+    // Resume: a reviewer may not, and is told why; an admin may, and the plan goes back to approval.
+    const aliceResume = alice.locator('button[data-action="resume"]');
+    expect(await aliceResume.isDisabled()).toBe(true);
+    expect(await alice.locator("#run-blocked").textContent()).toBe("You cannot resume the plan: only the submitter and admins may resume a plan.");
+    const root = await rig.open(`/?token=${tokenOf("root")}#/plans/${plan.planId}`);
+    const resume = root.locator('button[data-action="resume"]');
+    await resume.waitFor();
+    expect(await resume.isDisabled()).toBe(false);
+    const described = await resume.evaluate((el) => (el.getAttribute("aria-describedby") ?? "").split(" ").map((id) => document.getElementById(id)?.textContent ?? "").join(" "));
+    expect(described).toContain("Sends the plan back to approval");
+    await resume.click();
+    for (const page of [alice, root]) {
+      await page.locator('.room-title [data-plan-status="pending_approval"]').waitFor();
+      await node(page, "notify", "pending").waitFor();
+      await page.locator(".approval .tally-text", { hasText: "0/2" }).waitFor();
+    }
+    expect(await statuses(root)).toEqual(["fetch:completed", "build:completed", "lint:completed", "notify:pending", "test:completed", "deploy:completed"]);
+    expect(await root.locator('button[data-action="resume"]').count()).toBe(0);
+    expect(await alice.locator('button[data-action="approve"]').isDisabled()).toBe(false);
+    await plan.cancel("not resuming after all");
   }, 90_000);
 
   it("lists plans live and shows an observer the vote buttons disabled, with the reason", async () => {
@@ -217,6 +238,39 @@ describe("the dashboard in Chromium", () => {
     await alice.locator('.room-title [data-plan-status="cancelled"]').waitFor();
     await alice.locator(".event-log .event", { hasText: "superseded by the nightly job" }).waitFor();
     expect(await alice.locator('button[data-action="cancel"]').count()).toBe(0);
+  }, 60_000);
+
+  it("lets an admin start an approved plan from the page, and shows a reviewer why it may not", async () => {
+    const plan = await agent().submit(
+      { description: "Migrate the billing database", steps: [{ id: "backup", tool: "backup_db" }, { id: "migrate", tool: "migrate_db", dependsOn: ["backup"] }] },
+      { tools: { backup_db: () => "backed up", migrate_db: () => "migrated" } },
+    );
+    const alice = await rig.open(`/?token=${tokenOf("alice")}#/plans/${plan.planId}`);
+    const root = await rig.open(`/?token=${tokenOf("root")}#/plans/${plan.planId}`);
+    for (const page of [alice, root]) await page.locator('.room-title [data-plan-status="pending_approval"]').waitFor();
+    expect(await root.locator('button[data-action="execute"]').count()).toBe(0);
+
+    // Approved in the page; without autoExecute the plan waits to be started.
+    await alice.locator('button[data-action="approve"]').click();
+    for (const page of [alice, root]) await page.locator('.room-title [data-plan-status="approved"]').waitFor();
+    const aliceStart = alice.locator('button[data-action="execute"]');
+    await aliceStart.waitFor();
+    expect(await aliceStart.isDisabled()).toBe(true);
+    expect(await alice.locator("#run-blocked").textContent()).toBe("You cannot start the run: only the submitter and admins may start a run.");
+
+    // The admin starts it from the keyboard, and both pages see it complete.
+    const start = root.locator('button[data-action="execute"]');
+    expect(await start.isDisabled()).toBe(false);
+    expect(await start.textContent()).toBe("Start run");
+    await start.focus();
+    await root.keyboard.press("Enter");
+    for (const page of [alice, root]) {
+      await node(page, "migrate", "completed").waitFor();
+      await page.locator('.room-title [data-plan-status="completed"]').waitFor();
+      await page.locator('.progress-pct[data-progress="100"]').waitFor();
+    }
+    expect(await root.locator('button[data-action="execute"], button[data-action="resume"]').count()).toBe(0);
+    await root.locator(".event-log .event", { hasText: "Execution started" }).waitFor();
   }, 60_000);
 
   it("refuses an unknown token with a clear message and signs in from the form", async () => {

@@ -255,8 +255,10 @@ export class PlanRun {
     const i = ctx.index;
     const step = ctx.step;
     const policy = step.retry ?? this.plan.options.retry;
-    if (retryable && !this.stopping && ctx.attempt < policy.maxAttempts) {
-      const delayMs = backoffDelay(policy, ctx.attempt + 1);
+    // The policy counts the attempts of this run; earlier runs' attempts keep their numbers.
+    const attemptOfRun = ctx.attempt - (step.priorAttempts ?? 0);
+    if (retryable && !this.stopping && attemptOfRun < policy.maxAttempts) {
+      const delayMs = backoffDelay(policy, attemptOfRun + 1);
       this.emit({ type: "step.retrying", at: this.clock.now(), data: { stepId: step.id, attempt: ctx.attempt, delayMs, error } }, step);
       if (this.state[i] === RUNNING && !this.stopping) this.retryLater(i, ctx.attempt + 1, delayMs);
       return;

@@ -136,7 +136,8 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       for (const id of event.data.resetSteps) {
         const step = stepOf(plan, id);
         step.status = "pending";
-        step.attempts = 0;
+        // Attempts keep counting, so a resumed run never reuses an attempt's idempotency key.
+        step.priorAttempts = step.attempts;
         delete step.result;
         if ("error" in step) delete step.error;
         delete step.reason;

@@ -43,7 +43,10 @@ export const StepSchema = z.object({
   dependsOn: z.array(StepIdSchema).max(1_000),
   retry: RetryPolicySchema.optional(),
   status: StepStatusSchema,
+  /** Attempts made so far, over every run: attempt numbers (and idempotency keys) never repeat. */
   attempts: z.number().int().min(0),
+  /** Attempts made in earlier runs, before the last resume; the retry policy counts from here. */
+  priorAttempts: z.number().int().min(0).optional(),
   result: JsonValueSchema.optional(),
   error: StepErrorSchema.optional(),
   /** Why the step was skipped or cancelled. */

@@ -132,6 +132,26 @@ describe("Executor resume and recover", () => {
     expect(done.steps.map((s) => s.result)).toEqual(["a-result", "b-result", "c-result"]);
   });
 
+  it("resume keeps counting attempts, so keys never repeat, and gives the new run the full retry budget", async () => {
+    const keys: string[] = [];
+    let failuresLeft = 3;
+    const tools = {
+      work: (_p: unknown, ctx: { idempotencyKey: string }) => {
+        keys.push(ctx.idempotencyKey);
+        if (failuresLeft-- > 0) throw new Error("not yet");
+        return "ok";
+      },
+    };
+    const plan = makePlan([{ id: "a" }], { requireApproval: false, retry: { maxAttempts: 2 } });
+    const executor = new Executor(tools);
+    expect((await executor.execute(plan)).status).toBe("failed");
+    expect(plan.steps[0]).toMatchObject({ status: "failed", attempts: 2 });
+    const done = await executor.resume(plan);
+    expect(done.status).toBe("completed");
+    expect(done.steps[0]).toMatchObject({ attempts: 4, priorAttempts: 2, result: "ok" });
+    expect(keys).toEqual([1, 2, 3, 4].map((n) => `${plan.id}:a:${n}`));
+  });
+
   it("resume needs the plan approved again when requireApproval is set", async () => {
     const { events, hooks } = recorder();
     const controller = new AbortController();

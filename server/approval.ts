@@ -49,6 +49,10 @@ export function castVote(state: PlanState, principal: Principal, request: VoteRe
     throw new PlanroomError("FORBIDDEN", `${why} (plan ${state.plan.id})`);
   }
   if (state.plan.status !== "pending_approval") throw new PlanroomError("INVALID_STATE", `plan ${state.plan.id} is ${state.plan.status}: voting is closed`);
+  const expiresAt = state.policy.expiresInMs === undefined ? undefined : state.requestedAt + state.policy.expiresInMs;
+  if (expiresAt !== undefined && now >= expiresAt) {
+    throw new PlanroomError("INVALID_STATE", `plan ${state.plan.id}: the approval request expired at ${new Date(expiresAt).toISOString()}`);
+  }
   if (request.version !== state.plan.version) {
     throw new PlanroomError("CONFLICT", `plan ${state.plan.id} is at version ${state.plan.version}, the vote is for version ${request.version}`);
   }

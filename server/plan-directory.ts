@@ -8,6 +8,9 @@ import type { PlanRuns } from "./plan-runs.js";
 import type { PrincipalRegistry } from "./principals.js";
 import type { Store } from "./store/store.js";
 
+
+/** The longest delay a timer can wait (2³¹ − 1 ms); longer ones fire at once. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 /** What the directory needs from the server. */
 export interface PlanDirectoryDeps {
   io: Server;
@@ -84,6 +87,12 @@ export class PlanDirectory {
     const ttl = room.head.policy.expiresInMs;
     if (room.head.plan.status !== "pending_approval" || ttl === undefined) return;
     const version = room.head.plan.version;
+    const delay = Math.max(0, room.head.requestedAt + ttl - clock.now());
+    if (delay > MAX_TIMER_DELAY_MS) {
+      // Timers cannot wait longer than ~24.8 days (a longer delay fires at once): wait in steps.
+      room.expiryTimer = clock.setTimeout(() => this.scheduleExpiry(room), MAX_TIMER_DELAY_MS);
+      return;
+    }
     room.expiryTimer = clock.setTimeout(() => {
       room.expiryTimer = undefined;
       if (room.head.plan.status !== "pending_approval" || room.head.plan.version !== version) return;
@@ -92,7 +101,7 @@ export class PlanDirectory {
       } catch (error) {
         this.deps.log.error(`plan ${room.id}: could not expire: ${String(error)}`);
       }
-    }, Math.max(0, room.head.requestedAt + ttl - clock.now()));
+    }, delay);
   }
 
   /** After a vote or a start: stops the expiry clock once decided, and auto-executes if asked to. */

@@ -33,6 +33,13 @@ describe("approval policy", () => {
     expect(decide(s, 3)).toEqual({ outcome: "rejected", by: ["alice", "bob"] });
   });
 
+  it("refuses a vote that arrives after the request expired, even before the expiry is recorded", () => {
+    const s = state({ expiresInMs: 1_000 });
+    const at = (now: number) => () => castVote(s, alice, { version: 1, decision: "approve" }, now, 3);
+    expect(at(s.requestedAt + 999)().outcome).toBe("approved");
+    expect(at(s.requestedAt + 1_000)).toThrow(expect.objectContaining({ code: "INVALID_STATE", message: expect.stringMatching(/expired/) }));
+  });
+
   it("keeps the submitter from approving its own plan unless allowed", () => {
     expect(() => vote(state(), agent, "approve")).toThrow(/submitter/);
     expect(vote(state({ allowSelfApproval: true }), agent, "approve").outcome).toBe("approved");

@@ -106,6 +106,22 @@ describe("reconnect, restart and expiry", () => {
     expect(snapshot.plan.decision).toMatchObject({ outcome: "expired", by: [] });
   });
 
+  it("waits out an expiry longer than a timer can hold (~24.8 days) instead of expiring at once", async () => {
+    const clock = new ManualClock(Date.now());
+    const server = await start({ clock, tools: { t: () => 1 } });
+    const agent = await join(server, "agent-1");
+    const rev = await join(server, "rev-1");
+    const day = 86_400_000;
+    const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { expiresInMs: 29 * day } });
+    await rev.ok("plan:join", { planId });
+    await clock.advance(25 * day);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rev.events.some((e) => e.type === "plan.expired")).toBe(false);
+    await clock.advance(4 * day);
+    const expired = await rev.waitFor((e) => e.type === "plan.expired");
+    expect(expired.at).toBe(clock.now());
+  });
+
   it("keeps the expiry of a pending plan across a restart", async () => {
     const clock = new ManualClock(Date.now());
     const store = createMemoryStore();

@@ -28,8 +28,10 @@ export class ManualClock implements Clock {
     return this.time;
   }
 
+  /** Like Node's timers, a delay over 2³¹ − 1 ms (about 24.8 days) fires after 1 ms. */
   setTimeout(fn: () => void, ms: number): unknown {
-    const timer = { id: this.nextId++, at: this.time + Math.max(0, ms), fn };
+    const delay = ms > 2 ** 31 - 1 ? 1 : Math.max(0, ms);
+    const timer = { id: this.nextId++, at: this.time + delay, fn };
     this.timers.push(timer);
     return timer.id;
   }

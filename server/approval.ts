@@ -1,4 +1,4 @@
-import { PlanroomError, type PlanEventBody, type PlanState, type Principal, type Vote } from "../shared/index.js";
+import { PlanroomError, type ApprovalPolicy, type PlanEventBody, type PlanState, type Principal, type Vote } from "../shared/index.js";
 import { canVote } from "./access.js";
 
 /** Where an approval request stands after a vote. */
@@ -72,4 +72,34 @@ export function castVote(state: PlanState, principal: Principal, request: VoteRe
     events.push({ type: "plan.rejected", at: now, actor: principal.id, data: { by: decision.by, ...(decision.reason !== undefined ? { reason: decision.reason } : {}) } });
   }
   return { events, outcome: decision.outcome };
+}
+
+/** The server's floor under submitted approval policies (configuration `approvalRules`). */
+export interface ApprovalRules {
+  allowSelfApproval: boolean;
+  minQuorum: number;
+}
+
+/**
+ * Checks a submitted policy against the server's rules and the principals that could vote on it:
+ * self-approval only where the server allows it, a quorum no lower than the server's minimum and
+ * no higher than the number of eligible voters (the plan could never be approved otherwise).
+ * `eligibleVoters` counts the principals, submitter excluded unless self-approval applies.
+ */
+export function checkSubmittedPolicy(policy: ApprovalPolicy, rules: ApprovalRules, eligibleVoters: number): void {
+  if (policy.allowSelfApproval && !rules.allowSelfApproval) {
+    throw new PlanroomError("FORBIDDEN", "this server does not let a plan's submitter approve it (approval.allowSelfApproval)", [
+      { path: ["approval", "allowSelfApproval"], message: "not allowed on this server" },
+    ]);
+  }
+  if (policy.quorum < rules.minQuorum) {
+    throw new PlanroomError("VALIDATION", `this server needs a quorum of at least ${rules.minQuorum}, the policy asks for ${policy.quorum}`, [
+      { path: ["approval", "quorum"], message: `at least ${rules.minQuorum}` },
+    ]);
+  }
+  if (policy.quorum > eligibleVoters) {
+    throw new PlanroomError("VALIDATION", `the policy needs ${policy.quorum} approval(s) but only ${eligibleVoters} principal(s) may vote on it (approval.reviewers: ${policy.reviewers.join(", ")})`, [
+      { path: ["approval", "quorum"], message: `at most ${eligibleVoters} principal(s) may vote` },
+    ]);
+  }
 }

@@ -36,6 +36,19 @@ export const ServerConfigSchema = z
         maxParamsBytes: z.number().int().min(1_024).default(200_000),
       })
       .prefault({}),
+    /**
+     * What a submitted approval policy may ask for. The submitter writes the policy, so the server
+     * sets its floor: by default no plan may approve itself, and at least one approval is needed.
+     */
+    approvalRules: z
+      .object({
+        /** Whether a policy may set `allowSelfApproval`. */
+        allowSelfApproval: z.boolean().default(false),
+        /** The smallest `quorum` a policy may set. */
+        minQuorum: z.number().int().min(1).max(1_000).default(1),
+      })
+      .strict()
+      .prefault({}),
     /** How long a remote tool call waits for its agent to reconnect. */
     agentGraceMs: z.number().int().min(0).max(3_600_000).default(30_000),
     /** How long shutdown waits for running steps. */

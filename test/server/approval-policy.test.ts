@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApprovalPolicySchema, ExecutionPlan, type ApprovalPolicyInput, type PlanState, type Principal } from "../../shared/index.js";
-import { castVote, decide } from "../../server/approval.js";
+import { castVote, checkSubmittedPolicy, decide } from "../../server/approval.js";
 
 const agent: Principal = { id: "bot", name: "Bot", roles: ["agent", "reviewer"] };
 const alice: Principal = { id: "alice", name: "Alice", roles: ["reviewer"] };
@@ -56,5 +56,15 @@ describe("approval policy", () => {
     expect(() => castVote(s, alice, { version: 2, decision: "approve" }, 5, 3)).toThrow(expect.objectContaining({ code: "CONFLICT" }));
     s.plan.status = "approved";
     expect(() => vote(s, alice, "approve")).toThrow(expect.objectContaining({ code: "INVALID_STATE" }));
+  });
+
+  it("holds submitted policies to the server's rules and to the voters that exist", () => {
+    const rules = { allowSelfApproval: false, minQuorum: 2 };
+    const policy = (input: ApprovalPolicyInput) => ApprovalPolicySchema.parse(input);
+    expect(() => checkSubmittedPolicy(policy({ quorum: 2 }), rules, 3)).not.toThrow();
+    expect(() => checkSubmittedPolicy(policy({ quorum: 2, allowSelfApproval: true }), rules, 3)).toThrow(expect.objectContaining({ code: "FORBIDDEN" }));
+    expect(() => checkSubmittedPolicy(policy({ quorum: 2, allowSelfApproval: true }), { ...rules, allowSelfApproval: true }, 3)).not.toThrow();
+    expect(() => checkSubmittedPolicy(policy({ quorum: 1 }), rules, 3)).toThrow(expect.objectContaining({ code: "VALIDATION", message: expect.stringMatching(/at least 2/) }));
+    expect(() => checkSubmittedPolicy(policy({ quorum: 4 }), rules, 3)).toThrow(expect.objectContaining({ code: "VALIDATION", message: expect.stringMatching(/only 3 principal/) }));
   });
 });

@@ -3,7 +3,9 @@ import { summary, type PlanListItem, type PlanState, type PlanStatus } from "../
 /** One row of `plans:list` / `plans:watch` for a plan's state. */
 export function listItem(state: PlanState): PlanListItem {
   const s = summary(state.plan);
-  const current = state.votes.filter((v) => v.version === state.plan.version);
+  // One vote per voter: a later vote replaces the voter's earlier one (as `applyEvent` keeps them).
+  const latest = new Map(state.votes.filter((v) => v.version === state.plan.version).map((v) => [v.voterId, v]));
+  const current = [...latest.values()];
   return {
     id: state.plan.id,
     description: state.plan.description,
@@ -17,6 +19,7 @@ export function listItem(state: PlanState): PlanListItem {
     progress: s.progress,
     approvals: current.filter((v) => v.decision === "approve").length,
     rejections: current.filter((v) => v.decision === "reject").length,
+    votes: current.map((v) => ({ voterId: v.voterId, decision: v.decision })),
     quorum: state.policy.quorum,
     seq: state.seq,
   };

@@ -39,6 +39,8 @@ export const PlanListItemSchema = z.object({
   progress: z.number(),
   approvals: z.number(),
   rejections: z.number(),
+  /** Each voter's latest decision on the current version (`approvals` and `rejections` count these). */
+  votes: z.array(z.object({ voterId: z.string(), decision: VoteDecisionSchema })).default([]),
   quorum: z.number(),
   seq: z.number(),
 });

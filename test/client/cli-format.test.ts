@@ -33,7 +33,7 @@ describe("terminal output", () => {
 
   it("the plan table lists id, status, progress and votes", () => {
     const log = new PlanLog("p1");
-    const table = planTable([{ id: "p1", description: "Search", status: "pending_approval", version: 1, submittedBy: { id: "a", name: "Agent" }, createdAt: 0, updatedAt: 0, total: 2, finished: 0, progress: 0, approvals: 1, rejections: 0, quorum: 2, seq: log.state.seq }], plain);
+    const table = planTable([{ id: "p1", description: "Search", status: "pending_approval", version: 1, submittedBy: { id: "a", name: "Agent" }, createdAt: 0, updatedAt: 0, total: 2, finished: 0, progress: 0, approvals: 1, rejections: 0, votes: [{ voterId: "r1", decision: "approve" }], quorum: 2, seq: log.state.seq }], plain);
     expect(table.split("\n")[1]).toMatch(/^p1\s+pending approval\s+0%\s+1\/2\s+Agent\s+Search$/);
     expect(planTable([], plain)).toBe("no plans");
   });

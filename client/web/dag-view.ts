@@ -13,6 +13,31 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
 }
 
+/** Advance of one character of the monospace labels, as a share of the font size (a little above 0.6 for safety). */
+const MONO_ADVANCE = 0.61;
+const LABEL_CHAR = 13 * MONO_ADVANCE;
+const TOOL_CHAR = 11 * MONO_ADVANCE;
+/** Horizontal room in a node's first line: after the stripe and left padding, before the right padding. */
+const LEFT_INSET = 16;
+const RIGHT_INSET = 10;
+/** The least space kept clear between the id and the tool name. */
+const LABEL_GAP = 8;
+
+/**
+ * How many characters of the step id and of the tool name fit side by side on a node's first line
+ * without overprinting: both whole when they fit; otherwise the tool keeps what the id leaves it but
+ * at least a third of the line, and the id is clipped to the rest.
+ */
+export function labelBudget(id: string, tool: string, nodeWidth: number): { idChars: number; toolChars: number } {
+  const room = nodeWidth - LEFT_INSET - RIGHT_INSET;
+  if (tool.length === 0) return { idChars: Math.max(1, Math.floor(room / LABEL_CHAR)), toolChars: 0 };
+  const leftByIdChars = Math.floor((room - LABEL_GAP - id.length * LABEL_CHAR) / TOOL_CHAR);
+  const floorChars = Math.floor(room / 3 / TOOL_CHAR);
+  const toolChars = Math.max(1, Math.min(tool.length, Math.max(leftByIdChars, floorChars)));
+  const idChars = Math.max(1, Math.floor((room - LABEL_GAP - toolChars * TOOL_CHAR) / LABEL_CHAR));
+  return { idChars: Math.min(id.length, idChars), toolChars };
+}
+
 /** What the node's second line says about a step. */
 function stepNote(step: Step): string {
   const status = STEP_STATUS_LABEL[step.status];
@@ -89,12 +114,12 @@ export class DagView {
       this.#edges.push({ from: edge.from, to: edge.to, path });
     }
     const nodeLayer = svg("g", { class: "dag-nodes" });
-    const chars = Math.floor((layout.nodes[0]?.width ?? 180) / 7.6);
     for (const node of layout.nodes) {
       const step = byId.get(node.id);
       if (!step) continue;
+      const budget = labelBudget(step.id, step.tool, node.width);
       const title = svg("title");
-      const note = svg("text", { x: node.x + 16, y: node.y + 40, class: "dag-note" });
+      const note = svg("text", { x: node.x + LEFT_INSET, y: node.y + 40, class: "dag-note" });
       const select = (): void => this.#onSelect?.(node.id);
       const group = svg(
         "g",
@@ -116,8 +141,8 @@ export class DagView {
         title,
         svg("rect", { x: node.x, y: node.y, width: node.width, height: node.height, rx: 10, class: "dag-box" }),
         svg("rect", { x: node.x, y: node.y, width: 6, height: node.height, rx: 3, class: "dag-stripe" }),
-        svg("text", { x: node.x + 16, y: node.y + 21, class: "dag-label", text: clip(step.id, chars - 2) }),
-        svg("text", { x: node.x + node.width - 10, y: node.y + 21, class: "dag-tool", "text-anchor": "end", text: clip(step.tool, Math.max(4, chars - step.id.length - 4)) }),
+        svg("text", { x: node.x + LEFT_INSET, y: node.y + 21, class: "dag-label", text: clip(step.id, budget.idChars) }),
+        svg("text", { x: node.x + node.width - RIGHT_INSET, y: node.y + 21, class: "dag-tool", "text-anchor": "end", text: clip(step.tool, budget.toolChars) }),
         note,
       );
       nodeLayer.append(group);

@@ -103,9 +103,9 @@ export class PlansListView {
         h(
           "tr",
           { "data-plan-id": item.id, "data-status": item.status },
-          h("td", {}, h("a", { href: routeHash({ name: "plan", planId: item.id }), class: "plan-link", text: item.description }), h("div", { class: "muted small mono", text: `${item.id} · v${item.version}` })),
+          h("td", { class: "plan-cell" }, h("a", { href: routeHash({ name: "plan", planId: item.id }), class: "plan-link", title: item.description, text: item.description }), h("div", { class: "muted small mono", text: `${item.id} · v${item.version}` })),
           h("td", {}, h("span", { class: `badge ${statusClass(item.status)}`, text: PLAN_STATUS_LABEL[item.status] })),
-          h("td", { text: item.submittedBy.name }),
+          h("td", { class: "submitter-cell", text: item.submittedBy.name }),
           h(
             "td",
             {},

@@ -39,7 +39,7 @@ export class TimelineView {
       h(
         "div",
         { class: `timeline-row ${statusClass(bar.state)}`, role: "row", "data-step-id": bar.id, "data-state": bar.state },
-        h("div", { class: "timeline-label", role: "rowheader" }, h("span", { class: "timeline-id", text: bar.id }), h("span", { class: "timeline-tool", text: bar.tool })),
+        h("div", { class: "timeline-label", role: "rowheader", title: `${bar.id} — ${bar.tool}` }, h("span", { class: "timeline-id", text: bar.id }), h("span", { class: "timeline-tool", text: bar.tool })),
         h(
           "div",
           { class: "timeline-track", role: "cell", "aria-label": `${STEP_STATUS_LABEL[bar.state]}, ${bar.label}` },

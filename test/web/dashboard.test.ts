@@ -188,6 +188,84 @@ describe("the dashboard in Chromium", () => {
     await olga.locator('.room-title [data-plan-status="cancelled"]').waitFor();
   }, 60_000);
 
+  it("keeps the plans table within the page and DAG labels apart when words and step ids are long", async () => {
+    const word = "x".repeat(10) + "_unbroken_" + "y".repeat(50);
+    expect(word).toHaveLength(70);
+    const description = `Move the ${word} cluster to the new storage engine while keeping every read replica online and verifying checksums of each table partition`;
+    const longId = (n: number) => `step_with_a_rather_long_identifier_${n}`;
+    const plan = await agent().submit(
+      {
+        description,
+        steps: [
+          { id: longId(1), tool: "echo" },
+          { id: longId(2), tool: "a_tool_with_a_long_name_too", dependsOn: [longId(1)] },
+          { id: "id", tool: "another_rather_long_tool_name_here", dependsOn: [longId(1)] },
+          { id: `${longId(3)}_${"z".repeat(25)}`, tool: "t", dependsOn: [longId(2), "id"] },
+        ],
+      },
+      { tools: { echo: () => "ok", a_tool_with_a_long_name_too: () => "ok", another_rather_long_tool_name_here: () => "ok", t: () => "ok" } },
+    );
+    const page = await rig.open(`/?token=${tokenOf("alice")}#/`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const row = page.locator(`tr[data-plan-id="${plan.planId}"]`);
+    await row.waitFor();
+    const fit = await page.$eval("table.plans", (table) => {
+      const card = table.parentElement!;
+      const th = Array.from(table.querySelectorAll("th")).map((cell) => cell.getBoundingClientRect().right);
+      return { scroll: table.scrollWidth, client: card.clientWidth, cardScroll: card.scrollWidth, right: Math.max(...th), viewport: document.documentElement.clientWidth };
+    });
+    expect(fit.scroll).toBeLessThanOrEqual(fit.client);
+    expect(fit.cardScroll).toBeLessThanOrEqual(fit.client);
+    expect(fit.right).toBeLessThanOrEqual(fit.viewport);
+    const link = row.locator("a.plan-link");
+    expect(await link.getAttribute("title")).toBe(description);
+    const clamp = await link.evaluate((a) => ({ height: a.getBoundingClientRect().height, line: parseFloat(getComputedStyle(a).lineHeight) }));
+    expect(clamp.height).toBeLessThanOrEqual(2 * clamp.line + 1);
+    await row.screenshot({ path: join(OUTPUT_DIR, "plans-list-long-words-row.png") });
+    await page.screenshot({ path: join(OUTPUT_DIR, "plans-list-long-words.png") });
+
+    await link.click();
+    await page.locator(".room-title h1").waitFor();
+    await page.locator("svg.dag g[data-step-id]").first().waitFor();
+    const title = await page.$eval(".room-title h1", (h1) => ({ right: h1.getBoundingClientRect().right, viewport: document.documentElement.clientWidth }));
+    expect(title.right).toBeLessThanOrEqual(title.viewport);
+    const nodes = await page.$$eval("svg.dag g[data-step-id]", (groups) =>
+      groups.map((g) => {
+        const box = g.querySelector("rect.dag-box")!.getBoundingClientRect();
+        const texts = Array.from(g.querySelectorAll("text")).map((t) => {
+          const r = t.getBoundingClientRect();
+          return { text: t.textContent ?? "", left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+        });
+        return { id: g.getAttribute("data-step-id")!, label: g.getAttribute("aria-label") ?? "", title: g.querySelector("title")?.textContent ?? "", box: { left: box.left, right: box.right }, texts };
+      }),
+    );
+    expect(nodes).toHaveLength(4);
+    for (const node of nodes) {
+      expect(node.texts).toHaveLength(3);
+      for (const t of node.texts) {
+        expect(t.text.length, `${node.id}: empty text`).toBeGreaterThan(0);
+        expect(t.left, `${node.id}: "${t.text}" leaves the box`).toBeGreaterThanOrEqual(node.box.left);
+        expect(t.right, `${node.id}: "${t.text}" leaves the box`).toBeLessThanOrEqual(node.box.right);
+      }
+      for (let i = 0; i < node.texts.length; i++) {
+        for (let j = i + 1; j < node.texts.length; j++) {
+          const a = node.texts[i]!;
+          const b = node.texts[j]!;
+          const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          expect(overlap, `${node.id}: "${a.text}" overlaps "${b.text}"`).toBe(false);
+        }
+      }
+      // The whole id and tool stay available as the tooltip and the accessible name.
+      expect(node.title).toContain(node.id);
+      expect(node.label).toContain(node.id);
+    }
+    const short = nodes.find((n) => n.id === "id")!;
+    expect(short.texts[1]!.text.length).toBeGreaterThan(8);
+    await page.locator("svg.dag").screenshot({ path: join(OUTPUT_DIR, "dag-long-ids.png") });
+    await page.screenshot({ path: join(OUTPUT_DIR, "plan-room-long-words.png") });
+    await plan.cancel("layout check done");
+  }, 60_000);
+
   it("shows a revision, counts down to expiry, lets a permitted reviewer cancel, and catches up after a reconnection", async () => {
     const plan = await agent().submit(
       { description: "Clean up old preview environments", steps: [{ id: "list", tool: "list_envs", params: { older_than_days: 14 } }, { id: "drop", tool: "drop_envs", dependsOn: ["list"] }] },

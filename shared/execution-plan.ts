@@ -207,8 +207,11 @@ export class ExecutionPlan implements PlanData {
     return plan;
   }
 
-  /** Builds a draft plan from author input (`{ description, options, steps }`), validated. */
-  static fromInput(input: unknown, init: Omit<ExecutionPlanInit, "options"> = {}): ExecutionPlan {
+  /**
+   * Builds a draft plan from author input (`{ description, options, steps }`), validated once with
+   * `validate` (e.g. `{ hasTool }`, so that a caller checking tools need not validate again).
+   */
+  static fromInput(input: unknown, init: Omit<ExecutionPlanInit, "options"> = {}, validate: ValidateStepsOptions = {}): ExecutionPlan {
     const parsed = PlanInputSchema.safeParse(input);
     if (!parsed.success) throw new PlanroomError("VALIDATION", `invalid plan: ${parsed.error.issues[0]?.message ?? "unknown problem"}`, toIssues(parsed.error.issues));
     const { description, options, steps } = parsed.data;
@@ -216,7 +219,7 @@ export class ExecutionPlan implements PlanData {
     for (const s of steps) {
       plan.addStep(s.tool, s.description, s.params, { dependsOn: s.dependsOn, ...(s.id !== undefined ? { id: s.id } : {}), ...(s.retry ? { retry: s.retry } : {}) });
     }
-    plan.assertValid();
+    plan.assertValid(validate);
     return plan;
   }
 }

@@ -59,6 +59,19 @@ describe("ExecutionPlan", () => {
     expect(() => ExecutionPlan.fromInput({ description: "cyclic", steps: [{ id: "a", tool: "w", dependsOn: ["a"] }] })).toThrow(expect.objectContaining({ code: "VALIDATION" }));
   });
 
+  it("validates author input once, with the caller's tool check when given", () => {
+    const input = { description: "tools", steps: [{ id: "a", tool: "work" }, { id: "b", tool: "mystery", dependsOn: ["a"] }] };
+    const asked: string[] = [];
+    const hasTool = (name: string) => (asked.push(name), name === "work");
+    expect(() => ExecutionPlan.fromInput(input, {}, { hasTool })).toThrow(expect.objectContaining({ code: "UNKNOWN_TOOL", issues: [expect.objectContaining({ path: ["steps", 1, "tool"] })] }));
+    expect(asked).toEqual(["work", "mystery"]); // one validation pass
+    expect(ExecutionPlan.fromInput(input, { id: "p1" }).id).toBe("p1"); // no tool check without one
+    asked.length = 0;
+    const plan = ExecutionPlan.fromInput({ ...input, steps: [input.steps[0]] }, {}, { hasTool });
+    expect(plan.steps.map((s) => s.id)).toEqual(["a"]);
+    expect(asked).toEqual(["work"]);
+  });
+
   it("finds steps in O(1) through an index that follows appends and replaced arrays", () => {
     const plan = new ExecutionPlan("index");
     for (let i = 0; i < 100; i++) plan.addStep("work", "", {}, { id: `s${i}` });

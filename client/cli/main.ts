@@ -1,4 +1,5 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, type OutputConfiguration } from "commander";
+import { PlanroomError } from "../../shared/index.js";
 import { registerCancel } from "./cancel-command.js";
 import { protectDashOperands } from "./dash-operands.js";
 import { CliContext, DEFAULT_URL, type GlobalOptions } from "./cli-context.js";
@@ -26,18 +27,33 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option("--timeout <ms>", "how long to wait for the server per command (default 10000)")
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText("after", `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}`)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) });
+    .exitOverride();
+  const json = (): boolean => program.opts<GlobalOptions>().json === true;
+  // Commander's own errors (usage) go through the same writer as every other error: with
+  // --json, one `{"error":…}` line on stderr and nothing else (no help text).
+  const output: OutputConfiguration = {
+    writeOut: (s) => io.out(s.replace(/\n$/, "")),
+    writeErr: (s) => {
+      if (!json()) io.err(s.replace(/\n$/, ""));
+    },
+    outputError: (s, write) => {
+      if (json()) new CliContext({ json: true }, io).fail(new PlanroomError("VALIDATION", s.trim().replace(/^error: /, "")));
+      else write(s);
+    },
+  };
+  program.configureOutput(output);
 
   const run: Runner = (body) => async (...args) => {
     const command = args.at(-1) as Command;
+    const options = command.optsWithGlobals<GlobalOptions>();
     let ctx: CliContext | undefined;
     try {
-      ctx = new CliContext(command.optsWithGlobals<GlobalOptions>(), io);
+      ctx = new CliContext(options, io);
       const call = body as (ctx: CliContext, ...rest: unknown[]) => Promise<number>;
       setExit(await call(ctx, ...args.slice(0, -1)));
     } catch (error) {
-      setExit((ctx ?? new CliContext({}, io)).fail(error));
+      // A context that could not be built (a bad --timeout) still reports in the requested format.
+      setExit((ctx ?? new CliContext({ json: options.json === true }, io)).fail(error));
     } finally {
       ctx?.close();
     }
@@ -52,7 +68,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerWatch(program, run);
   for (const command of program.commands) {
     command.exitOverride().addHelpText("after", `\n${EXIT_CODES_HELP}`);
-    command.configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, "")), writeErr: (s) => io.err(s.replace(/\n$/, "")) });
+    command.configureOutput(output);
   }
   return program;
 }
@@ -69,7 +85,13 @@ export async function main(argv: readonly string[] = process.argv, io: CliIO = p
     await program.parseAsync(protectDashOperands(argv, program));
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help" ? EXIT.OK : EXIT.USAGE;
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return EXIT.OK;
+      if (error.code === "commander.help" && error.exitCode === 0) return EXIT.OK;
+      if (error.code === "commander.help") {
+        // Help shown instead of a missing command: a usage error (the help went to stderr, or nowhere with --json).
+        if (program.opts<GlobalOptions>().json === true) new CliContext({ json: true }, io).fail(new PlanroomError("VALIDATION", "no command given (run with --help for usage)"));
+      }
+      return EXIT.USAGE;
     }
     throw error;
   }

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { ApprovalPolicySchema, ExecutionPlan, PlanroomError, toIssues, type ApprovalPolicyInput, type PlanInput } from "../../shared/index.js";
+import { ApprovalPolicySchema, ExecutionPlan, PlanroomError, toIssues, type ApprovalPolicyInput, type Issue, type PlanInput } from "../../shared/index.js";
 import { toPlanInput } from "../planroom-client.js";
 
 /** A plan file: a plan as an agent writes it, with an optional approval policy. */
@@ -34,21 +34,27 @@ export function parsePlanFile(text: string, name = "plan file"): PlanFile {
     throw new PlanroomError("VALIDATION", `${name} must hold a JSON object with "description" and "steps"`, [{ path: [], message: "expected an object" }]);
   }
   const { approval, ...rest } = json as Record<string, unknown>;
+  // Both parts are checked before anything is reported, so one run shows every problem.
   let policy: ApprovalPolicyInput | undefined;
+  let approvalIssues: Issue[] = [];
   if (approval !== undefined) {
     const parsed = ApprovalPolicySchema.safeParse(approval);
-    if (!parsed.success) {
-      const issues = toIssues(parsed.error.issues).map((i) => ({ ...i, path: ["approval", ...i.path] }));
-      throw new PlanroomError("VALIDATION", `${name}: invalid approval policy`, issues);
-    }
-    policy = approval as ApprovalPolicyInput;
+    if (parsed.success) policy = approval as ApprovalPolicyInput;
+    else approvalIssues = toIssues(parsed.error.issues).map((i) => ({ ...i, path: ["approval", ...i.path] }));
   }
-  let plan: ExecutionPlan;
+  let plan: ExecutionPlan | undefined;
+  let planError: PlanroomError | undefined;
   try {
     plan = ExecutionPlan.fromInput(rest);
   } catch (error) {
-    if (error instanceof PlanroomError) throw new PlanroomError(error.code, `${name}: ${error.message}`, error.issues);
-    throw error;
+    if (!(error instanceof PlanroomError)) throw error;
+    planError = error;
   }
+  if (planError && approvalIssues.length > 0) {
+    const planIssues = planError.issues?.length ? planError.issues : [{ path: [], message: planError.message }];
+    throw new PlanroomError("VALIDATION", `${name}: invalid plan and approval policy`, [...planIssues, ...approvalIssues]);
+  }
+  if (planError) throw new PlanroomError(planError.code, `${name}: ${planError.message}`, planError.issues);
+  if (approvalIssues.length > 0 || !plan) throw new PlanroomError("VALIDATION", `${name}: invalid approval policy`, approvalIssues);
   return { plan: toPlanInput(plan), approval: policy };
 }

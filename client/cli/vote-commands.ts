@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { PlanroomError } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
 import type { Runner } from "./runner.js";
@@ -30,5 +31,12 @@ export function registerVotes(program: Command, run: Runner): void {
     .description("vote to reject the current version of a plan")
     .argument("<id>", "the plan id")
     .requiredOption("-m, --message <reason>", "why (required)")
-    .action(run((ctx, id: string, options: { message: string }) => vote(ctx, id, "reject", options.message)));
+    .action(
+      run((ctx, id: string, options: { message: string }) => {
+        const reason = options.message.trim();
+        // Checked before connecting: a rejection must tell the submitter why.
+        if (reason === "") return Promise.reject(new PlanroomError("VALIDATION", "a rejection needs a reason: -m must not be blank"));
+        return vote(ctx, id, "reject", reason);
+      }),
+    );
 }

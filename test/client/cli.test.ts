@@ -56,6 +56,41 @@ describe("planroom help and usage", { timeout: 90_000 }, () => {
   });
 });
 
+describe("planroom --json errors", { timeout: 90_000 }, () => {
+  const jsonError = (stderr: string): { error: { code: string; message: string } } => {
+    const lines = stderr.trim().split("\n");
+    expect(lines, stderr).toHaveLength(1);
+    return JSON.parse(lines[0]!) as { error: { code: string; message: string } };
+  };
+
+  it("usage errors from the argument parser are one JSON line on stderr, exit 2", async () => {
+    const missing = await runCli(["--json", "reject", "abc"], agentEnv());
+    expect(missing.code).toBe(2);
+    expect(jsonError(missing.stderr)).toEqual({ error: { code: "VALIDATION", message: expect.stringContaining("--message") } });
+    const after = await runCli(["reject", "abc", "--json"], agentEnv());
+    expect(after.code).toBe(2);
+    expect(jsonError(after.stderr).error.code).toBe("VALIDATION");
+    const unknown = await runCli(["--json", "bogus"], agentEnv());
+    expect(unknown.code).toBe(2);
+    expect(jsonError(unknown.stderr)).toEqual({ error: { code: "VALIDATION", message: "unknown command 'bogus'" } });
+    const none = await runCli(["--json"], agentEnv());
+    expect(none.code).toBe(2);
+    expect(jsonError(none.stderr).error.code).toBe("VALIDATION");
+    expect(none.stdout).toBe("");
+  });
+
+  it("a bad --timeout is a JSON error too; without --json errors stay plain text", async () => {
+    const run = await runCli(["--json", "--timeout", "soon", "list"], agentEnv());
+    expect(run.code).toBe(2);
+    expect(jsonError(run.stderr)).toEqual({ error: { code: "VALIDATION", message: expect.stringContaining("--timeout") } });
+    const plain = await runCli(["--timeout", "soon", "list"], agentEnv());
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/^error VALIDATION: --timeout/);
+    const usage = await runCli(["bogus"], agentEnv());
+    expect(usage.stderr).toContain("error: unknown command 'bogus'");
+  });
+});
+
 describe("planroom against a running server", { timeout: 90_000 }, () => {
   it("submit validates the file and prints each problem with its JSON path (exit 2)", async () => {
     const bad = join(dataDir, "bad-plan.json");
@@ -68,6 +103,38 @@ describe("planroom against a running server", { timeout: 90_000 }, () => {
     const run2 = await runCli(["submit", notJson, "--json"], agentEnv());
     expect(run2.code).toBe(2);
     expect(JSON.parse(run2.stderr)).toMatchObject({ error: { code: "VALIDATION" } });
+  });
+
+  it("submit reports the plan's problems and the approval policy's together", async () => {
+    const bad = join(dataDir, "bad-both.json");
+    await writeFile(bad, JSON.stringify({ description: "bad", steps: [{ id: "a", tool: "" }], approval: { quorum: 0 } }));
+    const run = await runCli(["submit", bad], agentEnv());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("steps[0].tool: tool name is empty");
+    expect(run.stderr).toMatch(/approval\.quorum: /);
+    const json = await runCli(["submit", bad, "--json"], agentEnv());
+    expect(json.code).toBe(2);
+    const paths = (JSON.parse(json.stderr) as { error: { issues: { path: (string | number)[] }[] } }).error.issues.map((i) => i.path.join("."));
+    expect(paths).toEqual(["steps.0.tool", "approval.quorum"]);
+    expect((await sdk(TOKENS.observer).list()).plans.some((p) => p.description === "bad")).toBe(false);
+  });
+
+  it("reject refuses a blank reason (exit 2) and records nothing", async () => {
+    const planId = await submitted();
+    for (const reason of ["", "   "]) {
+      const run = await runCli(["reject", planId, "-m", reason], as(TOKENS.reviewer1));
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("a rejection needs a reason");
+    }
+    const json = await runCli(["reject", planId, "-m", " ", "--json"], as(TOKENS.reviewer1));
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: "VALIDATION" } });
+    const room = await sdk(TOKENS.observer).join(planId);
+    expect(room.votes).toEqual([]);
+    expect(room.plan.status).toBe("pending_approval");
+    const reject = await runCli(["reject", planId, "-m", "  too broad  ", "--json"], as(TOKENS.reviewer1));
+    expect(reject.code, reject.stderr).toBe(0);
+    await expect.poll(() => room.votes.map((v) => v.comment)).toEqual(["too broad"]);
   });
 
   it("a refused token exits 3", async () => {

@@ -11,6 +11,7 @@ import {
   type PlanData,
   type PlanEventOf,
   type Principal,
+  type Step,
   type StepInput,
 } from "../shared/index.js";
 import { canCancel, canExecute, canResume, canRevise, canSubmit, planRoom, watchRoomsOf } from "./access.js";
@@ -70,6 +71,47 @@ function buildPlan(deps: CommandDeps, input: { description: string; options: unk
   return plan;
 }
 
+/** JSON text of a value with object keys sorted, so that equal params compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** What a step does: a change to any of these means its result no longer holds. */
+function workOf(step: Step): string {
+  return canonical([step.tool, step.params, step.dependsOn, step.retry ?? null]);
+}
+
+/**
+ * The revised steps with what earlier runs left: a step whose id existed keeps its attempt count
+ * (so attempt numbers, and idempotency keys, never repeat), and a completed step stays completed,
+ * with its result and record, when neither it nor any step it depends on (transitively) changed and
+ * all of those are completed too. Every other step is pending.
+ */
+export function carryOver(before: PlanData, revised: readonly Step[]): Step[] {
+  const old = new Map(before.steps.map((s) => [s.id, s]));
+  const byId = new Map(revised.map((s) => [s.id, s]));
+  const keeps = new Map<string, boolean>();
+  // The revised plan is validated (no cycles, no unknown dependencies) before this runs.
+  const kept = (id: string): boolean => {
+    const known = keeps.get(id);
+    if (known !== undefined) return known;
+    const step = byId.get(id);
+    const prior = old.get(id);
+    const result = step !== undefined && prior !== undefined && prior.status === "completed" && workOf(prior) === workOf(step) && step.dependsOn.every(kept);
+    keeps.set(id, result);
+    return result;
+  };
+  return revised.map((step) => {
+    const prior = old.get(step.id);
+    if (!prior) return step;
+    if (kept(step.id)) return { ...structuredClone(prior), description: step.description };
+    if (prior.attempts === 0) return step;
+    return { ...step, attempts: prior.attempts, priorAttempts: prior.attempts };
+  });
+}
+
 /** The handlers of every command (see `COMMANDS` in the wire contract). */
 export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
   const { directory, runs, clock } = deps;
@@ -111,10 +153,11 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
       if (!canRevise(head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent may revise its plan");
       if (head.plan.status !== "pending_approval") throw new PlanroomError("INVALID_STATE", `plan ${room.id} is ${head.plan.status}: only a plan pending approval can be revised`);
       if (p.version !== head.plan.version) throw new PlanroomError("CONFLICT", `plan ${room.id} is at version ${head.plan.version}, the revision is of version ${p.version}`);
-      const steps: StepInput[] = p.steps ?? head.plan.steps.map((s) => ({ id: s.id, tool: s.tool, description: s.description, params: s.params, dependsOn: s.dependsOn, ...(s.retry ? { retry: s.retry } : {}) }));
+      const inputs: StepInput[] = p.steps ?? head.plan.steps.map((s) => ({ id: s.id, tool: s.tool, description: s.description, params: s.params, dependsOn: s.dependsOn, ...(s.retry ? { retry: s.retry } : {}) }));
       const options = ExecutionOptionsSchema.parse({ ...head.plan.options, ...(p.options ?? {}) });
-      const built = buildPlan(deps, { description: p.description ?? head.plan.description, options, steps }, head.tools, { id: room.id });
-      const next: PlanData = { ...structuredClone(head.plan), version: head.plan.version + 1, description: built.description, options: built.options, steps: built.toJSON().steps };
+      const built = buildPlan(deps, { description: p.description ?? head.plan.description, options, steps: inputs }, head.tools, { id: room.id });
+      const steps = carryOver(head.plan, built.toJSON().steps);
+      const next: PlanData = { ...structuredClone(head.plan), version: head.plan.version + 1, description: built.description, options: built.options, steps };
       const events = await room.record([{ type: "plan.revised", at: clock.now(), actor: principal.id, data: { plan: next, changes: diffPlans(head.plan, next), dismissedVotes: head.votes.length } }]);
       directory.scheduleExpiry(room);
       return { version: next.version, seq: (events[0] as { seq: number }).seq };

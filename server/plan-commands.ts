@@ -221,6 +221,9 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
       if (runs.isRunning(room.id)) {
         await runs.cancel(room.id, reason, principal.id);
         await room.settled();
+        // The run may have ended on its own before the cancellation reached it.
+        const ended = room.head.plan.status;
+        if (ended !== "cancelled") throw new PlanroomError("INVALID_STATE", `plan ${room.id} is ${ended}: it finished before it could be cancelled`);
         return { seq: room.seq };
       }
       if (status !== "pending_approval" && status !== "approved") throw new PlanroomError("INVALID_STATE", `plan ${room.id} is ${status}: it cannot be cancelled`);

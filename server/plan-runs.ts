@@ -9,6 +9,7 @@ import type { Logger } from "./logger.js";
 
 interface ActiveRun {
   controller: AbortController;
+  /** Settles once the run is over and its events are durable (or could not be stored). */
   done: Promise<void>;
 }
 
@@ -30,13 +31,19 @@ export interface PlanRunsDeps {
  * are recorded in the plan's room (durable, then broadcast).
  */
 export class PlanRuns {
+  /** Runs whose executor is still going; a run leaves as soon as its terminal event is recorded. */
   private readonly active = new Map<string, ActiveRun>();
+  /** Every run until its events are durable and its lease is released: what `drain` and a next run of the plan wait for. */
+  private readonly finishing = new Map<string, Promise<void>>();
   private stopping = false;
   private abandoned = false;
 
   constructor(private readonly deps: PlanRunsDeps) {}
 
-  /** Whether a run of the plan is in progress in this process. */
+  /**
+   * Whether a run of the plan is in progress in this process. A run stops counting as soon as its
+   * terminal event is recorded, even before that event is durable.
+   */
   isRunning(planId: string): boolean {
     return this.active.has(planId);
   }
@@ -64,7 +71,7 @@ export class PlanRuns {
     return this.launch(room, undefined, "recover");
   }
 
-  /** Cancels a running plan through its executor; resolves when the run is over. */
+  /** Cancels a running plan through its executor; resolves when the run is over and its events are durable. */
   async cancel(planId: string, reason: string, by: string): Promise<void> {
     const run = this.active.get(planId);
     if (!run) throw new PlanroomError("INVALID_STATE", `plan ${planId} is not running`);
@@ -78,7 +85,7 @@ export class PlanRuns {
    */
   async drain(graceMs: number): Promise<void> {
     this.stopping = true;
-    const all = Promise.all([...this.active.values()].map((r) => r.done));
+    const all = Promise.all(this.finishing.values());
     let timer: unknown;
     const grace = new Promise<void>((resolve) => (timer = this.deps.clock.setTimeout(resolve, graceMs)));
     await Promise.race([all, grace]);
@@ -95,9 +102,22 @@ export class PlanRuns {
     const controller = new AbortController();
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
-    this.active.set(room.id, { controller, done });
+    const run: ActiveRun = { controller, done };
+    // The previous run of this plan may still be writing its last events and releasing its lease.
+    const previous = this.finishing.get(room.id);
+    this.active.set(room.id, run);
+    this.finishing.set(room.id, done);
+    const over = (): void => {
+      if (this.active.get(room.id) === run) this.active.delete(room.id);
+    };
+    const release = (): void => {
+      over();
+      if (this.finishing.get(room.id) === done) this.finishing.delete(room.id);
+      finish();
+    };
     const seqBefore = room.seq;
     try {
+      if (previous) await previous;
       // The run's events are written under its lease: once another executor takes the lease over,
       // the store refuses them, the room faults and this run is aborted (see `record`).
       const lease: LeaseToken = { owner: this.deps.owner, epoch: (await this.deps.store.acquireLease(room.id, this.deps.owner)).epoch };
@@ -111,16 +131,15 @@ export class PlanRuns {
       const running = mode === "recover" ? executor.recover(plan, options) : executor.execute(plan, options);
       if (mode === "execute" && room.seq === seqBefore) await running; // it could not start: rethrow why
       running
+        // The terminal event is recorded: the plan is finished for commands from here on.
+        .finally(over)
         .then(() => room.settled())
         .catch((error: unknown) => this.deps.log.error(`plan ${room.id}: the run ended with an error: ${String(error)}`))
-        .finally(() => {
-          this.active.delete(room.id);
-          finish();
-          this.deps.store.releaseLease(room.id, this.deps.owner).catch(() => {});
-        });
+        .then(() => this.deps.store.releaseLease(room.id, this.deps.owner))
+        .catch(() => {})
+        .finally(release);
     } catch (error) {
-      this.active.delete(room.id);
-      finish();
+      release();
       throw error;
     }
     await room.settled();

@@ -1,5 +1,5 @@
 import type { ExecutionOptionsInput, StepInput } from "../shared/index.js";
-import { RoomHandle } from "./room-handle.js";
+import { RoomHandle, type RoomClient } from "./room-handle.js";
 
 /** What may change in a revision. */
 export interface PlanRevision {
@@ -13,6 +13,19 @@ export interface PlanRevision {
  * The client keeps serving the plan's tools while the handle is open, across reconnections.
  */
 export class PlanHandle extends RoomHandle {
+  readonly #servesTools: boolean;
+
+  /** @internal Use `client.submit(plan, options)`; `servesTools`: the plan was submitted with tools this client serves. */
+  constructor(client: RoomClient, planId: string, servesTools = false) {
+    super(client, planId);
+    this.#servesTools = servesTools;
+  }
+
+  /** @internal Every (re)join of a plan this client serves tools for routes the plan's calls to the current socket. */
+  protected override joinOptions(): { serveTools?: boolean } {
+    return this.#servesTools ? { serveTools: true } : {};
+  }
+
   /** Revises the plan while it awaits approval (votes on the older version are dismissed); resolves with the new version. */
   async revise(changes: PlanRevision): Promise<number> {
     const { version } = await this.client.command("plan:revise", {

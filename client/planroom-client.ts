@@ -165,7 +165,7 @@ export class PlanroomClient {
         ...(options.autoExecute !== undefined ? { autoExecute: options.autoExecute } : {}),
       });
       this.#tools.register(planId, tools);
-      const handle = new PlanHandle(this, planId);
+      const handle = new PlanHandle(this, planId, Object.keys(tools).length > 0);
       await this.#attach(handle);
       return handle;
     } finally {

@@ -160,6 +160,11 @@ export class RoomHandle {
     await this.client.command("plan:leave", { planId: this.planId });
   }
 
+  /** @internal What a (re)join asks besides the plan and `afterSeq`. */
+  protected joinOptions(): { serveTools?: boolean } {
+    return {};
+  }
+
   /** @internal Joins (first call) or re-joins with `afterSeq` (later calls, e.g. after a reconnection). */
   sync(): Promise<void> {
     if (this.#syncing) {
@@ -172,7 +177,7 @@ export class RoomHandle {
         do {
           this.#resyncAgain = false;
           const afterSeq = this.#needsSnapshot ? undefined : this.#state?.seq;
-          const { snapshot, events } = await this.client.command("plan:join", { planId: this.planId, ...(afterSeq !== undefined ? { afterSeq } : {}) });
+          const { snapshot, events } = await this.client.command("plan:join", { planId: this.planId, ...(afterSeq !== undefined ? { afterSeq } : {}), ...this.joinOptions() });
           const fresh = !this.#state || this.#needsSnapshot;
           this.#needsSnapshot = false;
           if (fresh) {

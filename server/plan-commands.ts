@@ -49,7 +49,7 @@ export interface CommandDeps {
   clock: Clock;
   /** Names of server-side tools. */
   serverTools: ReadonlyMap<string, ToolHandler>;
-  /** Where each agent's own tools are served. */
+  /** Where each plan's agent tools are served. */
   agents: AgentSockets;
   limits: { maxSteps: number; maxParamsBytes: number };
   /** Whether commands are refused because the server is stopping. */
@@ -142,7 +142,8 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
       const room = new PlanRoom({ submitted }, directory.roomDeps);
       await room.settled();
       directory.add(room);
-      if (tools.length > 0) deps.agents.attach(principal.id, socket);
+      // This socket serves the plan's tools (until its submitter re-joins with `serveTools` elsewhere).
+      if (tools.length > 0) deps.agents.serve(plan.id, socket);
       return { planId: plan.id, version: plan.version, seq: 1 };
     },
 
@@ -168,8 +169,9 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
       const events = p.afterSeq !== undefined ? await room.eventsAfter(p.afterSeq) : [];
       // From here to respond(): one synchronous stretch, so the live stream continues at snapshot.seq + 1.
       const state = room.durable;
-      // The submitter re-joining (after a reconnection) serves its tools from this socket again.
-      if (state.submittedBy.id === principal.id && state.tools.length > 0) deps.agents.attach(principal.id, socket);
+      // The submitter re-joining with serveTools (the SDK, after a reconnection) serves the plan's
+      // tools from this socket; a join without it (a command line, a dashboard) never takes them.
+      if (p.serveTools === true && state.submittedBy.id === principal.id && state.tools.length > 0) deps.agents.serve(room.id, socket);
       socket.join(planRoom(room.id));
       room.members.set(socket.id, { id: principal.id, name: principal.name, roles: principal.roles });
       const snapshot = {

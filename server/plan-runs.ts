@@ -55,7 +55,7 @@ export class PlanRuns {
 
   /** The tools a plan may call: server-side tools and the submitting agent's declared tools. */
   toolsFor(room: PlanRoom): Map<string, ToolHandler> {
-    const tools = this.deps.agents.proxies(room.head.submittedBy.id, room.head.tools);
+    const tools = this.deps.agents.proxies(room.id, room.head.submittedBy.id, room.head.tools);
     for (const [name, handler] of this.deps.tools) tools.set(name, handler);
     return tools;
   }

@@ -15,93 +15,122 @@ export class RemoteToolError extends Error {
   }
 }
 
-type Waiter = (socket: Socket | undefined) => void;
+type Watcher = (socket: Socket) => void;
+
+/** How one send of a `tool:invoke` ended. */
+type Delivery = { answer: unknown } | { moved: Socket } | { lost: true };
 
 /**
- * The sockets that serve agents' own tools, by principal id, and `tool:invoke` proxies that call
- * them. A socket serves its agent's tools once it submits a plan with tools or, as that plan's
- * submitter, joins its room (what the SDK does after reconnecting); a new connection of an agent
- * that has no connected tool socket is taken meanwhile, but another connection with the same token
- * (a command line, a dashboard) never takes the tools from a connected one. A call due while the
- * agent is away waits up to a grace period for it to come back.
+ * The sockets that serve agents' own tools, by plan, and `tool:invoke` proxies that call them. The
+ * socket that submitted a plan serves that plan's tools; a socket of the plan's submitter takes them
+ * over only by joining the plan with `serveTools` (what the SDK does when it re-joins a plan it
+ * submitted, e.g. after a reconnection or a server restart). Any other connection with the same
+ * token (a command line, a dashboard, another process) never takes them. A call due while the
+ * plan's socket is away, or whose socket drops during the call, waits up to a grace period for one
+ * to serve the plan again; an interrupted call is then sent again with the same idempotency key.
  */
 export class AgentSockets {
-  private readonly sockets = new Map<string, Socket>();
-  private readonly waiters = new Map<string, Set<Waiter>>();
+  /** The socket serving each plan's agent tools. */
+  private readonly routes = new Map<string, Socket>();
+  /** The plans each socket serves. */
+  private readonly served = new Map<Socket, Set<string>>();
+  /** Told when a plan gets a new serving socket. */
+  private readonly watchers = new Map<string, Set<Watcher>>();
 
   constructor(
     private readonly clock: Clock,
     private readonly graceMs: number,
   ) {}
 
-  /** Makes `socket` the current socket of its agent and wakes calls waiting for it. */
-  attach(principalId: string, socket: Socket): void {
-    this.sockets.set(principalId, socket);
-    const waiting = this.waiters.get(principalId);
-    if (waiting) {
-      this.waiters.delete(principalId);
-      for (const wake of waiting) wake(socket);
-    }
+  /** Makes `socket` serve the agent tools of `planId` and wakes the calls waiting for one. */
+  serve(planId: string, socket: Socket): void {
+    if (!socket.connected) return;
+    const before = this.routes.get(planId);
+    if (before === socket) return;
+    if (before) this.forget(before, planId);
+    this.routes.set(planId, socket);
+    let plans = this.served.get(socket);
+    if (!plans) this.served.set(socket, (plans = new Set()));
+    plans.add(planId);
+    for (const watcher of [...(this.watchers.get(planId) ?? [])]) watcher(socket);
   }
 
   /**
-   * Makes `socket` its agent's current socket only if the agent has no connected one: a reconnected
-   * agent is found again at once, but a second connection does not take the tools over.
+   * A new connection of an agent. It serves no plan by itself: a plan's tools follow a socket only
+   * when it submits the plan or, as its submitter, joins it with `serveTools`.
    */
-  offer(principalId: string, socket: Socket): void {
-    if (!this.current(principalId)) this.attach(principalId, socket);
+  offer(_principalId: string, _socket: Socket): void {}
+
+  /** A socket is going away: the plans it served wait for another one. */
+  detach(_principalId: string, socket: Socket): void {
+    const plans = this.served.get(socket);
+    if (!plans) return;
+    this.served.delete(socket);
+    for (const planId of plans) if (this.routes.get(planId) === socket) this.routes.delete(planId);
   }
 
-  /** Forgets `socket` if it is still its agent's current socket. */
-  detach(principalId: string, socket: Socket): void {
-    if (this.sockets.get(principalId) === socket) this.sockets.delete(principalId);
-  }
-
-  /** The agent's current socket, if it is connected. */
-  current(principalId: string): Socket | undefined {
-    const socket = this.sockets.get(principalId);
+  /** The socket serving the plan's agent tools, if it is connected. */
+  current(planId: string): Socket | undefined {
+    const socket = this.routes.get(planId);
     return socket?.connected ? socket : undefined;
   }
 
-  /** Waits for the agent's socket up to `ms` (or until `signal` aborts). */
-  waitFor(principalId: string, ms: number, signal: AbortSignal): Promise<Socket | undefined> {
-    const now = this.current(principalId);
+  /** Waits up to `ms` (or until `signal` aborts) for a socket to serve the plan. */
+  waitFor(planId: string, ms: number, signal: AbortSignal): Promise<Socket | undefined> {
+    const now = this.current(planId);
     if (now || ms <= 0 || signal.aborted) return Promise.resolve(now);
     return new Promise((resolve) => {
-      let set = this.waiters.get(principalId);
-      if (!set) this.waiters.set(principalId, (set = new Set()));
-      const done: Waiter = (socket) => {
+      const done = (socket: Socket | undefined): void => {
         this.clock.clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
-        this.waiters.get(principalId)?.delete(done);
+        unwatch();
         resolve(socket);
       };
       const onAbort = (): void => done(undefined);
       const timer = this.clock.setTimeout(() => done(undefined), ms);
+      const unwatch = this.watch(planId, done);
       signal.addEventListener("abort", onAbort, { once: true });
-      set.add(done);
     });
   }
 
-  /** A tool handler that runs `tool` on the agent's socket through `tool:invoke`. */
-  proxy(principalId: string, tool: string): ToolHandler {
-    return (params, ctx) => this.invoke(principalId, tool, params, ctx);
+  /** A tool handler that runs `tool` through `tool:invoke` on the socket serving `planId`. */
+  proxy(planId: string, principalId: string, tool: string): ToolHandler {
+    return (params, ctx) => this.invoke(planId, principalId, tool, params, ctx);
   }
 
-  /** Handlers for every tool an agent declared. */
-  proxies(principalId: string, tools: readonly string[]): Map<string, ToolHandler> {
-    return new Map(tools.map((t) => [t, this.proxy(principalId, t)]));
+  /** Handlers for every tool the plan's submitter declared. */
+  proxies(planId: string, principalId: string, tools: readonly string[]): Map<string, ToolHandler> {
+    return new Map(tools.map((t) => [t, this.proxy(planId, principalId, t)]));
   }
 
-  private async invoke(principalId: string, tool: string, params: Record<string, JsonValue>, ctx: ToolContext): Promise<JsonValue> {
-    const wait = Math.min(this.graceMs, Math.max(0, ctx.deadline - this.clock.now()));
-    const socket = await this.waitFor(principalId, wait, ctx.signal);
+  private forget(socket: Socket, planId: string): void {
+    const plans = this.served.get(socket);
+    plans?.delete(planId);
+    if (plans?.size === 0) this.served.delete(socket);
+  }
+
+  private watch(planId: string, watcher: Watcher): () => void {
+    let set = this.watchers.get(planId);
+    if (!set) this.watchers.set(planId, (set = new Set()));
+    set.add(watcher);
+    return () => {
+      set.delete(watcher);
+      if (set.size === 0 && this.watchers.get(planId) === set) this.watchers.delete(planId);
+    };
+  }
+
+  /** How long a call waits for the plan's socket: the grace period, within the attempt's deadline. */
+  private graceFor(ctx: ToolContext): number {
+    return Math.min(this.graceMs, Math.max(0, ctx.deadline - this.clock.now()));
+  }
+
+  private async invoke(planId: string, principalId: string, tool: string, params: Record<string, JsonValue>, ctx: ToolContext): Promise<JsonValue> {
+    const wait = this.graceFor(ctx);
+    let socket = await this.waitFor(planId, wait, ctx.signal);
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     if (!socket) throw new PlanroomError("AGENT_DISCONNECTED", `agent ${principalId} is not connected to run "${tool}" (waited ${wait} ms for it to reconnect)`);
-    const remaining = ctx.deadline - this.clock.now();
-    if (remaining <= 0) throw new PlanroomError("TIMEOUT", `step ${ctx.step.id} reached its deadline before "${tool}" could be called`);
     const request: ToolInvoke = {
-      planId: ctx.plan.id,
+      planId,
       stepId: ctx.step.id,
       tool,
       params,
@@ -110,38 +139,86 @@ export class AgentSockets {
       deadline: ctx.deadline,
       dependencies: ctx.dependencies,
     };
-    const cancel = (reason: string): void => {
-      if (socket.connected) socket.emit("tool:cancel", { idempotencyKey: ctx.idempotencyKey, reason });
-    };
-    let cleanup = (): void => {};
-    const interrupted = new Promise<never>((_, reject) => {
-      const onAbort = (): void => {
-        cancel(reasonText(ctx.signal.reason));
-        reject(abortError(ctx.signal));
-      };
-      const onDisconnect = (): void => reject(new PlanroomError("AGENT_DISCONNECTED", `agent ${principalId} disconnected while running "${tool}" (step ${ctx.step.id})`));
-      ctx.signal.addEventListener("abort", onAbort, { once: true });
-      socket.once("disconnect", onDisconnect);
-      cleanup = () => {
-        ctx.signal.removeEventListener("abort", onAbort);
-        socket.off("disconnect", onDisconnect);
-      };
-    });
-    let answer: unknown;
-    try {
-      answer = await Promise.race([socket.timeout(remaining).emitWithAck("tool:invoke", request), interrupted]);
-    } catch (e) {
-      if (e instanceof PlanroomError) throw e;
-      cancel("the server stopped waiting for this attempt");
-      throw new PlanroomError("TIMEOUT", `"${tool}" did not answer within ${remaining} ms (step ${ctx.step.id})`);
-    } finally {
-      cleanup();
+    let sent = false;
+    for (;;) {
+      const remaining = ctx.deadline - this.clock.now();
+      if (remaining <= 0) {
+        if (!sent) throw new PlanroomError("TIMEOUT", `step ${ctx.step.id} reached its deadline before "${tool}" could be called`);
+        this.cancel(planId, socket, ctx.idempotencyKey, "the server stopped waiting for this attempt");
+        throw new PlanroomError("TIMEOUT", `"${tool}" did not answer by its deadline (step ${ctx.step.id})`);
+      }
+      sent = true;
+      const delivery = await this.send(planId, socket, request, remaining, ctx.signal);
+      if ("answer" in delivery) return answerOf(delivery.answer, principalId, tool);
+      if ("moved" in delivery) {
+        // The agent serves the plan from a new socket (the old one may not know yet that it is gone).
+        socket = delivery.moved;
+        continue;
+      }
+      // The socket dropped mid-call: the agent usually reconnects at once and, asked again with the
+      // same idempotency key, answers from the run it already started.
+      const back = this.graceFor(ctx);
+      const next = await this.waitFor(planId, back, ctx.signal);
+      if (ctx.signal.aborted) {
+        this.cancel(planId, undefined, ctx.idempotencyKey, reasonText(ctx.signal.reason));
+        throw abortError(ctx.signal);
+      }
+      if (!next) throw new PlanroomError("AGENT_DISCONNECTED", `agent ${principalId} disconnected while running "${tool}" (step ${ctx.step.id}) and did not come back within ${back} ms`);
+      socket = next;
     }
-    const parsed = ToolResultSchema.safeParse(answer);
-    if (!parsed.success) throw new RemoteToolError("TOOL_ERROR", `agent ${principalId} answered "${tool}" with an invalid result: ${parsed.error.issues[0]?.message ?? "unknown problem"}`);
-    if (!parsed.data.ok) throw new RemoteToolError(parsed.data.error.code, parsed.data.error.message);
-    return parsed.data.result ?? null;
   }
+
+  /** Sends `request` on `socket` once; settles with the answer, or when the socket drops or is replaced. */
+  private send(planId: string, socket: Socket, request: ToolInvoke, remaining: number, signal: AbortSignal): Promise<Delivery> {
+    return new Promise<Delivery>((resolve, reject) => {
+      let settled = false;
+      const settle = (then: () => void): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        socket.off("disconnect", onDisconnect);
+        unwatch();
+        then();
+      };
+      const onAbort = (): void =>
+        settle(() => {
+          this.cancel(planId, socket, request.idempotencyKey, reasonText(signal.reason));
+          reject(abortError(signal));
+        });
+      const onDisconnect = (): void => settle(() => resolve({ lost: true }));
+      const unwatch = this.watch(planId, (next) => {
+        if (next !== socket) settle(() => resolve({ moved: next }));
+      });
+      signal.addEventListener("abort", onAbort, { once: true });
+      socket.once("disconnect", onDisconnect);
+      if (signal.aborted) return onAbort();
+      if (!socket.connected) return onDisconnect();
+      socket
+        .timeout(remaining)
+        .emitWithAck("tool:invoke", request)
+        .then(
+          (answer: unknown) => settle(() => resolve({ answer })),
+          () =>
+            settle(() => {
+              this.cancel(planId, socket, request.idempotencyKey, "the server stopped waiting for this attempt");
+              reject(new PlanroomError("TIMEOUT", `"${request.tool}" did not answer within ${remaining} ms (step ${request.stepId})`));
+            }),
+        );
+    });
+  }
+
+  /** Sends `tool:cancel` to the plan's current socket (or, failing that, to `fallback` if connected). */
+  private cancel(planId: string, fallback: Socket | undefined, idempotencyKey: string, reason: string): void {
+    const socket = this.current(planId) ?? (fallback?.connected ? fallback : undefined);
+    socket?.emit("tool:cancel", { idempotencyKey, reason });
+  }
+}
+
+function answerOf(answer: unknown, principalId: string, tool: string): JsonValue {
+  const parsed = ToolResultSchema.safeParse(answer);
+  if (!parsed.success) throw new RemoteToolError("TOOL_ERROR", `agent ${principalId} answered "${tool}" with an invalid result: ${parsed.error.issues[0]?.message ?? "unknown problem"}`);
+  if (!parsed.data.ok) throw new RemoteToolError(parsed.data.error.code, parsed.data.error.message);
+  return parsed.data.result ?? null;
 }
 
 function reasonText(reason: unknown): string {

@@ -99,7 +99,15 @@ export const COMMANDS = {
     output: z.object({ version: z.number(), seq: z.number() }),
   },
   "plan:join": {
-    input: z.object({ ...planRef, afterSeq: z.number().int().min(0).optional() }),
+    input: z.object({
+      ...planRef,
+      afterSeq: z.number().int().min(0).optional(),
+      /**
+       * The plan's submitter serves the plan's tools from this socket from now on (what the SDK asks
+       * when it re-joins a plan it submitted with tools); ignored for anyone else.
+       */
+      serveTools: z.boolean().optional(),
+    }),
     output: z.object({ snapshot: SnapshotSchema, events: z.array(z.custom<PlanEvent>()) }),
   },
   "plan:leave": { input: z.object(planRef), output: z.object({}) },

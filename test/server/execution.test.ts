@@ -142,9 +142,43 @@ describe("execution over the wire", () => {
     await new Promise((r) => setTimeout(r, 50));
     await approve(planId, rev);
     await rev.waitFor((e) => e.type === "step.started");
-    await join("agent-1", { tools: { t: () => ({ ok: true, result: "new" }) } });
+    await join("agent-1", { tools: { t: () => ({ ok: true, result: "new" }) }, serveTools: [planId] });
     const done = await rev.waitFor((e) => e.type === "step.completed");
     expect(done.type === "step.completed" && done.data.result).toBe("new");
+  });
+
+  it("gives a plan's tools only to a submitter's socket that joins with serveTools", async () => {
+    await scope.start({ agentGraceMs: 300 });
+    const first = await join("agent-1", { tools: { t: () => ({ ok: true, result: "old" }) } });
+    const rev = await join("rev-1");
+    const { planId } = await first.ok("plan:submit", { plan: chainPlan(["t"]), tools: ["t"], autoExecute: true });
+    await rev.ok("plan:join", { planId });
+    first.close();
+    // Same token, joins the room without serveTools (a command line, a dashboard): not a tool socket.
+    const viewer = await join("agent-1", { tools: { t: () => ({ ok: true, result: "viewer" }) } });
+    await viewer.ok("plan:join", { planId });
+    // Another principal asking for the tools is ignored.
+    const other = await join("agent-2", { tools: { t: () => ({ ok: true, result: "agent-2" }) } });
+    await other.ok("plan:join", { planId, serveTools: true }).catch(() => undefined);
+    await approve(planId, rev);
+    const failed = await rev.waitFor((e) => e.type === "step.failed" || e.type === "step.completed");
+    expect(failed.type === "step.failed" && failed.data.error.code).toBe("AGENT_DISCONNECTED");
+  });
+
+  it("fails a remote step with AGENT_DISCONNECTED when the agent drops mid-call and stays away", async () => {
+    await scope.start({ agentGraceMs: 200 });
+    let called!: () => void;
+    const calledOnce = new Promise<void>((r) => (called = r));
+    const agent = await join("agent-1", { tools: { t: () => (called(), new Promise<never>(() => {})) } });
+    const rev = await join("rev-1");
+    const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), tools: ["t"], autoExecute: true });
+    await rev.ok("plan:join", { planId });
+    await approve(planId, rev);
+    await calledOnce;
+    agent.close();
+    const failed = await rev.waitFor((e) => e.type === "step.failed");
+    expect(failed.type === "step.failed" && failed.data.error.code).toBe("AGENT_DISCONNECTED");
+    expect(failed.type === "step.failed" && failed.data.error.message).toContain("did not come back within 200 ms");
   });
 
   it("keeps calling the agent's tool socket when the same agent opens another connection", async () => {

@@ -69,7 +69,7 @@ describe("reconnect, restart and expiry", () => {
     const { snapshot, events } = await back.ok("plan:join", { planId, afterSeq: lastSeen.seq });
     expectGapFree(events, lastSeen.seq + 1);
     const all = [...events];
-    const agent2 = await join(second, "agent-1", { tools: { work: (req) => ({ ok: true, result: req.attempt }) } });
+    const agent2 = await join(second, "agent-1", { tools: { work: (req) => ({ ok: true, result: req.attempt }) }, serveTools: [planId] });
     expect(agent2.socket.connected).toBe(true);
     await back.waitFor((e) => e.type === "plan.completed" || e.type === "plan.failed");
     all.push(...back.events);

@@ -53,7 +53,7 @@ describe("server restart after SIGKILL", () => {
 
     const last = seenBefore[seenBefore.length - 1] as PlanEvent;
     const { events } = await back.ok("plan:join", { planId, afterSeq: last.seq });
-    const agent2 = await connect(server.url, "agent-1", { tools: { work: (req) => ({ ok: true, result: `${req.stepId}#${req.attempt}` }) } });
+    const agent2 = await connect(server.url, "agent-1", { tools: { work: (req) => ({ ok: true, result: `${req.stepId}#${req.attempt}` }) }, serveTools: [planId] });
     clients.push(agent2);
     await back.waitFor((e) => e.type === "plan.completed", 20_000);
     const after = [...events, ...back.events];

@@ -45,8 +45,14 @@ export interface TestClient {
   close(): void;
 }
 
+/** What a test client serves: its tools, and the plans it joins with `serveTools` once connected (as their submitter, to serve their tools). */
+export interface ConnectOptions {
+  tools?: Record<string, (req: ToolInvoke) => Promise<ToolResult> | ToolResult>;
+  serveTools?: string[];
+}
+
 /** Connects with a principal's token and waits for the connection. */
-export async function connect(url: string, id: string, opts: { tools?: Record<string, (req: ToolInvoke) => Promise<ToolResult> | ToolResult> } = {}): Promise<TestClient> {
+export async function connect(url: string, id: string, opts: ConnectOptions = {}): Promise<TestClient> {
   const socket = connectClient(url, { auth: { token: tokenOf(id) }, transports: ["websocket"], reconnection: false, forceNew: true });
   const events: PlanEvent[] = [];
   const presence: PresenceUpdate[] = [];
@@ -96,6 +102,7 @@ export async function connect(url: string, id: string, opts: { tools?: Record<st
     },
     close: () => socket.close(),
   };
+  for (const planId of opts.serveTools ?? []) await client.ok("plan:join", { planId, serveTools: true });
   return client;
 }
 

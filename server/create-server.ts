@@ -99,7 +99,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const runs = new PlanRuns({ store, clock, agents, tools, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
   const directory = new PlanDirectory({ io, store, clock, registry, runs, log });
   let closing = false;
-  const handlers = createCommandHandlers({ directory, runs, clock, serverTools: tools, agents, limits: config.limits, closing: () => closing });
+  const handlers = createCommandHandlers({ directory, runs, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
   httpApi = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? resolve("dist/web"), log });
 
   io.use((socket, next) => {
@@ -113,9 +113,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   io.on("connection", (socket) => {
     const principal = socket.data.principal;
     attachDispatch(socket, principal, { handlers, rateLimit: config.rateLimit, log, now: () => clock.now() });
-    if (principal.roles.includes("agent")) agents.offer(principal.id, socket);
     socket.on("disconnecting", () => {
-      agents.detach(principal.id, socket);
+      agents.detach(socket);
       for (const name of socket.rooms) {
         if (!name.startsWith("plan:")) continue;
         const room = directory.get(name.slice("plan:".length));

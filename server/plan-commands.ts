@@ -15,7 +15,7 @@ import {
   type StepInput,
 } from "../shared/index.js";
 import { canCancel, canExecute, canResume, canRevise, canSubmit, planRoom, watchRoomsOf } from "./access.js";
-import { castVote } from "./approval.js";
+import { castVote, checkSubmittedPolicy, type ApprovalRules } from "./approval.js";
 import type { Clock } from "./clock.js";
 import type { PlanDirectory } from "./plan-directory.js";
 import { listItem, matchesFilter, page } from "./plan-list.js";
@@ -52,6 +52,8 @@ export interface CommandDeps {
   /** Where each plan's agent tools are served. */
   agents: AgentSockets;
   limits: { maxSteps: number; maxParamsBytes: number };
+  /** The server's floor under submitted approval policies. */
+  approvalRules: ApprovalRules;
   /** Whether commands are refused because the server is stopping. */
   closing(): boolean;
 }
@@ -66,9 +68,7 @@ function checkSize(steps: readonly StepInput[], limits: CommandDeps["limits"]): 
 /** Builds a validated plan whose tools are all known (server-side or declared by the agent). */
 function buildPlan(deps: CommandDeps, input: { description: string; options: unknown; steps: StepInput[] }, tools: readonly string[], init: { id?: string }): ExecutionPlan {
   checkSize(input.steps, deps.limits);
-  const plan = ExecutionPlan.fromInput(input, { clock: () => deps.clock.now(), ...init });
-  plan.assertValid({ hasTool: (name) => deps.serverTools.has(name) || tools.includes(name) });
-  return plan;
+  return ExecutionPlan.fromInput(input, { clock: () => deps.clock.now(), ...init }, { hasTool: (name) => deps.serverTools.has(name) || tools.includes(name) });
 }
 
 /** JSON text of a value with object keys sorted, so that equal params compare equal whatever their key order. */
@@ -129,6 +129,8 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
       open();
       if (!canSubmit(principal)) throw new PlanroomError("FORBIDDEN", "only principals with the agent role may submit plans");
       const tools = [...new Set(p.tools)];
+      const submittedBy = { id: principal.id, name: principal.name };
+      checkSubmittedPolicy(p.approval, deps.approvalRules, directory.eligibleVoters({ policy: p.approval, submittedBy }));
       const plan = buildPlan(deps, p.plan, tools, {});
       plan.submitForApproval();
       const submitted = {
@@ -137,7 +139,7 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
         actor: principal.id,
         planId: plan.id,
         seq: 1,
-        data: { plan: plan.toJSON(), policy: p.approval, submittedBy: { id: principal.id, name: principal.name }, tools, autoExecute: p.autoExecute },
+        data: { plan: plan.toJSON(), policy: p.approval, submittedBy, tools, autoExecute: p.autoExecute },
       } satisfies PlanEventOf<"plan.submitted">;
       const room = new PlanRoom({ submitted }, directory.roomDeps);
       await room.settled();
@@ -200,7 +202,7 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
     "plan:vote": async ({ principal }, p) => {
       open();
       const room = directory.visible(p.planId, principal);
-      const { events, outcome } = castVote(room.head, principal, p, clock.now(), directory.eligibleVoters(room));
+      const { events, outcome } = castVote(room.head, principal, p, clock.now(), directory.eligibleVoters(room.head));
       const logged = room.record(events);
       if (outcome !== "pending") directory.afterDecision(room, principal.id);
       const recorded = await logged;

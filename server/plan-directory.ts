@@ -1,6 +1,6 @@
 import type { Server } from "socket.io";
 import { PlanroomError, type PlanState, type Principal } from "../shared/index.js";
-import { canSee, canVote } from "./access.js";
+import { canSee, canVote, type AccessSubject } from "./access.js";
 import type { Clock } from "./clock.js";
 import type { Logger } from "./logger.js";
 import { PlanRoom, type PlanRoomDeps } from "./plan-room.js";
@@ -74,9 +74,9 @@ export class PlanDirectory {
     return out;
   }
 
-  /** How many configured principals may vote on the plan. */
-  eligibleVoters(room: PlanRoom): number {
-    return this.deps.registry.all().filter((p) => canVote(room.head, p)).length;
+  /** How many configured principals may vote on a plan with this policy and submitter. */
+  eligibleVoters(subject: AccessSubject): number {
+    return this.deps.registry.all().filter((p) => canVote(subject, p)).length;
   }
 
   /** (Re)sets the expiry timer of a plan pending approval; clears it otherwise. */

@@ -55,14 +55,8 @@ export class AgentSockets {
     for (const watcher of [...(this.watchers.get(planId) ?? [])]) watcher(socket);
   }
 
-  /**
-   * A new connection of an agent. It serves no plan by itself: a plan's tools follow a socket only
-   * when it submits the plan or, as its submitter, joins it with `serveTools`.
-   */
-  offer(_principalId: string, _socket: Socket): void {}
-
   /** A socket is going away: the plans it served wait for another one. */
-  detach(_principalId: string, socket: Socket): void {
+  detach(socket: Socket): void {
     const plans = this.served.get(socket);
     if (!plans) return;
     this.served.delete(socket);

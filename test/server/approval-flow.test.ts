@@ -99,4 +99,17 @@ describe("approval over the wire", () => {
     const foreign = await other.cmd("plan:revise", { planId, version: 2, description: "mine now" });
     expect(!foreign.ok && foreign.error.code).toBe("FORBIDDEN");
   });
+
+  it("holds the submitted policy to the server's approval rules, storing nothing it refuses", async () => {
+    await scope.start({ tools: { t: () => 1 }, approvalRules: { minQuorum: 2 } });
+    const agent = await join("agent-1");
+    const self = await agent.cmd("plan:submit", { plan: chainPlan(["t"]), approval: { quorum: 2, reviewers: ["agent-1", "reviewer"], allowSelfApproval: true } });
+    expect(!self.ok && self.error).toMatchObject({ code: "FORBIDDEN", issues: [{ path: ["approval", "allowSelfApproval"] }] });
+    const low = await agent.cmd("plan:submit", { plan: chainPlan(["t"]), approval: { quorum: 1 } });
+    expect(!low.ok && low.error.code).toBe("VALIDATION");
+    const unreachable = await agent.cmd("plan:submit", { plan: chainPlan(["t"]), approval: { quorum: 2, reviewers: ["rev-1"] } });
+    expect(!unreachable.ok && unreachable.error.message).toMatch(/only 1 principal/);
+    expect((await agent.ok("plans:list", {})).plans).toEqual([]);
+    expect((await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { quorum: 2 } })).seq).toBe(1);
+  });
 });

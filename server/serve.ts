@@ -15,13 +15,7 @@ export const LISTENING_PREFIX = "planroom listening on ";
  */
 export async function startFromConfig(config: ServerConfig, extra: Omit<PlanroomServerOptions, keyof ServerConfig> = {}, log: Logger = consoleLogger): Promise<PlanroomServer> {
   const server = await createPlanroomServer({ ...config, log, ...extra });
-  log.info(`${LISTENING_PREFIX}${server.url}`);
-  log.info(`data directory: ${config.dataDir}`);
-  log.info(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");
-  if (server.devPrincipals.length > 0) {
-    log.info("no principals configured: using the development set stored in the data directory:");
-    for (const p of server.devPrincipals) log.info(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink(server.url, p.token, "").replace(/#\/plans\/$/, "")}`);
-  }
+  // Handle signals before saying the server is ready: a supervisor may signal it at once.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -37,6 +31,13 @@ export async function startFromConfig(config: ServerConfig, extra: Omit<Planroom
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  log.info(`${LISTENING_PREFIX}${server.url}`);
+  log.info(`data directory: ${config.dataDir}`);
+  log.info(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");
+  if (server.devPrincipals.length > 0) {
+    log.info("no principals configured: using the development set stored in the data directory:");
+    for (const p of server.devPrincipals) log.info(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink(server.url, p.token, "").replace(/#\/plans\/$/, "")}`);
+  }
   return server;
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApprovalPolicySchema, VoteSchema } from "./approval-policy.js";
 import { JsonValueSchema } from "./json.js";
+import type { PlanStatus } from "./lifecycle.js";
 import { PlanIdSchema, PlanSchema } from "./plan.js";
 import { StepErrorSchema } from "./step.js";
 
@@ -89,3 +90,29 @@ export const TERMINAL_EVENT_TYPES: ReadonlySet<PlanEventType> = new Set([
   "plan.failed",
   "plan.cancelled",
 ]);
+
+/** The status a plan is in after an event that changes it; `undefined` for events that do not. */
+export function statusAfter(event: PlanEventBody): PlanStatus | undefined {
+  switch (event.type) {
+    case "plan.submitted":
+      return event.data.plan.status;
+    case "plan.reopened":
+      return event.data.status;
+    case "plan.approved":
+      return "approved";
+    case "plan.rejected":
+      return "rejected";
+    case "plan.expired":
+      return "expired";
+    case "plan.started":
+      return "executing";
+    case "plan.completed":
+      return "completed";
+    case "plan.failed":
+      return "failed";
+    case "plan.cancelled":
+      return "cancelled";
+    default:
+      return undefined;
+  }
+}

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
-import type { PlanEvent, PlanState, PlanStatus } from "../../shared/index.js";
+import { statusAfter, type PlanEvent, type PlanState, type PlanStatus } from "../../shared/index.js";
 
 /** One row of the plan index: what a list of plans shows without folding logs. */
 export interface PlanIndexEntry {
@@ -21,32 +21,6 @@ interface IndexFile {
 interface SnapshotFile {
   seq: number;
   state: PlanState;
-}
-
-/** The status an event moves a plan to, when it moves it. */
-function statusAfter(event: PlanEvent): PlanStatus | undefined {
-  switch (event.type) {
-    case "plan.submitted":
-      return event.data.plan.status;
-    case "plan.reopened":
-      return event.data.status;
-    case "plan.approved":
-      return "approved";
-    case "plan.rejected":
-      return "rejected";
-    case "plan.expired":
-      return "expired";
-    case "plan.started":
-      return "executing";
-    case "plan.completed":
-      return "completed";
-    case "plan.failed":
-      return "failed";
-    case "plan.cancelled":
-      return "cancelled";
-    default:
-      return undefined;
-  }
 }
 
 /**

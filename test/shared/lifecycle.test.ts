@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assertTransition, canTransition, ExecutionPlan, LifecycleError, PLAN_TRANSITIONS, PlanStatusSchema, type PlanStatus } from "../../shared/index.js";
+import { assertTransition, canTransition, ExecutionPlan, LifecycleError, PLAN_TRANSITIONS, PlanStatusSchema, statusAfter, type PlanStatus } from "../../shared/index.js";
 
 const STATUSES = PlanStatusSchema.options;
 
@@ -108,5 +108,17 @@ describe("plan lifecycle", () => {
     auto.cancel("stop");
     expect(auto.reopen().status).toBe("approved");
     expect(() => planIn("completed").reopen()).toThrow(expect.objectContaining({ code: "INVALID_STATE" }));
+  });
+});
+
+describe("statusAfter", () => {
+  it("names the status each lifecycle event leads to, and nothing for the others", () => {
+    const at = 1;
+    expect(statusAfter({ type: "plan.approved", at, data: { by: ["a"] } })).toBe("approved");
+    expect(statusAfter({ type: "plan.reopened", at, data: { status: "pending_approval", resetSteps: [] } })).toBe("pending_approval");
+    expect(statusAfter({ type: "plan.started", at, data: { run: 1 } })).toBe("executing");
+    expect(statusAfter({ type: "plan.cancelled", at, data: { reason: "r" } })).toBe("cancelled");
+    expect(statusAfter({ type: "step.started", at, data: { stepId: "s", attempt: 1 } })).toBeUndefined();
+    expect(statusAfter({ type: "vote.cast", at, data: { vote: { voterId: "v", voterName: "V", decision: "approve", version: 1, at } } })).toBeUndefined();
   });
 });

@@ -207,15 +207,14 @@ export class PlanroomClient {
     this.#hub.emit("fatal", this.#fatal);
   }
 
-  /** @internal */
-  detachRoom(handle: RoomHandle): void {
+  /** @internal Forgets a handle; true when it was the last one of its plan (the client may then leave the plan's room). */
+  detachRoom(handle: RoomHandle): boolean {
     const set = this.#rooms.get(handle.planId);
-    if (!set) return;
-    set.delete(handle);
-    if (set.size === 0) {
-      this.#rooms.delete(handle.planId);
-      this.#tools.unregister(handle.planId);
-    }
+    if (!set?.delete(handle)) return false;
+    if (set.size > 0) return false;
+    this.#rooms.delete(handle.planId);
+    this.#tools.unregister(handle.planId);
+    return true;
   }
 
   /** @internal */

@@ -23,8 +23,8 @@ import { ListenerHub } from "./listener-hub.js";
 /** What a room handle needs from its client (kept narrow so that handles are testable alone). */
 export interface RoomClient {
   command<C extends CommandName>(name: C, payload: CommandInput<C>): Promise<CommandResult<C>>;
-  /** Called when a handle leaves its room. */
-  detachRoom(handle: RoomHandle): void;
+  /** Called when a handle leaves its room; true when it was the client's last handle of that plan. */
+  detachRoom(handle: RoomHandle): boolean;
 }
 
 /** The listener signatures of a {@link RoomHandle}. */
@@ -153,11 +153,14 @@ export class RoomHandle {
     return this.#waitFor((state) => (FINISHED_PLAN_STATUSES.has(state.plan.status) ? { value: structuredClone(state.plan) } : undefined));
   }
 
-  /** Leaves the room: no more events reach this handle. */
+  /**
+   * Leaves the room: no more events reach this handle. The client leaves the server's room only with
+   * its last handle of the plan, so that its other handles (and the tools it serves) keep going.
+   */
   async leave(): Promise<void> {
-    this.client.detachRoom(this);
+    const last = this.client.detachRoom(this);
     this.close(new PlanroomError("INTERRUPTED", `left plan ${this.planId}`));
-    await this.client.command("plan:leave", { planId: this.planId });
+    if (last) await this.client.command("plan:leave", { planId: this.planId });
   }
 
   /** @internal What a (re)join asks besides the plan and `afterSeq`. */

@@ -6,12 +6,13 @@ import { PlanLog } from "./plan-log.js";
 
 /**
  * A tiny Socket.IO server speaking enough of the Planroom wire for SDK tests: `plan:join` (with
- * `afterSeq` replay), `plan:submit`, `plans:watch`, `session:whoami`; token `bad` is refused. Its
+ * `afterSeq` replay), `plan:leave`, `plan:submit`, `plans:watch`, `session:whoami`; token `bad` is refused. Its
  * plans live outside the server, so a "restart" on the same port keeps them.
  */
 export class MiniServer {
   readonly plans = new Map<string, PlanLog>();
   readonly joins: { planId: string; afterSeq?: number }[] = [];
+  readonly leaves: { token: string; planId: string }[] = [];
   port = 0;
   silent = false;
   #http: HttpServer | undefined;
@@ -36,6 +37,11 @@ export class MiniServer {
         if (!log) return ack({ ok: false, error: { code: "NOT_FOUND", message: `no plan ${p.planId}` } });
         void socket.join(p.planId);
         ack({ ok: true, snapshot: log.snapshot(), events: log.after(p.afterSeq) });
+      });
+      socket.on("plan:leave", (p: { planId: string }, ack: (r: unknown) => void) => {
+        this.leaves.push({ token: String(socket.handshake.auth.token), planId: p.planId });
+        void socket.leave(p.planId);
+        ack({ ok: true });
       });
       socket.on("plan:submit", (p: { plan: { description: string; steps: [] }; tools: string[] }, ack: (r: unknown) => void) => {
         const id = `p${this.plans.size + 1}`;

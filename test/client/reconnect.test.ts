@@ -84,4 +84,33 @@ describe("PlanroomClient over a real socket", () => {
     await expect(room.done()).resolves.toMatchObject({ status: "completed" });
     expect(seen).toEqual([2, 3, 4, 5, 6]);
   });
+
+  it("leaving one of two handles of a plan keeps the other one live; the last one leaves the room", async () => {
+    const server = await start();
+    const agent = client(server.url, "agent");
+    const reviewer = client(server.url, "reviewer");
+    const handle = await agent.submit({ description: "Search files", steps: [{ id: "search", tool: "search_files" }] }, { tools: { search_files: () => ["a.txt"] } });
+    const planId = handle.planId;
+    const a = await reviewer.join(planId);
+    const b = await reviewer.join(planId);
+    const agentView = await agent.join(planId);
+    await b.leave();
+    await agentView.leave(); // the agent's PlanHandle remains: its socket stays in the room
+    expect(server.leaves).toEqual([]);
+    const seen: number[] = [];
+    a.on("*", (e) => seen.push(e.seq));
+
+    server.publish(planId, { type: "plan.approved", data: { by: ["reviewer-1"] } });
+    server.publish(planId, { type: "plan.started", data: { run: 1 } });
+    server.publish(planId, { type: "plan.completed", data: { durationMs: 10 } });
+    await expect(a.decision()).resolves.toBe("approved");
+    await expect(a.done()).resolves.toMatchObject({ status: "completed" });
+    await expect(handle.done()).resolves.toMatchObject({ status: "completed" });
+    expect(seen).toEqual([2, 3, 4]);
+    await expect(b.done()).rejects.toMatchObject({ code: "INTERRUPTED" });
+
+    await a.leave();
+    await a.leave(); // a second leave sends nothing
+    expect(server.leaves).toEqual([{ token: "reviewer", planId }]);
+  });
 });

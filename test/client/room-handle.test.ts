@@ -24,8 +24,9 @@ class FakeClient implements RoomClient {
     if (name === "plan:revise") return { version: 2, seq: 9 } as CommandResult<C>;
     return { seq: 1, outcome: "pending", status: "approved" } as unknown as CommandResult<C>;
   }
-  detachRoom(): void {
+  detachRoom(): boolean {
     this.detached++;
+    return true;
   }
   joins(): unknown[] {
     return this.sent.filter((s) => s.name === "plan:join").map((s) => s.payload);

@@ -232,6 +232,7 @@ export class PlanroomClient {
       await handle.sync();
     } catch (error) {
       this.detachRoom(handle);
+      handle.close(error instanceof PlanroomError ? error : new PlanroomError("INTERNAL", String(error)));
       throw error;
     }
   }
@@ -248,9 +249,9 @@ export class PlanroomClient {
     for (const watch of this.#watches) watch.receive(event);
   }
 
-  /** After a reconnection: re-join every room from its last seq and re-watch. */
+  /** After a reconnection: re-join every room from its last seq (retried until it succeeds or fails for good) and re-watch. */
   #resync(): void {
-    for (const set of this.#rooms.values()) for (const handle of set) void handle.sync().catch(() => undefined);
+    for (const set of this.#rooms.values()) for (const handle of set) handle.resync();
     if (this.#watches.size > 0) {
       this.command("plans:watch", this.#watchFilter())
         .then(({ plans }) => {

@@ -19,13 +19,22 @@ import {
   type Vote,
 } from "../shared/index.js";
 import { ListenerHub } from "./listener-hub.js";
+import type { ConnectionState } from "./planroom-client.js";
 
 /** What a room handle needs from its client (kept narrow so that handles are testable alone). */
 export interface RoomClient {
   command<C extends CommandName>(name: C, payload: CommandInput<C>): Promise<CommandResult<C>>;
   /** Called when a handle leaves its room; true when it was the client's last handle of that plan. */
   detachRoom(handle: RoomHandle): boolean;
+  /** Background re-joins are retried only while the client is connected (a reconnection re-joins anyway). */
+  readonly connectionState: ConnectionState;
 }
+
+/** Re-join failures worth another attempt: the server may answer next time (a disconnect during the call reads as `TIMEOUT`). */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(["TIMEOUT", "INTERNAL", "RATE_LIMITED"]);
+/** The first pause between background re-join attempts, doubled each time up to the cap. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
 
 /** The listener signatures of a {@link RoomHandle}. */
 export type RoomListeners = {
@@ -66,6 +75,12 @@ export class RoomHandle {
   #resyncAgain = false;
   #needsSnapshot = false;
   #closed: PlanroomError | undefined;
+  /** True while a background re-join (with retries) is under way. */
+  #recovering = false;
+  /** Set when another re-join was asked for during the current attempt: retry without waiting. */
+  #retryNow = false;
+  /** Ends the current pause between re-join attempts. */
+  #wake: (() => void) | undefined;
 
   /** @internal Use `client.join(planId)`. */
   constructor(client: RoomClient, planId: string) {
@@ -202,6 +217,62 @@ export class RoomHandle {
     return this.#syncing;
   }
 
+  /**
+   * @internal Re-joins in the background (after a reconnection, a gap, or a refused event). A transient
+   * failure is retried with a capped backoff while the client is connected; a final one (the plan is
+   * gone, or no longer visible) closes the handle with that error, so pending waits reject with it.
+   */
+  resync(): void {
+    if (this.#closed) return;
+    if (this.#recovering) {
+      this.#retryNow = true;
+      this.#wake?.();
+      return;
+    }
+    this.#recovering = true;
+    void this.#recover();
+  }
+
+  async #recover(): Promise<void> {
+    try {
+      let pause = RETRY_FIRST_MS;
+      while (!this.#closed) {
+        this.#retryNow = false;
+        try {
+          await this.sync();
+          return;
+        } catch (error) {
+          if (this.#closed) return;
+          const failure = error instanceof PlanroomError ? error : new PlanroomError("INTERNAL", `plan ${this.planId}: ${String(error)}`);
+          if (!TRANSIENT_CODES.has(failure.code)) {
+            this.client.detachRoom(this);
+            this.close(failure);
+            return;
+          }
+          if (this.#retryNow) continue;
+          // Disconnected: the reconnection re-joins every room.
+          if (this.client.connectionState !== "connected") return;
+          await this.#pause(pause);
+          pause = Math.min(RETRY_MAX_MS, pause * 2);
+        }
+      }
+    } finally {
+      this.#recovering = false;
+    }
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.#wake === done) this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wake = done;
+    });
+  }
+
   /** @internal A live `plan:event` of this room. */
   receive(event: PlanEvent): void {
     if (this.#closed) return;
@@ -213,7 +284,7 @@ export class RoomHandle {
     if (event.seq <= this.#state.seq) return;
     if (event.seq !== this.#state.seq + 1) {
       this.#buffer = [event];
-      void this.sync().catch(() => undefined);
+      this.resync();
       return;
     }
     this.#apply(event);
@@ -228,6 +299,7 @@ export class RoomHandle {
   close(error: PlanroomError): void {
     if (this.#closed) return;
     this.#closed = error;
+    this.#wake?.();
     this.#hub.emit("closed", error);
   }
 
@@ -262,7 +334,7 @@ export class RoomHandle {
     } catch {
       // The copy diverged from the server's (or the event is malformed): start over from a snapshot.
       this.#needsSnapshot = true;
-      if (!this.#syncing) void this.sync().catch(() => undefined);
+      if (!this.#syncing) this.resync();
       else this.#resyncAgain = true;
       return false;
     }

@@ -13,6 +13,8 @@ export class MiniServer {
   readonly plans = new Map<string, PlanLog>();
   readonly joins: { planId: string; afterSeq?: number }[] = [];
   readonly leaves: { token: string; planId: string }[] = [];
+  /** How the next `plan:join`s are answered, one entry each: `"silent"` (no answer) or an error code; empty: normally. */
+  readonly joinScript: string[] = [];
   port = 0;
   silent = false;
   #http: HttpServer | undefined;
@@ -32,6 +34,9 @@ export class MiniServer {
       socket.on("session:whoami", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, principal: { id: "agent-1", name: "Agent", roles: ["agent"] } }));
       socket.on("plan:join", (p: { planId: string; afterSeq?: number }, ack: (r: unknown) => void) => {
         if (this.silent) return;
+        const scripted = this.joinScript.shift();
+        if (scripted === "silent") return;
+        if (scripted !== undefined) return ack({ ok: false, error: { code: scripted, message: `scripted ${scripted}` } });
         this.joins.push(p);
         const log = this.plans.get(p.planId);
         if (!log) return ack({ ok: false, error: { code: "NOT_FOUND", message: `no plan ${p.planId}` } });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { connect, type PlanroomClient } from "../../client/index.js";
+import { connect, PlanroomError, type PlanroomClient } from "../../client/index.js";
 import { MiniServer } from "./mini-server.js";
+import { PlanLog } from "./plan-log.js";
 
 const clients: PlanroomClient[] = [];
 const servers: MiniServer[] = [];
@@ -112,5 +113,52 @@ describe("PlanroomClient over a real socket", () => {
     await a.leave();
     await a.leave(); // a second leave sends nothing
     expect(server.leaves).toEqual([{ token: "reviewer", planId }]);
+  });
+
+  it("a re-join that times out or fails after a reconnection is retried until the handle catches up", async () => {
+    const server = await start();
+    const log = new PlanLog("p1");
+    server.plans.set("p1", log);
+    const reviewer = client(server.url, "reviewer", 300);
+    const room = await reviewer.join("p1");
+    const seen: number[] = [];
+    room.on("*", (e) => seen.push(e.seq));
+    const done = room.done();
+
+    await server.stop();
+    await expect.poll(() => reviewer.connectionState).toBe("reconnecting");
+    log.runToCompletion(); // logged while the client is away
+    server.joinScript.push("silent", "INTERNAL");
+    await server.start();
+
+    await expect(done).resolves.toMatchObject({ status: "completed" });
+    expect(server.joinScript).toEqual([]);
+    expect(seen).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(server.joins.at(-1)).toEqual({ planId: "p1", afterSeq: 1 });
+  });
+
+  it("a re-join refused for good (NOT_FOUND) closes the handle: its waits reject with that code", async () => {
+    const server = await start();
+    server.plans.set("p1", new PlanLog("p1"));
+    const reviewer = client(server.url, "reviewer", 300);
+    const room = await reviewer.join("p1");
+    const done = room.done();
+    const decision = room.decision();
+
+    await server.stop();
+    await expect.poll(() => reviewer.connectionState).toBe("reconnecting");
+    server.plans.delete("p1");
+    await server.start();
+
+    await expect(done).rejects.toMatchObject({ name: "PlanroomError", code: "NOT_FOUND" });
+    await expect(decision).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(room.done()).rejects.toBeInstanceOf(PlanroomError);
+    const joins = server.joins.length;
+    // Its client no longer re-joins it.
+    await server.stop();
+    await server.start();
+    await expect.poll(() => reviewer.connectionState).toBe("connected");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.joins.length).toBe(joins);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PlanHandle, PlanroomError, RoomHandle } from "../../client/index.js";
+import { PlanHandle, PlanroomError, RoomHandle, type ConnectionState } from "../../client/index.js";
 import type { RoomClient } from "../../client/room-handle.js";
 import type { CommandInput, CommandName, CommandResult, PlanEvent } from "../../shared/index.js";
 import { PlanLog } from "./plan-log.js";
@@ -8,12 +8,17 @@ import { PlanLog } from "./plan-log.js";
 class FakeClient implements RoomClient {
   readonly sent: { name: CommandName; payload: unknown }[] = [];
   beforeJoinAnswer: (() => void) | undefined;
+  /** Errors the next `plan:join`s fail with, one each. */
+  readonly joinFailures: PlanroomError[] = [];
+  connectionState: ConnectionState = "connected";
   detached = 0;
   constructor(readonly log: PlanLog) {}
   async command<C extends CommandName>(name: C, payload: CommandInput<C>): Promise<CommandResult<C>> {
     this.sent.push({ name, payload });
     await Promise.resolve();
     if (name === "plan:join") {
+      const failure = this.joinFailures.shift();
+      if (failure) throw failure;
       const { afterSeq } = payload as CommandInput<"plan:join">;
       const answer = { snapshot: this.log.snapshot(), events: this.log.after(afterSeq) };
       const hook = this.beforeJoinAnswer;
@@ -134,6 +139,52 @@ describe("RoomHandle folding", () => {
     await room.sync();
     expect(room.state.seq).toBe(9);
     expect(room.plan.status).toBe("completed");
+  });
+});
+
+describe("RoomHandle background re-joins", () => {
+  it("a gap whose re-join fails transiently is retried with backoff until it succeeds", async () => {
+    const log = new PlanLog("p1");
+    const { client, room } = await joined(log);
+    client.joinFailures.push(new PlanroomError("TIMEOUT", "no answer"), new PlanroomError("INTERNAL", "boom"));
+    const done = room.done();
+    const events = log.runToCompletion();
+    room.receive(events[0]!);
+    room.receive(events.at(-1)!); // a gap
+    await expect(done).resolves.toMatchObject({ status: "completed" });
+    expect(client.joins()).toHaveLength(4);
+    expect(client.joins().at(-1)).toEqual({ planId: "p1", afterSeq: 2 });
+  });
+
+  it("stops retrying while disconnected; the next re-join (after the reconnection) picks up", async () => {
+    const log = new PlanLog("p1");
+    const { client, room } = await joined(log);
+    client.connectionState = "reconnecting";
+    client.joinFailures.push(new PlanroomError("TIMEOUT", "socket has been disconnected"));
+    room.resync();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(client.joins()).toHaveLength(2);
+    client.connectionState = "connected";
+    log.runToCompletion();
+    room.resync();
+    await expect(room.done()).resolves.toMatchObject({ status: "completed" });
+    expect(client.joins()).toHaveLength(3);
+  });
+
+  it("a final re-join error (FORBIDDEN) closes the handle and detaches it; listeners hear nothing more", async () => {
+    const log = new PlanLog("p1");
+    const { client, room } = await joined(log);
+    const seen: number[] = [];
+    room.on("*", (e) => seen.push(e.seq));
+    client.joinFailures.push(new PlanroomError("FORBIDDEN", "no longer visible"));
+    const decision = room.decision();
+    room.resync();
+    await expect(decision).rejects.toMatchObject({ code: "FORBIDDEN" });
+    expect(client.detached).toBe(1);
+    for (const event of log.runToCompletion()) room.receive(event);
+    room.resync();
+    expect(seen).toEqual([]);
+    expect(client.joins()).toHaveLength(2);
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  statusAfter,
   type CommandInput,
   type CommandName,
   type CommandResult,
@@ -42,32 +43,6 @@ function deriveVotes(item: PlanListItem, votes: ReadonlyMap<string, Decision>): 
   item.votes = [...votes].map(([voterId, decision]) => ({ voterId, decision }));
   item.approvals = item.votes.filter((v) => v.decision === "approve").length;
   item.rejections = item.votes.length - item.approvals;
-}
-
-/** The status a plan is in after an event that changes it; `undefined` for events that do not. */
-export function statusAfter(event: PlanEvent): PlanStatus | undefined {
-  switch (event.type) {
-    case "plan.submitted":
-      return event.data.plan.status;
-    case "plan.approved":
-      return "approved";
-    case "plan.rejected":
-      return "rejected";
-    case "plan.expired":
-      return "expired";
-    case "plan.reopened":
-      return event.data.status;
-    case "plan.started":
-      return "executing";
-    case "plan.completed":
-      return "completed";
-    case "plan.failed":
-      return "failed";
-    case "plan.cancelled":
-      return "cancelled";
-    default:
-      return undefined;
-  }
 }
 
 /**

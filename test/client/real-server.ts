@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { afterEach } from "vitest";
+import { connect, type PlanroomClient } from "../../client/index.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { demoServerTools } from "../../examples/demo-tools.js";
@@ -29,6 +31,31 @@ export async function startRealServer(options: Partial<PlanroomServerOptions> & 
     cleanup: async () => {
       await server.close().catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A test file's real servers and SDK clients; everything started is closed after each test. */
+export function useRealServers(): {
+  /** Starts a real server (see {@link startRealServer}). */
+  server(options?: Parameters<typeof startRealServer>[0]): Promise<PlanroomServer>;
+  /** Connects an SDK client. */
+  client(url: string, token: string): PlanroomClient;
+} {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return {
+    async server(options = {}) {
+      const started = await startRealServer(options);
+      cleanups.push(started.cleanup);
+      return started.server;
+    },
+    client(url, token) {
+      const c = connect(url, { token });
+      cleanups.push(() => c.close());
+      return c;
     },
   };
 }

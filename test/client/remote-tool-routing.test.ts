@@ -1,23 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { connect, type PlanroomClient } from "../../client/index.js";
-import { startRealServer, TOKENS } from "./real-server.js";
+import { describe, expect, it } from "vitest";
+import { connect } from "../../client/index.js";
+import { TOKENS, useRealServers } from "./real-server.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function client(url: string, token: string): PlanroomClient {
-  const c = connect(url, { token });
-  cleanups.push(() => c.close());
-  return c;
-}
-
-async function realServer(options: Parameters<typeof startRealServer>[0] = {}) {
-  const started = await startRealServer(options);
-  cleanups.push(started.cleanup);
-  return started.server;
-}
+const { server: realServer, client } = useRealServers();
 
 describe("which connection serves a plan's tools", () => {
   it("keeps them on the agent when another process with its token joins the plan and exits", async () => {

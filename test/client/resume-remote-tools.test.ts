@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { connect, type PlanroomClient } from "../../client/index.js";
-import { startRealServer, TOKENS } from "./real-server.js";
+import { describe, expect, it } from "vitest";
+import { TOKENS, useRealServers } from "./real-server.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function client(url: string, token: string): PlanroomClient {
-  const c = connect(url, { token });
-  cleanups.push(() => c.close());
-  return c;
-}
+const { server: realServer, client } = useRealServers();
 
 describe("resuming a plan whose steps run on the agent", () => {
   it("calls the agent's tool again with a new idempotency key, and the resumed run completes", async () => {
-    const { server, cleanup } = await startRealServer();
-    cleanups.push(cleanup);
+    const server = await realServer();
     const agent = client(server.url, TOKENS.agent);
     const reviewer = client(server.url, TOKENS.reviewer1);
 
@@ -53,8 +42,7 @@ describe("resuming a plan whose steps run on the agent", () => {
   });
 
   it("runs a step revised after a resume with a new idempotency key and its new params", async () => {
-    const { server, cleanup } = await startRealServer();
-    cleanups.push(cleanup);
+    const server = await realServer();
     const agent = client(server.url, TOKENS.agent);
     const reviewer = client(server.url, TOKENS.reviewer1);
 
@@ -92,8 +80,7 @@ describe("resuming a plan whose steps run on the agent", () => {
   });
 
   it("keeps a completed step whose work and dependencies did not change in a revision, and runs again what changed", async () => {
-    const { server, cleanup } = await startRealServer();
-    cleanups.push(cleanup);
+    const server = await realServer();
     const agent = client(server.url, TOKENS.agent);
     const reviewer = client(server.url, TOKENS.reviewer1);
 

@@ -99,6 +99,8 @@ export class PlanroomClient {
       if (!socket.active) {
         // The server refused the handshake (middleware error): retrying would not help.
         this.#fatal = new PlanroomError("UNAUTHENTICATED", `${this.url} refused the connection: ${error.message}`);
+        // Handles of a client that will never reconnect must not wait forever (e.g. a revoked token).
+        this.#closeHandles(this.#fatal);
         this.#setState("disconnected");
         this.#hub.emit("fatal", this.#fatal);
       } else if (this.#everConnected) {
@@ -194,13 +196,18 @@ export class PlanroomClient {
     return handle;
   }
 
+  /** Ends every room handle with `error` (their waits reject) and forgets every watch. */
+  #closeHandles(error: PlanroomError): void {
+    for (const set of this.#rooms.values()) for (const handle of set) handle.close(error);
+    this.#rooms.clear();
+    this.#watches.clear();
+  }
+
   /** Closes the connection: handles stop, pending waits reject, running tool calls are aborted. */
   close(): void {
     const error = new PlanroomError("INTERRUPTED", "the client was closed");
     this.#fatal ??= error;
-    for (const set of this.#rooms.values()) for (const handle of set) handle.close(error);
-    this.#rooms.clear();
-    this.#watches.clear();
+    this.#closeHandles(error);
     this.#tools.abortAll("the client was closed");
     this.#socket.disconnect();
     this.#setState("disconnected");

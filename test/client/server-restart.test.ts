@@ -71,3 +71,31 @@ describe("reconnection across a real server restart", { timeout: 60_000 }, () =>
     expect(agent.connectionState).toBe("connected");
   });
 });
+
+describe("a token revoked across a restart", { timeout: 30_000 }, () => {
+  it("ends the reviewer's room handles with UNAUTHENTICATED instead of leaving their waits hanging", async () => {
+    const first = await startRealServer();
+    running = first.server;
+    dataDir = first.dataDir;
+    const agent = client(first.server.url, TOKENS.agent);
+    const reviewer = client(first.server.url, TOKENS.reviewer1);
+    const handle = await agent.submit({ description: "Wait for review", steps: [{ id: "a", tool: "echo", params: { message: "hi" } }] });
+    const room = await reviewer.join(handle.planId);
+    const waiting = room.done();
+
+    await first.server.close();
+    // The second start no longer knows reviewer-1's token.
+    const second = await startRealServer({
+      dataDir,
+      port: first.server.port,
+      principals: [
+        { id: "agent-1", name: "Agent", roles: ["agent"], token: TOKENS.agent },
+        { id: "reviewer-2", name: "Reviewer 2", roles: ["reviewer"], token: TOKENS.reviewer2 },
+      ],
+    });
+    running = second.server;
+
+    await expect(waiting).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    expect(reviewer.connectionState).toBe("disconnected");
+  });
+});

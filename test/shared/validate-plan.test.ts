@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ExecutionPlan, PlanroomError, validateSteps, type StepShape } from "../../shared/index.js";
 import type { Issue } from "../../shared/errors.js";
 import { findRefs, hasRefs } from "../../shared/refs.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 const step = (id: string, dependsOn: string[] = [], params: unknown = {}, tool = "work"): StepShape => ({ id, tool, params, dependsOn });
 const codes = (steps: StepShape[]) => validateSteps(steps).map((i) => i.code);
@@ -142,7 +143,7 @@ describe("validateSteps", () => {
   });
 
   it("reports the same reference issues, in the same order, as a walk of every step's ancestors", () => {
-    const random = seeded(20_240_611);
+    const random = seededRandom(20_240_611);
     for (let round = 0; round < 300; round++) {
       const n = 1 + Math.floor(random() * (round % 10 === 0 ? 700 : 40));
       const steps = randomPlan(n, random);
@@ -181,17 +182,6 @@ function referenceRefIssues(steps: readonly StepShape[]): Issue[] {
   return issues;
 }
 
-/** Mulberry32: a small deterministic generator, so that a failing plan can be reproduced. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * An acyclic plan with unique ids and known dependencies (so that references are checked), listed

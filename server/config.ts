@@ -17,7 +17,7 @@ export const ServerConfigSchema = z
     /** Interface to listen on. */
     host: z.string().min(1).default("127.0.0.1"),
     /** TCP port; 0 picks a free one. */
-    port: z.coerce.number().int().min(0).max(65_535).default(8080),
+    port: z.coerce.number({ error: "port must be a whole number from 0 to 65535" }).int().min(0).max(65_535).default(8080),
     /** Data directory of the embedded store. */
     dataDir: z.string().min(1).default("./data"),
     /** Principals and their tokens. Empty: a development set is generated and stored. */

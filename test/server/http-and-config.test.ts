@@ -95,6 +95,7 @@ describe("HTTP API", () => {
 describe("configuration and principals", () => {
   it("validates with clear messages and merges file < environment < flags", async () => {
     expect(() => parseConfig({ port: 70_000, principals: [{ id: "x", name: "X", roles: ["boss"], token: "short" }] })).toThrow(/port[\s\S]*principals\.0\.roles\.0[\s\S]*principals\.0\.token/);
+    expect(() => parseConfig({ port: "abc" })).toThrow(/port: port must be a whole number from 0 to 65535/);
     const dir = await mkdtemp(join(tmpdir(), "planroom-config-"));
     try {
       const file = join(dir, "config.json");

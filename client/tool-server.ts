@@ -1,4 +1,4 @@
-import { ToolInvokeSchema, type JsonValue, type StepError, type ToolInvoke, type ToolResult } from "../shared/index.js";
+import { jsonByteLength, ToolInvokeSchema, type JsonValue, type StepError, type ToolInvoke, type ToolResult } from "../shared/index.js";
 
 /** What a tool handler receives besides its params. */
 export interface ToolContext {
@@ -152,7 +152,7 @@ export class ToolServer {
     aborted.catch(() => undefined);
     try {
       const value = await Promise.race([Promise.resolve().then(() => handler(request.params, ctx)), aborted]);
-      return toOkResult(value);
+      return toOkResult(value, request);
     } catch (error) {
       return { ok: false, error: toStepError(signal.aborted ? signal.reason : error) };
     } finally {
@@ -166,8 +166,16 @@ function abortReason(code: "CANCELLED" | "TIMEOUT", message: string): Error & { 
   return Object.assign(new Error(message), { code });
 }
 
-function toOkResult(value: unknown): ToolResult {
+/**
+ * The answer for a tool's return value. A result larger than the server accepts is refused here
+ * (`RESULT_TOO_LARGE`), measured before anything is written out, so it never leaves the agent.
+ */
+function toOkResult(value: unknown, request: ToolInvoke): ToolResult {
   if (value === undefined) return { ok: true };
+  const max = request.maxResultBytes;
+  if (max !== undefined && jsonByteLength(value, max) > max) {
+    return { ok: false, error: { code: "RESULT_TOO_LARGE", message: `tool "${request.tool}" returned more than ${max} bytes (step "${request.stepId}"); the server accepts results of at most ${max} bytes` } };
+  }
   let json: string | undefined;
   try {
     json = JSON.stringify(value);

@@ -16,8 +16,25 @@ export interface ExecutorOptions {
   onStepCancelled?(plan: ExecutionPlan, step: Step): void;
   /** The run is over: the plan is completed, failed or cancelled. */
   onPlanComplete?(plan: ExecutionPlan): void;
-  /** Every event, called synchronously right after it was applied to the plan, in causal order. */
-  onEvent?(event: PlanEventBody, plan: ExecutionPlan): void;
+  /**
+   * Every event, called synchronously right after it was applied to the plan, in causal order. It
+   * may return a promise (a server returns "the event is durable"): the executor then waits for the
+   * promise of a `step.started` before it calls the step's tool, and for that of a `step.completed`
+   * before it starts the step's dependents, so a crash can never hide an attempt that ran, nor a
+   * result that a dependent used. A rejected promise ends the run as an internal error (`INTERNAL`);
+   * the tool is not called. Returning nothing keeps the run synchronous, as without persistence.
+   */
+  onEvent?(event: PlanEventBody, plan: ExecutionPlan): void | Promise<unknown>;
+  /**
+   * The most bytes (UTF-8 JSON) one step's params may hold once their `$ref`s are resolved; a step
+   * above it fails with `PARAMS_TOO_LARGE` without its tool being called. Unlimited by default.
+   */
+  maxParamsBytes?: number;
+  /**
+   * The most bytes (UTF-8 JSON) of one step's result; a larger result fails the step with
+   * `RESULT_TOO_LARGE` (not retried) and is not recorded. Unlimited by default.
+   */
+  maxResultBytes?: number;
   /** A callback threw; the executor carries on regardless. Silent by default. */
   onCallbackError?(error: unknown, event: PlanEventBody): void;
 }

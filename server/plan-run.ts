@@ -1,6 +1,7 @@
 import {
   backoffDelay,
   findStep,
+  jsonByteLength,
   PlanroomError,
   resolveRefs,
   type ExecutionPlan,
@@ -19,6 +20,13 @@ import { resultProblem } from "./result-check.js";
 import { stepAdjacency } from "./step-adjacency.js";
 import { cancellationOf, toStepError, type Cancellation } from "./step-failure.js";
 import { AttemptContext, lookupTool, type ToolRegistry } from "./tool-context.js";
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
+}
+
+/** Attempts started in one pass of the event loop before the run lets others in (see `schedule`). */
+const STARTS_PER_TURN = 500;
 
 // Scheduling state of each step, kept apart from `step.status` (which only events change).
 const WAITING = 0; // pending, some dependency not completed yet
@@ -59,6 +67,9 @@ export class PlanRun {
   /** `start`'s promise is settled (resolved or rejected): nothing more happens. */
   private ended = false;
   private pumping = false;
+  /** A yield to the event loop is pending (see `schedule`). */
+  private yielding = false;
+  private turnStarts = 0;
 
   private readonly deadlines: DeadlineWatch<AttemptContext>;
 
@@ -164,10 +175,22 @@ export class PlanRun {
 
   /** Starts ready steps while there is room, then ends the run if nothing is left. */
   private schedule(): void {
-    if (this.pumping) return; // the outer loop carries on
+    if (this.pumping || this.yielding) return; // the outer loop, or the turn after the yield, carries on
     this.pumping = true;
     try {
       while (!this.stopping && this.running < this.limit && this.ready.size > 0) {
+        if (this.startsThisTurn() > STARTS_PER_TURN) {
+          // Quick tools settle in microtasks, which never let the event loop serve anyone else:
+          // after this many starts in one pass, the rest waits for the next pass.
+          this.yielding = true;
+          setImmediate(() =>
+            this.guard(() => {
+              this.yielding = false;
+              this.schedule();
+            }),
+          );
+          break;
+        }
         const i = this.ready.pop();
         if (this.state[i] !== READY) continue;
         this.state[i] = RUNNING;
@@ -180,13 +203,34 @@ export class PlanRun {
     if (!this.finished && this.unsettled === 0) this.finish();
   }
 
+  /** Counts a start in this pass of the event loop; the count restarts at the next pass. */
+  private startsThisTurn(): number {
+    if (this.turnStarts === 0) setImmediate(() => (this.turnStarts = 0));
+    return ++this.turnStarts;
+  }
+
   private startAttempt(i: number, attempt: number): void {
     const step = this.steps[i]!;
     const at = this.clock.now();
-    this.emit({ type: "step.started", at, data: { stepId: step.id, attempt } }, step);
+    const durable = this.emit({ type: "step.started", at, data: { stepId: step.id, attempt } }, step);
     if (this.state[i] !== RUNNING || this.stopping) return; // a callback stopped the run
     const ctx = new AttemptContext(this.plan, step, i, attempt, at + this.timeoutMs, this.resultsOf);
     this.attempts[i] = ctx;
+    this.deadlines.watch(ctx);
+    if (!durable) return this.invoke(ctx);
+    // The tool runs only once its start is recorded: a crash can then never hide that it ran, and
+    // the attempt number (the idempotency key) is never handed out twice.
+    durable.then(
+      () => this.guard(() => this.invoke(ctx)),
+      (error: unknown) => this.crash(new PlanroomError("INTERNAL", `the start of step "${step.id}" could not be recorded: ${errorText(error)}`)),
+    );
+  }
+
+  /** Calls the attempt's tool with its resolved params (unless the attempt is over already). */
+  private invoke(ctx: AttemptContext): void {
+    if (ctx.settled || this.state[ctx.index] !== RUNNING || this.stopping) return;
+    const step = ctx.step;
+    const i = ctx.index;
     const tool = lookupTool(this.tools, step.tool);
     if (!tool) return this.attemptFailed(ctx, { code: "UNKNOWN_TOOL", message: `unknown tool "${step.tool}" (step "${step.id}")` }, false);
     let params = step.params;
@@ -196,8 +240,13 @@ export class PlanRun {
       } catch (error) {
         return this.attemptFailed(ctx, { code: "VALIDATION", message: `step "${step.id}": ${(error as Error).message}` }, false);
       }
+      // Resolved references share the results they name, so this is cheap to build; its size is
+      // measured with a budget, never by writing it out.
+      const max = this.hooks.maxParamsBytes;
+      if (max !== undefined && jsonByteLength(params, max) > max) {
+        return this.attemptFailed(ctx, { code: "PARAMS_TOO_LARGE", message: `step "${step.id}": its params hold more than ${max} bytes once their $refs are resolved` }, false);
+      }
     }
-    this.deadlines.watch(ctx);
     let outcome: unknown;
     try {
       outcome = tool(params, ctx);
@@ -229,6 +278,10 @@ export class PlanRun {
     if (problem !== undefined) {
       return this.attemptFailed(ctx, { code: "TOOL_ERROR", message: `tool "${ctx.step.tool}" returned a result that is not JSON: ${problem}` }, true);
     }
+    const max = this.hooks.maxResultBytes;
+    if (max !== undefined && typeof result !== "boolean" && typeof result !== "number" && result !== null && jsonByteLength(result, max) > max) {
+      return this.attemptFailed(ctx, { code: "RESULT_TOO_LARGE", message: `tool "${ctx.step.tool}" returned more than ${max} bytes (step "${ctx.step.id}"); results are capped at ${max} bytes` }, false);
+    }
     ctx.settled = true;
     const i = ctx.index;
     const step = ctx.step;
@@ -237,7 +290,26 @@ export class PlanRun {
     this.unsettled--;
     this.attempts[i] = undefined;
     const at = this.clock.now();
-    this.emit({ type: "step.completed", at, data: { stepId: step.id, attempt: ctx.attempt, result: result as JsonValue, durationMs: Math.max(0, at - (step.startedAt ?? at)) } }, step);
+    const durable = this.emit({ type: "step.completed", at, data: { stepId: step.id, attempt: ctx.attempt, result: result as JsonValue, durationMs: Math.max(0, at - (step.startedAt ?? at)) } }, step);
+    if (!durable) {
+      this.release(i);
+      return this.schedule();
+    }
+    // Its slot is free now; its dependents start once the completion (their input) is recorded.
+    this.schedule();
+    durable.then(
+      () =>
+        this.guard(() => {
+          if (this.finished) return;
+          this.release(i);
+          this.schedule();
+        }),
+      (error: unknown) => this.crash(new PlanroomError("INTERNAL", `the completion of step "${step.id}" could not be recorded: ${errorText(error)}`)),
+    );
+  }
+
+  /** Makes the dependents of completed step `i` whose dependencies are all completed ready. */
+  private release(i: number): void {
     const { state, remaining, outList } = this;
     for (let k = this.outStart[i]!, end = this.outStart[i + 1]!; k < end; k++) {
       const d = outList[k]!;
@@ -246,7 +318,6 @@ export class PlanRun {
         this.ready.push(d);
       }
     }
-    this.schedule();
   }
 
   private attemptFailed(ctx: AttemptContext, error: StepError, retryable: boolean): void {
@@ -387,8 +458,9 @@ export class PlanRun {
     return out;
   }
 
-  private emit(event: PlanEventBody, step?: Step): void {
-    publishEvent(this.plan, event, this.hooks, step);
+  /** Publishes an event; returns the hooks' promise that it is recorded, if they gave one. */
+  private emit(event: PlanEventBody, step?: Step): Promise<unknown> | undefined {
+    return publishEvent(this.plan, event, this.hooks, step);
   }
 
   /** Runs `fn`; an unexpected throw ends the run as failed (`INTERNAL`) instead of escaping. */

@@ -7,6 +7,9 @@ import type { LeaseToken, Store } from "./store/store.js";
 import type { ToolHandler } from "./tool-context.js";
 import type { Logger } from "./logger.js";
 
+/** What an abandoned run's events wait for: nothing more is recorded, so no tool is called either. */
+const NEVER: Promise<never> = new Promise<never>(() => {});
+
 interface ActiveRun {
   controller: AbortController;
   /** Settles once the run is over and its events are durable (or could not be stored). */
@@ -22,6 +25,8 @@ export interface PlanRunsDeps {
   tools: ReadonlyMap<string, ToolHandler>;
   /** This process's lease owner name. */
   owner: string;
+  /** Caps on one step's resolved params and on its result (bytes of UTF-8 JSON). */
+  limits: { maxParamsBytes: number; maxResultBytes: number };
   log: Logger;
 }
 
@@ -124,6 +129,9 @@ export class PlanRuns {
       const plan = ExecutionPlan.fromJSON(structuredClone(room.head.plan), { clock: () => this.deps.clock.now() });
       const executor = new Executor(this.toolsFor(room), {
         clock: this.deps.clock,
+        maxParamsBytes: this.deps.limits.maxParamsBytes,
+        maxResultBytes: this.deps.limits.maxResultBytes,
+        // Returns "durable": a tool runs only after its step.started is stored, a dependent only after its input is.
         onEvent: (event) => this.record(room, event, controller, lease),
         onCallbackError: (error) => this.deps.log.error(`plan ${room.id}: ${String(error)}`),
       });
@@ -146,13 +154,19 @@ export class PlanRuns {
     return room.seq > seqBefore ? seqBefore + 1 : room.seq;
   }
 
-  private record(room: PlanRoom, event: PlanEventBody, controller: AbortController, lease: LeaseToken): void {
-    if (this.abandoned) return;
+  /** Records an executor's event; resolves once it is durable (rejects, and cancels the run, when it cannot be). */
+  private record(room: PlanRoom, event: PlanEventBody, controller: AbortController, lease: LeaseToken): Promise<unknown> {
+    if (this.abandoned) return NEVER;
     try {
-      room.record([event], { lease }).catch(() => controller.abort({ reason: "events could not be stored" }));
+      const durable = room.record([event], { lease });
+      durable.catch(() => controller.abort({ reason: "events could not be stored" }));
+      return durable;
     } catch (error) {
       this.deps.log.error(`plan ${room.id}: event ${event.type} not recorded: ${String(error)}`);
       controller.abort({ reason: "the server could not record the run" });
+      const refused = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      refused.catch(() => {}); // the executor looks only at some events' promises
+      return refused;
     }
   }
 }

@@ -5,13 +5,16 @@ import type { ExecutorOptions } from "./executor-options.js";
  * Applies `event` to the plan through the shared fold, then tells `onEvent`, then the matching
  * callback. A throwing callback is reported to `onCallbackError` and does not stop anything; a
  * throwing fold (an illegal event) throws before anything is told. `step`, for a step event, is
- * the live step it names (saves a lookup).
+ * the live step it names (saves a lookup). Returns the promise `onEvent` returned, if any (see
+ * `ExecutorOptions.onEvent`).
  */
-export function publishEvent(plan: ExecutionPlan, event: PlanEventBody, hooks: ExecutorOptions, step?: Step): void {
+export function publishEvent(plan: ExecutionPlan, event: PlanEventBody, hooks: ExecutorOptions, step?: Step): Promise<unknown> | undefined {
   plan.apply(event, step);
+  let settled: Promise<unknown> | undefined;
   if (hooks.onEvent) {
     try {
-      hooks.onEvent(event, plan);
+      const returned = hooks.onEvent(event, plan);
+      if (returned instanceof Promise) settled = returned;
     } catch (error) {
       report(hooks, error, event);
     }
@@ -50,6 +53,7 @@ export function publishEvent(plan: ExecutionPlan, event: PlanEventBody, hooks: E
   } catch (error) {
     report(hooks, error, event);
   }
+  return settled;
 }
 
 function stepOf(plan: ExecutionPlan, id: string) {

@@ -1,5 +1,5 @@
 import type { Socket } from "socket.io";
-import { PlanroomError, ToolResultSchema, type JsonValue, type ToolInvoke } from "../shared/index.js";
+import { jsonByteLength, PlanroomError, ToolResultSchema, type JsonValue, type ToolInvoke } from "../shared/index.js";
 import type { Clock } from "./clock.js";
 import { cancellationOf } from "./step-failure.js";
 import type { ToolContext, ToolHandler } from "./tool-context.js";
@@ -37,9 +37,14 @@ export class AgentSockets {
   /** Told when a plan gets a new serving socket. */
   private readonly watchers = new Map<string, Set<Watcher>>();
 
+  /**
+   * `limits.maxResultBytes` is told to the agent with each call (its SDK refuses to send a larger
+   * result) and caps what a call carries of its dependencies' results (`PARAMS_TOO_LARGE` above it).
+   */
   constructor(
     private readonly clock: Clock,
     private readonly graceMs: number,
+    private readonly limits: { maxResultBytes?: number } = {},
   ) {}
 
   /** Makes `socket` serve the agent tools of `planId` and wakes the calls waiting for one. */
@@ -123,6 +128,11 @@ export class AgentSockets {
     let socket = await this.waitFor(planId, wait, ctx.signal);
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     if (!socket) throw new PlanroomError("AGENT_DISCONNECTED", `agent ${principalId} is not connected to run "${tool}" (waited ${wait} ms for it to reconnect)`);
+    const max = this.limits.maxResultBytes;
+    const dependencies = ctx.dependencies;
+    if (max !== undefined && jsonByteLength(dependencies, max) > max) {
+      throw new PlanroomError("PARAMS_TOO_LARGE", `step "${ctx.step.id}": the results of its dependencies hold more than ${max} bytes, more than a call to an agent's tool may carry; pass the parts the tool needs with $ref`);
+    }
     const request: ToolInvoke = {
       planId,
       stepId: ctx.step.id,
@@ -131,7 +141,8 @@ export class AgentSockets {
       attempt: ctx.attempt,
       idempotencyKey: ctx.idempotencyKey,
       deadline: ctx.deadline,
-      dependencies: ctx.dependencies,
+      dependencies,
+      ...(max !== undefined ? { maxResultBytes: max } : {}),
     };
     let sent = false;
     for (;;) {

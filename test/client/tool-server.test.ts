@@ -100,3 +100,15 @@ describe("ToolServer", () => {
     expect(await invoke(server, request({ planId: "new", idempotencyKey: "k2" }))).toMatchObject({ ok: false, error: { code: "UNKNOWN_TOOL" } });
   });
 });
+
+describe("ToolServer result cap", () => {
+  it("refuses to send a result larger than the server accepts, with RESULT_TOO_LARGE", async () => {
+    const server = new ToolServer();
+    server.register("p1", { echo: () => ({ blob: "x".repeat(5_000) }), small: () => ({ ok: "yes" }) });
+    const refused = await invoke(server, request({ maxResultBytes: 4_096 }));
+    expect(refused).toMatchObject({ ok: false, error: { code: "RESULT_TOO_LARGE" } });
+    expect(JSON.stringify(refused).length).toBeLessThan(1_000);
+    expect(await invoke(server, request({ tool: "small", idempotencyKey: "p1:s1:2", maxResultBytes: 4_096 }))).toEqual({ ok: true, result: { ok: "yes" } });
+    expect(await invoke(server, request({ idempotencyKey: "p1:s1:3" }))).toMatchObject({ ok: true });
+  });
+});

@@ -43,8 +43,10 @@ describe("executor lease fencing in the server", () => {
     const takeover = await store.acquireLease(planId, "another-server");
     answer.resolve("too late");
 
-    // step s2 was started in the same tick as s1's refused completion; the fault aborts the run
-    await until(() => calls[1]?.signal.aborted === true, "the run to be aborted");
+    // s1's completion is refused, so its dependent s2 (which waits for it to be durable) never runs
+    await until(() => errors.some((m) => m.includes("store failure")), "the store failure");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toHaveLength(1);
     const stored = await store.readEvents(planId);
     expect(stored.at(-1)).toMatchObject({ type: "step.started", data: { stepId: "s1" } });
     expect(stored.some((e) => e.type === "step.completed")).toBe(false);

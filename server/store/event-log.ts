@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, openSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { mkdir, open, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -210,6 +210,7 @@ export class EventLog {
       } else byPlan.set(item.planId, { text: item.text, lastSeq: item.lastSeq });
     }
     const sizes = new Map<string, number>();
+    const segmentBefore = this.segment.bytes;
     try {
       const bytes = writeAll(this.segment.fd, all);
       this.segment.bytes += bytes;
@@ -222,7 +223,15 @@ export class EventLog {
       this.stats.fsyncMs += performance.now() - syncStart;
     } catch (error) {
       this.failure = error;
-      for (const item of batch) item.reject(new PlanroomError("INTERNAL", `event log write failed: ${String(error)}`));
+      // A refusal must leave nothing behind (the caller will retry): cut the batch off again.
+      const undone = this.rollBack(segmentBefore, byPlan.keys());
+      for (const item of batch) {
+        item.reject(
+          undone
+            ? new PlanroomError("INTERNAL", `event log write failed, nothing was stored: ${String(error)}`)
+            : new PlanroomError("OUTCOME_UNKNOWN", `event log write failed and could not be undone, the events may or may not be stored: ${String(error)}`),
+        );
+      }
       return;
     }
     this.stats.batches++;
@@ -243,6 +252,25 @@ export class EventLog {
       } catch (error) {
         this.failure ??= error;
       }
+    }
+  }
+
+  /**
+   * Truncates the segment and the batch's plan files back to their sizes before a failed commit and
+   * makes that durable (truncating needs no free space). True when everything was undone.
+   */
+  private rollBack(segmentBytes: number, planIds: Iterable<string>): boolean {
+    try {
+      ftruncateSync(this.segment.fd, segmentBytes);
+      fdatasyncSync(this.segment.fd);
+      for (const planId of planIds) {
+        const fd = this.fds.get(this.planPath(planId));
+        ftruncateSync(fd, this.plans.get(planId)?.durableSize ?? 0);
+        fdatasyncSync(fd);
+      }
+      return true;
+    } catch {
+      return false;
     }
   }
 

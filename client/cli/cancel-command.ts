@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { terminalSafeLine } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
 import type { Runner } from "./runner.js";
@@ -6,7 +7,7 @@ import type { Runner } from "./runner.js";
 async function cancel(ctx: CliContext, planId: string, options: { message?: string }): Promise<number> {
   const result = await ctx.client().command("plan:cancel", { planId, ...(options.message !== undefined ? { reason: options.message } : {}) });
   if (ctx.json) ctx.printJson({ planId, ...result });
-  else ctx.io.out(`cancelled plan ${planId}`);
+  else ctx.io.out(`cancelled plan ${terminalSafeLine(planId)}`);
   return EXIT.OK;
 }
 

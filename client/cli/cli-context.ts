@@ -1,5 +1,5 @@
 import pc from "picocolors";
-import { PlanroomError, type Issue } from "../../shared/index.js";
+import { PlanroomError, terminalSafeJson, terminalSafeLine, terminalSafeText, type Issue } from "../../shared/index.js";
 import { connect, type PlanroomClient } from "../planroom-client.js";
 import type { CliIO } from "./cli-io.js";
 import { exitCodeForError } from "./exit-codes.js";
@@ -71,24 +71,25 @@ export class CliContext {
     if (!this.json) this.io.out(text);
   }
 
-  /** Prints a value as JSON (`--json` output). */
+  /** Prints a value as JSON (`--json` output), terminal-safe (see `terminalSafeJson`). */
   printJson(value: unknown): void {
-    this.io.out(JSON.stringify(value, null, 2));
+    this.io.out(terminalSafeJson(value, 2));
   }
 
-  /** Reports an error (with each issue's path) and returns the exit code it maps to. */
+  /** Reports an error (with each issue's path; terminal-safe) and returns the exit code it maps to. */
   fail(error: unknown): number {
     const code = exitCodeForError(error);
     if (this.json) {
       const body = error instanceof PlanroomError ? error.toJSON() : { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) };
-      this.io.err(JSON.stringify({ error: body }));
+      this.io.err(terminalSafeJson({ error: body }));
       return code;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    // The message may span lines (a configuration error lists its problems); each issue is one line.
+    const message = terminalSafeText(error instanceof Error ? error.message : String(error));
     const label = error instanceof PlanroomError ? `${error.code}: ` : "";
     this.io.err(`${this.c.red("error")} ${label}${message}`);
     const issues: Issue[] = error instanceof PlanroomError ? (error.issues ?? []) : [];
-    for (const issue of issues) this.io.err(`  at ${formatPath(issue.path)}: ${issue.message}`);
+    for (const issue of issues) this.io.err(`  at ${terminalSafeLine(formatPath(issue.path))}: ${terminalSafeLine(issue.message)}`);
     return code;
   }
 }

@@ -1,4 +1,4 @@
-import type { PlanEvent, PlanState } from "../../shared/index.js";
+import { terminalSafeJson, type PlanEvent, type PlanState } from "../../shared/index.js";
 import type { RoomHandle } from "../room-handle.js";
 import type { CliContext } from "./cli-context.js";
 import { exitCodeForStatus } from "./exit-codes.js";
@@ -23,13 +23,14 @@ export function timedEventLine(event: PlanEvent, state: PlanState | undefined, c
 
 /**
  * Follows a joined plan until its run ends: a line per event (with step durations) and the
- * progress bar after each step that finishes; `--json` prints each event as one JSON line instead.
+ * progress bar after each step that finishes; `--json` prints each event as one JSON line instead
+ * (terminal-safe JSON: see `terminalSafeJson`).
  * Resolves with the exit code of the final status.
  */
 export async function followPlan(ctx: CliContext, room: RoomHandle, options: { events: "lines" | "json" | "none" }): Promise<number> {
   if (options.events === "lines") ctx.io.out(roomProgress(room, ctx));
   const off = room.on("*", (event, state) => {
-    if (options.events === "json") ctx.io.out(JSON.stringify(event));
+    if (options.events === "json") ctx.io.out(terminalSafeJson(event));
     if (options.events !== "lines") return;
     ctx.io.out(timedEventLine(event, state, ctx));
     if (PROGRESS_EVENTS.has(event.type)) ctx.io.out(roomProgress(room, ctx));

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { terminalSafeLine, terminalSafeText } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
 import type { Runner } from "./runner.js";
@@ -13,9 +14,10 @@ async function show(ctx: CliContext, planId: string): Promise<number> {
       return EXIT.OK;
     }
     const { plan, votes, policy } = room;
-    ctx.io.out(room.formatted);
+    // Already terminal-safe when formatted by this version; checked again, as a server formatted it.
+    ctx.io.out(terminalSafeText(room.formatted));
     ctx.io.out("");
-    ctx.io.out(`Status: ${statusText(plan.status, ctx.c)} · submitted by ${room.state.submittedBy.name}`);
+    ctx.io.out(`Status: ${statusText(plan.status, ctx.c)} · submitted by ${terminalSafeLine(room.state.submittedBy.name)}`);
     const approvals = votes.filter((v) => v.decision === "approve").length;
     ctx.io.out(`Votes (${approvals}/${policy.quorum} approvals needed):`);
     const lines = voteLines(votes, ctx.c);

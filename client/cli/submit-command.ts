@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { PlanroomError } from "../../shared/index.js";
+import { PlanroomError, terminalSafeLine } from "../../shared/index.js";
 import { reviewLink } from "../review-link.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
@@ -24,12 +24,14 @@ async function submit(ctx: CliContext, file: string, options: SubmitOptions): Pr
   }
   const handle = await ctx.client().submit(plan, { approval: policy, autoExecute: options.autoExecute });
   const link = reviewLink(ctx.url, handle.planId, options.linkToken);
+  const shownId = terminalSafeLine(handle.planId);
+  const shownLink = terminalSafeLine(link);
   if (!options.wait) {
     if (ctx.json) ctx.printJson({ planId: handle.planId, version: handle.plan.version, status: handle.plan.status, link });
-    else ctx.io.out(`submitted plan ${ctx.c.bold(handle.planId)} (${handle.plan.steps.length} steps, quorum ${handle.policy.quorum})\nreview: ${link}`);
+    else ctx.io.out(`submitted plan ${ctx.c.bold(shownId)} (${handle.plan.steps.length} steps, quorum ${handle.policy.quorum})\nreview: ${shownLink}`);
     return EXIT.OK;
   }
-  if (!ctx.json) ctx.io.out(`submitted plan ${ctx.c.bold(handle.planId)}, waiting for it to end\nreview: ${link}`);
+  if (!ctx.json) ctx.io.out(`submitted plan ${ctx.c.bold(shownId)}, waiting for it to end\nreview: ${shownLink}`);
   const code = await followPlan(ctx, handle, { events: ctx.json ? "none" : "lines" });
   if (ctx.json) ctx.printJson({ planId: handle.planId, version: handle.plan.version, status: handle.plan.status, link, summary: handle.summary() });
   return code;

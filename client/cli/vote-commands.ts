@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { PlanroomError } from "../../shared/index.js";
+import { PlanroomError, terminalSafeLine } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
 import type { Runner } from "./runner.js";
@@ -11,7 +11,7 @@ async function vote(ctx: CliContext, planId: string, decision: "approve" | "reje
     const version = room.plan.version;
     const result = await client.command("plan:vote", { planId, version, decision, ...(comment !== undefined ? { comment } : {}) });
     if (ctx.json) ctx.printJson({ planId, version, decision, ...result });
-    else ctx.io.out(`${decision === "approve" ? "approved" : "rejected"} version ${version} of plan ${planId} (plan is now ${result.outcome === "pending" ? "pending further votes" : result.outcome})`);
+    else ctx.io.out(`${decision === "approve" ? "approved" : "rejected"} version ${version} of plan ${terminalSafeLine(planId)} (plan is now ${result.outcome === "pending" ? "pending further votes" : result.outcome})`);
     return EXIT.OK;
   } finally {
     await room.leave().catch(() => undefined);

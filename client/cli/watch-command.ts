@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { terminalSafeJson, terminalSafeLine } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { followPlan } from "./follow-plan.js";
 import type { Runner } from "./runner.js";
@@ -6,7 +7,7 @@ import { eventLine, progressLine } from "./terminal-format.js";
 
 async function watchOne(ctx: CliContext, planId: string): Promise<number> {
   const room = await ctx.client().join(planId);
-  if (!ctx.json) ctx.io.out(`${ctx.c.bold(planId)} ${room.plan.description}`);
+  if (!ctx.json) ctx.io.out(`${ctx.c.bold(terminalSafeLine(planId))} ${terminalSafeLine(room.plan.description)}`);
   return followPlan(ctx, room, { events: ctx.json ? "json" : "lines" });
 }
 
@@ -18,7 +19,7 @@ async function watchAll(ctx: CliContext): Promise<number> {
   }
   watch.on("plan", (item, event) => {
     if (!event) return;
-    if (ctx.json) ctx.io.out(JSON.stringify(event));
+    if (ctx.json) ctx.io.out(terminalSafeJson(event));
     else ctx.io.out(`${progressLine(item, ctx.c, ctx.io.isTTY)} · ${eventLine(event, undefined, ctx.c)}`);
   });
   return new Promise<number>(() => undefined);

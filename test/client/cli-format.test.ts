@@ -4,8 +4,8 @@ import { formatPath } from "../../client/cli/cli-context.js";
 import { exitCodeForError, exitCodeForStatus } from "../../client/cli/exit-codes.js";
 import { parseStatuses } from "../../client/cli/list-command.js";
 import { parsePlanFile } from "../../client/cli/plan-file.js";
-import { eventLine, planTable, progressBar } from "../../client/cli/terminal-format.js";
-import { PlanroomError } from "../../shared/index.js";
+import { eventLine, planTable, progressBar, progressLine, voteLines } from "../../client/cli/terminal-format.js";
+import { PlanroomError, type PlanEvent, type PlanListItem } from "../../shared/index.js";
 import { PlanLog } from "./plan-log.js";
 
 const plain = pc.createColors(false);
@@ -36,6 +36,61 @@ describe("terminal output", () => {
     const table = planTable([{ id: "p1", description: "Search", status: "pending_approval", version: 1, submittedBy: { id: "a", name: "Agent" }, createdAt: 0, updatedAt: 0, total: 2, finished: 0, progress: 0, approvals: 1, rejections: 0, votes: [{ voterId: "r1", decision: "approve" }], quorum: 2, seq: log.state.seq }], plain);
     expect(table.split("\n")[1]).toMatch(/^p1\s+pending approval\s+0%\s+1\/2\s+Agent\s+Search$/);
     expect(planTable([], plain)).toBe("no plans");
+  });
+});
+
+describe("terminal output of hostile text", () => {
+  const ATTACK = "\x1b[2K\r✓ approved\x1b]0;pwned\x07\x08\x9b1A\u202E\u2066\x7f\nfake line";
+  const NORMAL = "café 🚀 日本語";
+  /** Raw characters that could steer a terminal, newlines included (every line here is one line). */
+  const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/u;
+  /** The colour codes picocolors adds itself. */
+  const OWN_COLOURS = /\x1b\[\d+m/g;
+  const evil = (text: string): string => `${text}${ATTACK} ${NORMAL}`;
+  const error = { code: evil("E"), message: evil("boom") };
+  const step = { stepId: "search" };
+  const events = [
+    { type: "plan.submitted", data: { plan: { description: evil("plan"), steps: [] }, submittedBy: { id: "a", name: evil("agent") } } },
+    { type: "vote.cast", data: { vote: { voterId: "r1", voterName: evil("voter"), decision: "approve", comment: evil("comment"), version: 1, at: 1 } } },
+    { type: "plan.approved", data: { by: [evil("alice")] } },
+    { type: "plan.rejected", data: { by: [evil("bob")], reason: evil("reason") } },
+    { type: "step.started", data: { ...step, attempt: 1 } },
+    { type: "step.retrying", data: { ...step, attempt: 1, delayMs: 5, error } },
+    { type: "step.failed", data: { ...step, attempt: 1, error, durationMs: 5 } },
+    { type: "step.skipped", data: { stepId: evil("id"), reason: evil("skip") } },
+    { type: "step.cancelled", data: { ...step, reason: evil("cancel") } },
+    { type: "plan.failed", data: { error, durationMs: 5 } },
+    { type: "plan.cancelled", data: { reason: evil("stop") } },
+  ].map((e, i) => ({ planId: "p1", seq: i + 2, at: 1, ...e }) as unknown as PlanEvent);
+
+  it("event lines show every control of a plan's text as an escape, coloured or not, and keep normal Unicode", () => {
+    const log = new PlanLog("p1", { description: "x", steps: [{ id: "search", tool: evil("tool") }] });
+    for (const colours of [plain, colour]) {
+      for (const event of events) {
+        const line = eventLine(event, log.state, colours);
+        expect(line.replace(OWN_COLOURS, ""), event.type).not.toMatch(RAW_CONTROL);
+        expect(line, event.type).toContain("\\u001b[2K\\u000d✓ approved");
+        expect(line, event.type).toContain(NORMAL);
+      }
+    }
+    expect(eventLine(events[6]!, log.state, plain)).toMatch(/^✗ search \(tool\\u001b.*\) failed after 5ms: \[E\\u001b.*\] boom\\u001b/);
+  });
+
+  it("the plan table, progress lines and vote lines are one line per item with controls escaped", () => {
+    const item: PlanListItem = { id: evil("p"), description: evil("plan"), status: "pending_approval", version: 1, submittedBy: { id: "a", name: evil("agent") }, createdAt: 0, updatedAt: 0, total: 1, finished: 0, progress: 0, approvals: 0, rejections: 0, votes: [], quorum: 1, seq: 1 };
+    const table = planTable([item], plain);
+    expect(table.split("\n")).toHaveLength(2);
+    expect(table.split("\n").join("")).not.toMatch(RAW_CONTROL);
+    expect(table).toContain(`agent\\u001b[2K\\u000d✓ approved\\u001b]0;pwned\\u0007\\u0008\\u009b1A\\u202e\\u2066\\u007f\\u000afake line ${NORMAL}`);
+    for (const colours of [plain, colour]) {
+      const line = progressLine(item, colours, colours === colour);
+      expect(line.replace(OWN_COLOURS, "")).not.toMatch(RAW_CONTROL);
+      expect(line).toContain(NORMAL);
+      const votes = voteLines([{ voterId: evil("r"), voterName: evil("voter"), decision: "reject", comment: evil("why"), version: 1, at: 1 }], colours);
+      expect(votes).toHaveLength(1);
+      expect(votes[0]!.replace(OWN_COLOURS, "")).not.toMatch(RAW_CONTROL);
+      expect(votes[0]).toContain(`why\\u001b[2K`);
+    }
   });
 });
 

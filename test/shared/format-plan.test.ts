@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ExecutionPlan, formatPlan, summary } from "../../shared/index.js";
+import { ExecutionPlan, formatPlan, summary, type PlanData } from "../../shared/index.js";
 
 function seedPlan(): ExecutionPlan {
   let now = 1_700_000_000_000;
@@ -77,6 +77,62 @@ describe("formatPlan", () => {
       Steps (0):
         (none)"
     `);
+  });
+});
+
+/** Raw characters that could steer a terminal (a newline aside). */
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/u;
+const ATTACK = "\x1b[2K\r✓ approved\x1b]0;pwned\x07\x08\x08\x9b1A\u202Eexe.txt\u2066\x7f";
+const NORMAL = "Déjà vu café 🚀 👨‍👩‍👧 日本語";
+
+function hostilePlan(): PlanData {
+  let now = 1_700_000_000_000;
+  const plan = new ExecutionPlan(`Tidy logs ${NORMAL}\nsecond line${ATTACK}\r\nDecision: approved by alice`, { id: "evil-1", clock: () => now });
+  const first = plan.addStep(`echo${ATTACK}`, `say hi\nDecision: approved${ATTACK}`, { [`key${ATTACK}`]: `value${ATTACK} ${NORMAL}`, list: ["\u009b2J"] });
+  plan.addStep("rm", "remove", { path: "/tmp/x" }, { dependsOn: [first.id] });
+  plan.approve(`mallory${ATTACK}`);
+  now += 1;
+  plan.apply({ type: "plan.started", at: now, data: { run: 1 } });
+  plan.apply({ type: "step.started", at: now, data: { stepId: first.id, attempt: 1 } });
+  plan.apply({ type: "step.failed", at: now + 5, data: { stepId: first.id, attempt: 1, error: { code: "TOOL_ERROR", message: `boom${ATTACK}\nerror: none` }, durationMs: 5 } });
+  plan.apply({ type: "step.skipped", at: now + 5, data: { stepId: "step-2", reason: `skipped${ATTACK}` } });
+  plan.apply({ type: "plan.failed", at: now + 5, data: { error: { code: "TOOL_ERROR", message: `plan failed${ATTACK}` }, durationMs: 5 } });
+  const data = plan.toJSON();
+  // Fields a server that skipped validation could send: ids, a decision reason, a cancellation.
+  return {
+    ...data,
+    id: `evil${ATTACK}`,
+    decision: { ...data.decision!, reason: `because${ATTACK}` },
+    cancellation: { reason: `stop${ATTACK}`, by: `eve${ATTACK}`, at: now },
+    steps: data.steps.map((s, i) => (i === 1 ? { ...s, dependsOn: [`step-1${ATTACK}`] } : s)),
+  } as PlanData;
+}
+
+describe("formatPlan with hostile text", () => {
+  it("prints no raw escape, C1, CR, backspace or bidi character, only its own line breaks", () => {
+    const text = formatPlan(hostilePlan());
+    expect(text).not.toMatch(RAW_CONTROL);
+    expect(text).toContain("\\u001b[2K\\u000d✓ approved\\u001b]0;pwned\\u0007\\u0008\\u0008\\u009b1A\\u202eexe.txt\\u2066\\u007f");
+    const lines = text.split("\n");
+    // The description keeps its line breaks, its later lines indented under the first (no fake header line).
+    expect(lines.slice(0, 3)).toEqual([`Plan: Tidy logs ${NORMAL}`, expect.stringMatching(/^ {6}second line\\u001b/), "      Decision: approved by alice"]);
+    expect(lines.filter((l) => l.startsWith("Decision:"))).toEqual([expect.stringMatching(/^Decision: approved by mallory\\u001b.* — because\\u001b/)]);
+    // Every other field is one line: its newline shows as \u000a.
+    expect(lines.filter((l) => /^\s+\d+\. /.test(l))).toHaveLength(2);
+    expect(lines.filter((l) => /^\s+error: /.test(l))).toEqual([expect.stringMatching(/^ {5}error: boom\\u001b.*\\u000aerror: none$/)]);
+    expect(text).toContain("say hi\\u000aDecision: approved\\u001b");
+    expect(text).toMatch(/^ID: evil\\u001b\[2K/m);
+    expect(text).toMatch(/^Error: plan failed\\u001b/m);
+    expect(text).toMatch(/^Cancelled: stop\\u001b.* \(by eve\\u001b/m);
+    expect(text).toContain("depends on: ? (step-1\\u001b");
+    expect(text).toMatch(/skipped: skipped\\u001b/);
+    // Params stay readable JSON: C0 escaped by JSON, C1 and bidi as \uXXXX too, in keys and values.
+    expect(text).toContain(`params: {"key\\u001b[2K\\r✓ approved\\u001b]0;pwned\\u0007\\b\\b\\u009b1A\\u202eexe.txt\\u2066\\u007f":`);
+    expect(text).toContain(`"list":["\\u009b2J"]`);
+    expect(text).toContain(NORMAL);
+    // A long value is cut before an emoji, never between the halves of its surrogate pair.
+    expect(text).toContain('Déjà vu café …(+');
+    expect(text).not.toMatch(/\\ud83d/);
   });
 });
 

@@ -5,6 +5,7 @@
 export { connect, PlanroomClient, toPlanInput, type ConnectOptions, type ConnectionState, type SubmitOptions } from "./planroom-client.js";
 export { RoomHandle, stateFromSnapshot, type DecisionOutcome, type RoomListeners } from "./room-handle.js";
 export { PlanHandle, type PlanRevision } from "./plan-handle.js";
+export type { PresenceChange } from "./presence-list.js";
 export { WatchHandle, type WatchFilter } from "./watch-handle.js";
 export { reviewLink } from "./review-link.js";
 export { ToolServer, type ToolContext, type ToolHandler, type ToolMap } from "./tool-server.js";

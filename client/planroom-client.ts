@@ -2,6 +2,7 @@ import { io, type ManagerOptions, type SocketOptions } from "socket.io-client";
 import {
   ExecutionPlan,
   PlanroomError,
+  PresenceDeltaSchema,
   type ApprovalPolicyInput,
   type CommandInput,
   type CommandName,
@@ -9,7 +10,6 @@ import {
   type PlanEvent,
   type PlanInput,
   type Principal,
-  type PresenceUpdate,
 } from "../shared/index.js";
 import { checkCommandInput, emitCommand, type PlanroomSocket } from "./command.js";
 import { ListenerHub } from "./listener-hub.js";
@@ -77,6 +77,10 @@ export class PlanroomClient {
     this.#timeoutMs = options.commandTimeoutMs ?? 10_000;
     this.#socket = io(url, {
       auth: { token: options.token },
+      // The token as a header too (Node only; browsers send no headers with a WebSocket): a server
+      // that blocks this address after failed logins from it (a shared NAT, a flood) still lets a
+      // handshake with a valid bearer token through.
+      extraHeaders: { authorization: `Bearer ${options.token}` },
       // WebSocket straight away: no long-polling handshake to upgrade from (override with socketOptions.transports).
       transports: ["websocket"],
       reconnectionDelay: 250,
@@ -92,6 +96,8 @@ export class PlanroomClient {
       if (again) this.#resync();
     });
     socket.on("disconnect", () => {
+      // Presence changes of this connection mean nothing to the next one (a restarted server counts anew).
+      for (const handles of this.#rooms.values()) for (const handle of handles) handle.connectionLost();
       this.#setState(socket.active ? "reconnecting" : "disconnected");
     });
     socket.on("connect_error", (error: Error & { data?: unknown }) => {
@@ -108,9 +114,10 @@ export class PlanroomClient {
       }
     });
     socket.on("plan:event", (event: PlanEvent) => this.#dispatchEvent(event));
-    socket.on("presence", (update: PresenceUpdate) => {
-      if (typeof update !== "object" || update === null) return;
-      for (const handle of this.#rooms.get(update.planId) ?? []) handle.receivePresence(update.members);
+    socket.on("presence:delta", (message: unknown) => {
+      const delta = PresenceDeltaSchema.safeParse(message);
+      if (!delta.success) return;
+      for (const handle of this.#rooms.get(delta.data.planId) ?? []) handle.receivePresence(delta.data);
     });
     socket.on("tool:invoke", (request, ack) => this.#tools.invoke(request, ack));
     socket.on("tool:cancel", (request) => this.#tools.cancel(request));

@@ -14,12 +14,14 @@ import {
   type PlanEventType,
   type PlanState,
   type PlanSummary,
+  type PresenceDelta,
   type PresenceMember,
   type Snapshot,
   type Vote,
 } from "../shared/index.js";
 import { ListenerHub } from "./listener-hub.js";
 import type { ConnectionState } from "./planroom-client.js";
+import { isEmptyChange, presenceChange, PresenceList, type PresenceChange } from "./presence-list.js";
 
 /** What a room handle needs from its client (kept narrow so that handles are testable alone). */
 export interface RoomClient {
@@ -41,7 +43,7 @@ export type RoomListeners = {
   [T in PlanEventType]: (event: PlanEventOf<T>, state: PlanState) => void;
 } & {
   "*": (event: PlanEvent, state: PlanState) => void;
-  presence: (members: PresenceMember[]) => void;
+  presence: (members: PresenceMember[], change: PresenceChange) => void;
   change: (state: PlanState) => void;
   closed: (error: PlanroomError) => void;
 };
@@ -59,7 +61,9 @@ export function stateFromSnapshot(snapshot: Snapshot): PlanState {
  * A joined plan room, kept up to date by folding the room's events into a shared `PlanState` with
  * `applyEvent`. Events that arrive while (re)joining are buffered and applied after the snapshot;
  * a gap in `seq` triggers a re-join with `afterSeq`, so every event is applied once and in order,
- * across reconnections too.
+ * across reconnections too. Presence works the same way: the join snapshot's full list, then the
+ * server's coalesced `presence:delta`s folded in by `rev` (those that arrive while joining wait
+ * for the snapshot; one it already includes is skipped; a missed one triggers a re-join).
  */
 export class RoomHandle {
   /** The plan's id. */
@@ -67,7 +71,9 @@ export class RoomHandle {
   /** @internal */ protected readonly client: RoomClient;
   readonly #hub = new ListenerHub<RoomListeners>();
   #state: PlanState | undefined;
-  #presence: PresenceMember[] = [];
+  readonly #presence = new PresenceList();
+  /** Presence deltas that arrived while (re)joining: folded in after the snapshot. */
+  #presenceBuffer: PresenceDelta[] = [];
   #formatted: { seq: number; version: number; text: string } | undefined;
   /** Non-null while a (re)join is in flight: live events wait here. */
   #buffer: PlanEvent[] | null = null;
@@ -105,9 +111,12 @@ export class RoomHandle {
   get policy(): ApprovalPolicy {
     return this.state.policy;
   }
-  /** Who is in the room now. */
+  /**
+   * Who is in the room now, one entry per principal (however many connections it has there), in
+   * the order they came. A new array on every change; the `"presence"` listeners say what changed.
+   */
   get presence(): PresenceMember[] {
-    return this.#presence;
+    return this.#presence.members;
   }
   /** The plan as reviewers read it (`formatPlan`), recomputed when the state has moved on. */
   get formatted(): string {
@@ -123,10 +132,14 @@ export class RoomHandle {
     return summary(this.state.plan, now);
   }
 
-  /** Listens to one event type, every event (`"*"`), presence, or any state change. Returns an unsubscribe function. */
+  /**
+   * Listens to one event type, every event (`"*"`), presence, or any state change. Returns an
+   * unsubscribe function. A `"presence"` listener gets the whole list and what changed (who joined,
+   * who left), only when something did.
+   */
   on<T extends PlanEventType>(type: T, listener: (event: PlanEventOf<T>, state: PlanState) => void): () => void;
   on(type: "*", listener: (event: PlanEvent, state: PlanState) => void): () => void;
-  on(type: "presence", listener: (members: PresenceMember[]) => void): () => void;
+  on(type: "presence", listener: (members: PresenceMember[], change: PresenceChange) => void): () => void;
   on(type: "change", listener: (state: PlanState) => void): () => void;
   on(type: keyof RoomListeners, listener: (...args: never[]) => void): () => void {
     return this.#hub.on(type, listener as RoomListeners[typeof type]);
@@ -202,7 +215,7 @@ export class RoomHandle {
             this.#state = stateFromSnapshot(snapshot);
             this.#formatted = { seq: snapshot.seq, version: snapshot.plan.version, text: snapshot.formatted };
           }
-          this.#setPresence(snapshot.presence);
+          if (!this.#resetPresence(snapshot)) this.#resyncAgain = true;
           const pending = [...events, ...(this.#buffer ?? [])].sort((a, b) => a.seq - b.seq);
           this.#buffer = [];
           if (!this.#catchUp(snapshot, pending)) this.#resyncAgain = true;
@@ -210,6 +223,7 @@ export class RoomHandle {
         } while (this.#resyncAgain && !this.#closed);
       } finally {
         this.#buffer = null;
+        this.#presenceBuffer = [];
         this.#syncing = undefined;
       }
     };
@@ -290,9 +304,26 @@ export class RoomHandle {
     this.#apply(event);
   }
 
-  /** @internal A `presence` update of this room. */
-  receivePresence(members: PresenceMember[]): void {
-    if (!this.#closed) this.#setPresence(members);
+  /** @internal A `presence:delta` of this room. */
+  receivePresence(delta: PresenceDelta): void {
+    if (this.#closed) return;
+    if (this.#buffer) {
+      this.#presenceBuffer.push(delta);
+      return;
+    }
+    if (!this.#state) return;
+    const folded = this.#presence.apply(delta);
+    if (folded === "gap") {
+      this.#presenceBuffer.push(delta);
+      this.resync();
+    } else if (folded !== "included" && !isEmptyChange(folded.change)) {
+      this.#hub.emit("presence", this.#presence.members, folded.change);
+    }
+  }
+
+  /** @internal The connection dropped: deltas it brought mean nothing to the next one (the re-join brings a new snapshot). */
+  connectionLost(): void {
+    this.#presenceBuffer = [];
   }
 
   /** @internal The client closed or the handle left: pending waits reject with `error`. */
@@ -344,9 +375,24 @@ export class RoomHandle {
     return true;
   }
 
-  #setPresence(members: PresenceMember[]): void {
-    this.#presence = members;
-    this.#hub.emit("presence", members);
+  /**
+   * Takes a snapshot's presence and folds in the deltas that came while joining (those it already
+   * includes are skipped); notifies once with the net change. False when a delta is missing after it.
+   */
+  #resetPresence(snapshot: Snapshot): boolean {
+    const before = this.#presence.members;
+    this.#presence.reset(snapshot.presence, snapshot.presenceRev);
+    const buffered = this.#presenceBuffer.sort((a, b) => a.rev - b.rev);
+    this.#presenceBuffer = [];
+    let complete = true;
+    for (const delta of buffered) {
+      if (this.#presence.apply(delta) !== "gap") continue;
+      complete = false;
+      break;
+    }
+    const change = presenceChange(before, this.#presence.members);
+    if (!isEmptyChange(change)) this.#hub.emit("presence", this.#presence.members, change);
+    return complete;
   }
 
   #waitFor<T>(check: (state: PlanState) => { value: T } | { error: PlanroomError } | undefined): Promise<T> {

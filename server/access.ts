@@ -18,9 +18,12 @@ export function canSee(subject: AccessSubject, principal: Principal): boolean {
   return isSubmitter(subject, principal) || hasRole(principal, "admin") || hasRole(principal, "observer") || isNamedReviewer(principal, subject.policy);
 }
 
-/** Who may vote at all (status aside): a named reviewer; the submitter only with self-approval. */
-export function canVote(subject: AccessSubject, principal: Principal): boolean {
-  return mayVote(principal, { ...subject, plan: { status: "pending_approval", version: 1 } }).allowed;
+/**
+ * Who may vote at all (status aside): a principal with one of the server's `voterRoles` that the
+ * policy names; the submitter only with self-approval.
+ */
+export function canVote(subject: AccessSubject, principal: Principal, voterRoles: readonly Role[]): boolean {
+  return mayVote(principal, { ...subject, plan: { status: "pending_approval", version: 1 } }, voterRoles).allowed;
 }
 
 /** Who may revise: the submitter. */

@@ -32,9 +32,44 @@ export const ServerConfigSchema = z
     limits: z
       .object({
         maxSteps: z.number().int().min(1).max(100_000).default(10_000),
-        /** Bytes of all step params of a plan, as JSON. */
+        /** Bytes of all step params of a plan, as JSON (UTF-8); also the cap on one step's params once its `$ref`s are resolved. */
         maxParamsBytes: z.number().int().min(1_024).default(200_000),
+        /** Bytes of one step's result, as JSON (UTF-8); a larger result fails the step (`RESULT_TOO_LARGE`). */
+        maxResultBytes: z.number().int().min(1_024).default(1_048_576),
+        /**
+         * The most copies of earlier results one step's params may take in through `$ref`s, counted
+         * through chains of references (a step with 10 references to steps that each hold 10 counts
+         * 1 + 10 × 11 = 111). A plan above it is refused at submit.
+         */
+        maxRefExpansion: z.number().int().min(1).default(10_000),
+        /**
+         * The most open plans (not finished: pending approval, approved or executing) one agent may
+         * have; a submission past it is refused (`QUOTA_EXCEEDED`).
+         */
+        maxOpenPlansPerAgent: z.number().int().min(1).default(100),
+        /**
+         * Bytes (UTF-8 JSON) of step params the open plans of one agent may hold together: by default
+         * 100 plans at the `maxParamsBytes` cap fit. Past it a submission or a growing revision is
+         * refused (`QUOTA_EXCEEDED`).
+         */
+        maxOpenPlanBytesPerAgent: z.number().int().min(1_024).default(20 * 1024 * 1024),
+        /** The most sockets one principal may have connected; the next handshake is refused (`QUOTA_EXCEEDED`). */
+        maxSocketsPerPrincipal: z.number().int().min(1).default(50),
       })
+      .prefault({}),
+    /**
+     * Failed authentications per remote address (IPv6: per /64), a token bucket: `burst` at once,
+     * then `perMinute`. An address past it is refused (`RATE_LIMITED`) at the start of each new
+     * Socket.IO connection, before any token is looked at, unless that request carries a valid
+     * `Authorization: Bearer` token. At most `maxAddresses` addresses are remembered.
+     */
+    authFailureLimit: z
+      .object({
+        burst: z.number().int().min(1).default(20),
+        perMinute: z.number().positive().default(60),
+        maxAddresses: z.number().int().min(1).max(10_000_000).default(10_000),
+      })
+      .strict()
       .prefault({}),
     /**
      * What a submitted approval policy may ask for. The submitter writes the policy, so the server
@@ -46,6 +81,19 @@ export const ServerConfigSchema = z
         allowSelfApproval: z.boolean().default(false),
         /** The smallest `quorum` a policy may set. */
         minQuorum: z.number().int().min(1).max(1_000).default(1),
+        /**
+         * The roles whose principals may vote at all (default `DEFAULT_VOTER_ROLES` of `shared/`):
+         * a policy naming anyone else is refused at submit, and such a principal's vote always is.
+         */
+        voterRoles: z
+          .array(
+            z.enum(PrincipalSchema.shape.roles.element.options, {
+              error: (issue) => `unknown role ${JSON.stringify(issue.input)}: a voter role is one of ${PrincipalSchema.shape.roles.element.options.join(", ")}`,
+            }),
+            { error: "voterRoles must be a list of roles" },
+          )
+          .min(1, "voterRoles must name at least one role (else nobody could ever approve a plan)")
+          .default(["reviewer"]),
       })
       .strict()
       .prefault({}),

@@ -5,20 +5,28 @@ import { resolve } from "node:path";
 import { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "../shared/index.js";
 import { planRoom } from "./access.js";
+import { addressKey, AuthFailureLimiter } from "./auth-failure-limit.js";
 import { systemClock, type Clock } from "./clock.js";
 import { parseConfig, type PrincipalConfig, type ServerConfigInput } from "./config.js";
 import { attachDispatch } from "./dispatch.js";
+import { HandshakeGate } from "./handshake-gate.js";
+import { HandshakeOrigins } from "./handshake-origin.js";
 import { createHttpApi } from "./http-api.js";
+import { preEncodingParser } from "./pre-encoded-json.js";
 import { consoleLogger, type Logger } from "./logger.js";
 import { createCommandHandlers } from "./plan-commands.js";
 import { PlanDirectory } from "./plan-directory.js";
 import { PlanRuns } from "./plan-runs.js";
+import { PrincipalSockets } from "./principal-sockets.js";
 import { createDevPrincipals, DEV_PRINCIPALS_KEY, PrincipalRegistry } from "./principals.js";
 import { AgentSockets } from "./remote-tools.js";
 import { createFileStore } from "./store/file-store.js";
 import type { Store } from "./store/store.js";
 import type { ToolRegistry } from "./tool-context.js";
 import { loadToolModules } from "./tool-modules.js";
+
+/** Room left in a Socket.IO message for what wraps a tool's result (packet type, ack id, `{ok,result}`). */
+const RESULT_ENVELOPE_BYTES = 1_024;
 
 /** Options of {@link createPlanroomServer}: the configuration plus what only code can pass. */
 export interface PlanroomServerOptions extends ServerConfigInput {
@@ -89,24 +97,46 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     if (httpApi) httpApi(req, res);
     else res.writeHead(503, { "content-type": "text/plain" }).end("starting");
   });
+  const gate = new HandshakeGate({ failures: new AuthFailureLimiter(config.authFailureLimit, () => clock.now()), origins: new HandshakeOrigins(config.corsOrigins), registry });
+  const principalSockets = new PrincipalSockets(config.limits.maxSocketsPerPrincipal);
   const io: PlanroomServer["io"] = new Server(http, {
+    // Runs on each new engine.io session, before anything is allocated for it: blocked addresses and foreign origins.
+    allowRequest: gate.allowRequest,
     maxHttpBufferSize: config.maxHttpBufferSize,
+    // Writes a join's pre-encoded snapshot as it is instead of encoding it once per join.
+    parser: preEncodingParser,
     perMessageDeflate: false,
     httpCompression: false,
     cors: { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false },
   });
-  const agents = new AgentSockets(clock, config.agentGraceMs);
-  const runs = new PlanRuns({ store, clock, agents, tools, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
+  // A result comes back in one Socket.IO message, which may not pass maxHttpBufferSize either.
+  const agents = new AgentSockets(clock, config.agentGraceMs, { maxResultBytes: Math.min(config.limits.maxResultBytes, config.maxHttpBufferSize - RESULT_ENVELOPE_BYTES) });
+  const runs = new PlanRuns({ store, clock, agents, tools, limits: config.limits, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
   const directory = new PlanDirectory({ io, store, clock, registry, runs, log });
   let closing = false;
   const handlers = createCommandHandlers({ directory, runs, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
   httpApi = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? resolve("dist/web"), log });
 
   io.use((socket, next) => {
+    // A refused handshake also ends its transport (after the refusal is sent), so that one
+    // connection cannot go on trying tokens.
+    const refuse = (message: string): void => {
+      next(new Error(message));
+      process.nextTick(() => socket.conn.close());
+    };
+    const address = addressKey(socket.handshake.address);
+    const blocked = gate.refusal(address, socket.conn.request);
+    if (blocked !== undefined) return refuse(blocked);
     const auth: unknown = socket.handshake.auth;
     const token = typeof auth === "object" && auth !== null ? (auth as { token?: unknown }).token : undefined;
     const principal = registry.authenticate(token);
-    if (!principal) return next(new Error("UNAUTHENTICATED: missing or unknown token"));
+    if (!principal) {
+      gate.failed(address);
+      return refuse("UNAUTHENTICATED: missing or unknown token");
+    }
+    if (!principalSockets.admit(socket, principal.id)) {
+      return refuse(`QUOTA_EXCEEDED: ${principal.id} has ${principalSockets.count(principal.id)} sockets connected, the most one principal may have (limits.maxSocketsPerPrincipal); close one first`);
+    }
     socket.data.principal = principal;
     next();
   });
@@ -118,7 +148,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       for (const name of socket.rooms) {
         if (!name.startsWith("plan:")) continue;
         const room = directory.get(name.slice("plan:".length));
-        if (room?.members.delete(socket.id)) socket.to(planRoom(room.id)).emit("presence", { planId: room.id, members: room.presence() });
+        if (room?.members.leave(socket.id)) directory.presence.changed(room);
       }
     });
   });

@@ -19,7 +19,10 @@ export interface HttpApiDeps {
   log: Logger;
 }
 
-const STATUS: Record<string, number> = { VALIDATION: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, INVALID_STATE: 409, RATE_LIMITED: 429 };
+/** Most events in one answer of `GET /api/plans/:id`. */
+const EVENTS_PAGE = 1_000;
+
+const STATUS: Record<string, number> = { VALIDATION: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, INVALID_STATE: 409, RATE_LIMITED: 429, QUOTA_EXCEEDED: 429, OUTCOME_UNKNOWN: 503 };
 
 /** The link a reviewer opens to see a plan in the dashboard. */
 export function reviewLink(baseUrl: string, token: string, planId: string): string {
@@ -80,9 +83,15 @@ export function createHttpApi(deps: HttpApiDeps): express.Express {
   app.get("/api/plans/:id", auth, async (req, res) => {
     const principal = res.locals.principal as Principal;
     const room = deps.directory.visible(String(req.params.id), principal);
+    // Events come a page at a time: `?afterSeq=` (default 0) and `?limit=` (default and most 1,000).
+    const afterSeq = Math.max(0, Math.floor(Number(req.query.afterSeq) || 0));
+    const limit = Math.min(EVENTS_PAGE, Math.max(1, Math.floor(Number(req.query.limit) || EVENTS_PAGE)));
+    const all = await room.eventsAfter(afterSeq);
     const state = room.durable;
-    const events = await room.eventsAfter(0);
-    res.json({ ok: true, plan: state.plan, formatted: formatPlan(state.plan), policy: state.policy, votes: state.votes, submittedBy: state.submittedBy, seq: state.seq, events });
+    const events = all.slice(0, limit);
+    const last = events[events.length - 1];
+    const nextAfterSeq = all.length > limit && last ? last.seq : undefined;
+    res.json({ ok: true, plan: state.plan, formatted: formatPlan(state.plan), policy: state.policy, votes: state.votes, submittedBy: state.submittedBy, seq: state.seq, events, ...(nextAfterSeq !== undefined ? { nextAfterSeq } : {}) });
   });
 
   if (deps.webDir && existsSync(deps.webDir)) app.use(express.static(deps.webDir));

@@ -15,12 +15,15 @@ import {
   type StepInput,
 } from "../shared/index.js";
 import { canCancel, canExecute, canResume, canRevise, canSubmit, planRoom, watchRoomsOf } from "./access.js";
+import { paramsBytes, type AgentQuotaLimits } from "./agent-quota.js";
 import { castVote, checkSubmittedPolicy, type ApprovalRules } from "./approval.js";
 import type { Clock } from "./clock.js";
 import type { PlanDirectory } from "./plan-directory.js";
+import { LoopTurns } from "./loop-turns.js";
 import { listItem, matchesFilter, page } from "./plan-list.js";
 import { diffPlans } from "./plan-revision.js";
 import { PlanRoom } from "./plan-room.js";
+import { checkPlanSize, checkRefExpansion, type PlanSizeLimits } from "./plan-size-limits.js";
 import type { PlanRuns } from "./plan-runs.js";
 import type { AgentSockets } from "./remote-tools.js";
 import type { ToolHandler } from "./tool-context.js";
@@ -51,24 +54,20 @@ export interface CommandDeps {
   serverTools: ReadonlyMap<string, ToolHandler>;
   /** Where each plan's agent tools are served. */
   agents: AgentSockets;
-  limits: { maxSteps: number; maxParamsBytes: number };
+  /** Plan size caps, and the per-agent quota on open plans. */
+  limits: PlanSizeLimits & AgentQuotaLimits;
   /** The server's floor under submitted approval policies. */
   approvalRules: ApprovalRules;
   /** Whether commands are refused because the server is stopping. */
   closing(): boolean;
 }
 
-function checkSize(steps: readonly StepInput[], limits: CommandDeps["limits"]): void {
-  if (steps.length > limits.maxSteps) throw new PlanroomError("VALIDATION", `a plan may have at most ${limits.maxSteps} steps, this one has ${steps.length}`, [{ path: ["plan", "steps"], message: "too many steps" }]);
-  let bytes = 0;
-  for (const s of steps) bytes += JSON.stringify(s.params ?? {}).length;
-  if (bytes > limits.maxParamsBytes) throw new PlanroomError("VALIDATION", `step params of a plan may hold at most ${limits.maxParamsBytes} bytes, these hold ${bytes}`, [{ path: ["plan", "steps"], message: "params too large" }]);
-}
-
 /** Builds a validated plan whose tools are all known (server-side or declared by the agent). */
 function buildPlan(deps: CommandDeps, input: { description: string; options: unknown; steps: StepInput[] }, tools: readonly string[], init: { id?: string }): ExecutionPlan {
-  checkSize(input.steps, deps.limits);
-  return ExecutionPlan.fromInput(input, { clock: () => deps.clock.now(), ...init }, { hasTool: (name) => deps.serverTools.has(name) || tools.includes(name) });
+  checkPlanSize(input.steps, deps.limits);
+  const plan = ExecutionPlan.fromInput(input, { clock: () => deps.clock.now(), ...init }, { hasTool: (name) => deps.serverTools.has(name) || tools.includes(name) });
+  checkRefExpansion(plan.steps, deps.limits);
+  return plan;
 }
 
 /** JSON text of a value with object keys sorted, so that equal params compare equal whatever their key order. */
@@ -115,22 +114,24 @@ export function carryOver(before: PlanData, revised: readonly Step[]): Step[] {
 /** The handlers of every command (see `COMMANDS` in the wire contract). */
 export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
   const { directory, runs, clock } = deps;
+  const joinTurns = new LoopTurns();
   const open = (): void => {
     if (deps.closing()) throw new PlanroomError("INVALID_STATE", "the server is shutting down");
   };
-  const presence = (room: PlanRoom, socket: Socket): void => {
-    socket.nsp.to(planRoom(room.id)).emit("presence", { planId: room.id, members: room.presence() });
-  };
+  /** A room's presence changed: its delta goes out coalesced (see `PresenceBroadcaster`). */
+  const presenceChanged = (room: PlanRoom): void => directory.presence.changed(room);
 
   return {
-    "session:whoami": ({ principal }) => ({ principal }),
+    "session:whoami": ({ principal }) => ({ principal, voterRoles: [...deps.approvalRules.voterRoles] }),
 
     "plan:submit": async ({ principal, socket }, p) => {
       open();
       if (!canSubmit(principal)) throw new PlanroomError("FORBIDDEN", "only principals with the agent role may submit plans");
       const tools = [...new Set(p.tools)];
       const submittedBy = { id: principal.id, name: principal.name };
-      checkSubmittedPolicy(p.approval, deps.approvalRules, directory.eligibleVoters({ policy: p.approval, submittedBy }));
+      checkSubmittedPolicy(p.approval, deps.approvalRules, { eligible: directory.eligibleVoters({ policy: p.approval, submittedBy }, deps.approvalRules.voterRoles), principal: (id) => directory.principal(id) });
+      // The quota's count is checked before the plan is built (cheap), its bytes once measured.
+      directory.quota.check(principal.id, { plans: 1, bytes: 0 }, deps.limits);
       const plan = buildPlan(deps, p.plan, tools, {});
       plan.submitForApproval();
       const submitted = {
@@ -141,8 +142,17 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
         seq: 1,
         data: { plan: plan.toJSON(), policy: p.approval, submittedBy, tools, autoExecute: p.autoExecute },
       } satisfies PlanEventOf<"plan.submitted">;
+      const bytes = paramsBytes(submitted.data.plan.steps);
+      directory.quota.check(principal.id, { plans: 1, bytes }, deps.limits);
       const room = new PlanRoom({ submitted }, directory.roomDeps);
-      await room.settled();
+      // Counted now, before the write: submissions racing in one tick cannot all pass the check.
+      directory.quota.track(room.head, bytes);
+      try {
+        await room.settled();
+      } catch (error) {
+        directory.quota.forget(room.id);
+        throw error;
+      }
       directory.add(room);
       // This socket serves the plan's tools (until its submitter re-joins with `serveTools` elsewhere).
       if (tools.length > 0) deps.agents.serve(plan.id, socket);
@@ -161,7 +171,11 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
       const built = buildPlan(deps, { description: p.description ?? head.plan.description, options, steps: inputs }, head.tools, { id: room.id });
       const steps = carryOver(head.plan, built.toJSON().steps);
       const next: PlanData = { ...structuredClone(head.plan), version: head.plan.version + 1, description: built.description, options: built.options, steps };
-      const events = await room.record([{ type: "plan.revised", at: clock.now(), actor: principal.id, data: { plan: next, changes: diffPlans(head.plan, next), dismissedVotes: head.votes.length } }]);
+      const bytes = paramsBytes(steps);
+      directory.quota.check(head.submittedBy.id, { plans: 0, bytes: bytes - (directory.quota.bytesOf(room.id) ?? 0) }, deps.limits);
+      const logged = room.record([{ type: "plan.revised", at: clock.now(), actor: principal.id, data: { plan: next, changes: diffPlans(head.plan, next), dismissedVotes: head.votes.length } }]);
+      directory.quota.resize(room.id, bytes);
+      const events = await logged;
       directory.scheduleExpiry(room);
       return { version: next.version, seq: (events[0] as { seq: number }).seq };
     },
@@ -169,40 +183,45 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
     "plan:join": async ({ principal, socket, respond }, p) => {
       const room = directory.visible(p.planId, principal);
       const events = p.afterSeq !== undefined ? await room.eventsAfter(p.afterSeq) : [];
+      // A large plan's snapshot blocks the loop while it is encoded: one join a pass, others in between.
+      await joinTurns.next();
       // From here to respond(): one synchronous stretch, so the live stream continues at snapshot.seq + 1.
       const state = room.durable;
       // The submitter re-joining with serveTools (the SDK, after a reconnection) serves the plan's
       // tools from this socket; a join without it (a command line, a dashboard) never takes them.
       if (p.serveTools === true && state.submittedBy.id === principal.id && state.tools.length > 0) deps.agents.serve(room.id, socket);
+      // A socket that went away during the await must not stay a member (its principal would look present for good).
+      if (socket.disconnected) return;
       socket.join(planRoom(room.id));
-      room.members.set(socket.id, { id: principal.id, name: principal.name, roles: principal.roles });
+      const presence = room.members.join(socket.id, { id: principal.id, name: principal.name, roles: principal.roles });
       const snapshot = {
-        plan: structuredClone(state.plan),
-        formatted: formatPlan(state.plan),
+        // Encoded once per seq (the server's parser writes it out as it is).
+        ...room.snapshotView(),
         policy: state.policy,
         votes: state.votes,
         submittedBy: state.submittedBy,
         tools: state.tools,
         autoExecute: state.autoExecute,
         requestedAt: state.requestedAt,
-        presence: room.presence(),
+        presence: presence.members,
+        presenceRev: presence.rev,
         seq: state.seq,
       };
       respond({ snapshot, events });
-      presence(room, socket);
+      presenceChanged(room);
     },
 
     "plan:leave": ({ principal, socket }, p) => {
       const room = directory.visible(p.planId, principal);
       socket.leave(planRoom(room.id));
-      if (room.members.delete(socket.id)) presence(room, socket);
+      if (room.members.leave(socket.id)) presenceChanged(room);
       return {};
     },
 
     "plan:vote": async ({ principal }, p) => {
       open();
       const room = directory.visible(p.planId, principal);
-      const { events, outcome } = castVote(room.head, principal, p, clock.now(), directory.eligibleVoters(room.head));
+      const { events, outcome } = castVote(room.head, principal, p, clock.now(), directory.eligibleVoters(room.head, deps.approvalRules.voterRoles), deps.approvalRules.voterRoles);
       const logged = room.record(events);
       if (outcome !== "pending") directory.afterDecision(room, principal.id);
       const recorded = await logged;

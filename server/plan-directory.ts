@@ -1,9 +1,11 @@
 import type { Server } from "socket.io";
-import { PlanroomError, type PlanState, type Principal } from "../shared/index.js";
-import { canSee, canVote, type AccessSubject } from "./access.js";
+import { PlanroomError, type PlanState, type Principal, type Role } from "../shared/index.js";
+import { canSee, canVote, planRoom, type AccessSubject } from "./access.js";
+import { AgentQuota } from "./agent-quota.js";
 import type { Clock } from "./clock.js";
 import type { Logger } from "./logger.js";
 import { PlanRoom, type PlanRoomDeps } from "./plan-room.js";
+import { PresenceBroadcaster } from "./presence-broadcaster.js";
 import type { PlanRuns } from "./plan-runs.js";
 import type { PrincipalRegistry } from "./principals.js";
 import type { Store } from "./store/store.js";
@@ -29,11 +31,23 @@ export class PlanDirectory {
   private readonly rooms = new Map<string, PlanRoom>();
   /** How rooms write and broadcast. */
   readonly roomDeps: PlanRoomDeps;
+  /** Sends each room's presence changes, coalesced, to its members. */
+  readonly presence: PresenceBroadcaster;
+  /**
+   * Open plans and their bytes per submitter: counted when a room is added (or, by `plan:submit`,
+   * before its first write), recounted at each durable event (a status change frees or takes a
+   * slot), resized by `plan:revise`.
+   */
+  readonly quota = new AgentQuota();
 
   constructor(private readonly deps: PlanDirectoryDeps) {
+    this.presence = new PresenceBroadcaster((planId, delta) => deps.io.to(planRoom(planId)).emit("presence:delta", delta));
     this.roomDeps = {
       store: deps.store,
-      broadcast: (event, room) => deps.io.to(room.audience).emit("plan:event", event),
+      broadcast: (event, room) => {
+        deps.io.to(room.audience).emit("plan:event", event);
+        this.quota.track(room.durable);
+      },
       onFault: (error, room) => deps.log.error(`plan ${room.id}: store failure: ${String(error)}`),
     };
   }
@@ -41,6 +55,7 @@ export class PlanDirectory {
   /** Adds a room whose first event is durable. */
   add(room: PlanRoom): void {
     this.rooms.set(room.id, room);
+    this.quota.track(room.head);
     this.scheduleExpiry(room);
   }
 
@@ -74,9 +89,14 @@ export class PlanDirectory {
     return out;
   }
 
-  /** How many configured principals may vote on a plan with this policy and submitter. */
-  eligibleVoters(subject: AccessSubject): number {
-    return this.deps.registry.all().filter((p) => canVote(subject, p)).length;
+  /** How many configured principals may vote on a plan with this policy and submitter, under the server's voter roles. */
+  eligibleVoters(subject: AccessSubject, voterRoles: readonly Role[]): number {
+    return this.deps.registry.all().filter((p) => canVote(subject, p, voterRoles)).length;
+  }
+
+  /** The configured principal with this id, if any. */
+  principal(id: string): Principal | undefined {
+    return this.deps.registry.get(id);
   }
 
   /** (Re)sets the expiry timer of a plan pending approval; clears it otherwise. */
@@ -130,8 +150,9 @@ export class PlanDirectory {
     }
   }
 
-  /** Stops every expiry timer. */
+  /** Stops every expiry timer and drops unsent presence changes. */
   stopTimers(): void {
+    this.presence.stop();
     for (const room of this.rooms.values()) if (room.expiryTimer !== undefined) this.deps.clock.clearTimeout(room.expiryTimer);
   }
 }

@@ -16,6 +16,10 @@ export const ERROR_CODES = [
   "INTERRUPTED",
   "TOOL_ERROR",
   "DEPENDENCY_FAILED",
+  "PARAMS_TOO_LARGE",
+  "RESULT_TOO_LARGE",
+  "QUOTA_EXCEEDED",
+  "OUTCOME_UNKNOWN",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

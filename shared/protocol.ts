@@ -20,10 +20,28 @@ export type WireError = z.infer<typeof WireErrorSchema>;
 /** Every acknowledgement has this one shape. */
 export type Ack<R> = ({ ok: true } & R) | { ok: false; error: WireError };
 
-/** A member of a room, as `presence` shows it. */
+/** A member of a room (one per principal, however many sockets it has there), as presence shows it. */
 export const PresenceMemberSchema = z.object({ id: z.string(), name: z.string(), roles: PrincipalSchema.shape.roles });
 /** A member of a room. */
 export type PresenceMember = z.infer<typeof PresenceMemberSchema>;
+
+/**
+ * What changed in a room's presence since the previous `presence:delta` (coalesced over a short
+ * window): principals whose first socket entered (`joined`) and whose last socket left (`left`, by
+ * id). Net per principal: each id appears at most once, with its state at the end of the window.
+ * Apply it on top of the join snapshot's `presence` when `rev` is greater than the snapshot's
+ * `presenceRev` (an older one is already in the snapshot); `joined` of a member already listed and
+ * `left` of one not listed are no-ops.
+ */
+export const PresenceDeltaSchema = z.object({
+  planId: z.string(),
+  /** The room's presence revision after this change: 1, 2, 3… per room, each one sent once to every member. */
+  rev: z.number().int().min(1),
+  joined: z.array(PresenceMemberSchema),
+  left: z.array(z.string()),
+});
+/** A change of a room's presence. */
+export type PresenceDelta = z.infer<typeof PresenceDeltaSchema>;
 
 /** One row of `plans:list` / `plans:watch`: enough for a dashboard list. */
 export const PlanListItemSchema = z.object({
@@ -58,7 +76,10 @@ export const SnapshotSchema = z.object({
   autoExecute: z.boolean(),
   /** When the current approval request was opened (submission, last revision or reopening). */
   requestedAt: z.number(),
+  /** Who is in the room, in full (later changes come as `presence:delta`). */
   presence: z.array(PresenceMemberSchema),
+  /** The presence revision `presence` includes: apply only `presence:delta`s with a greater `rev`. */
+  presenceRev: z.number().int().min(0),
   /** The seq of the last event the snapshot includes. */
   seq: z.number().int().min(0),
 });
@@ -124,8 +145,11 @@ export const COMMANDS = {
   },
   "plans:watch": { input: z.object(listFilter), output: z.object({ plans: z.array(PlanListItemSchema) }) },
   "plans:unwatch": { input: z.object({}), output: z.object({}) },
-  /** Who this connection is authenticated as. */
-  "session:whoami": { input: z.object({}), output: z.object({ principal: PrincipalSchema }) },
+  /**
+   * Who this connection is authenticated as, and the roles whose principals may vote on this server
+   * (`approvalRules.voterRoles`; `mayVote` takes them): a principal with none of them never may.
+   */
+  "session:whoami": { input: z.object({}), output: z.object({ principal: PrincipalSchema, voterRoles: PrincipalSchema.shape.roles }) },
 } as const;
 
 /** A command name. */
@@ -152,6 +176,8 @@ export const ToolInvokeSchema = z.object({
   deadline: z.number(),
   /** Results of the step's dependencies, by step id. */
   dependencies: z.record(z.string(), JsonValueSchema),
+  /** The largest result (bytes of UTF-8 JSON) the server accepts; the SDK refuses to send more (`RESULT_TOO_LARGE`). */
+  maxResultBytes: z.number().int().positive().optional(),
 });
 /** The server's request to an agent to run a tool. */
 export type ToolInvoke = z.infer<typeof ToolInvokeSchema>;
@@ -164,18 +190,12 @@ export const ToolResultSchema = z.union([
 /** An agent's answer to `tool:invoke`. */
 export type ToolResult = z.infer<typeof ToolResultSchema>;
 
-/** Presence of one room. */
-export interface PresenceUpdate {
-  planId: string;
-  members: PresenceMember[];
-}
-
 /** Events the server sends (Socket.IO typed map). */
 export interface ServerToClientEvents {
   /** A logged event of a plan this socket may see (room member or watcher). */
   "plan:event": (event: PlanEvent) => void;
-  /** Who is in a room now. */
-  presence: (update: PresenceUpdate) => void;
+  /** Who joined or left a room (coalesced; the full list is the join snapshot's `presence`). */
+  "presence:delta": (delta: PresenceDelta) => void;
   /** Run a tool this agent serves; answer through the ack before `deadline`. */
   "tool:invoke": (request: ToolInvoke, ack: (result: ToolResult) => void) => void;
   /** Abort a running tool call (plan cancelled, or the server gave up on the attempt). */

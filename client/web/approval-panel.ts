@@ -1,9 +1,10 @@
 /**
  * The approval panel: the policy (quorum, who may vote, expiry countdown), each vote, and the
- * approve / reject controls with a comment box, enabled only for those the policy lets vote
- * (the same rule as the server's, `mayVote` in `shared/`), disabled with a reason for the others.
+ * approve / reject controls with a comment box, enabled only for those the policy and the server's
+ * voter roles let vote (the same rule as the server's, `mayVote` in `shared/`), disabled with a
+ * reason for the others.
  */
-import { mayVote, type PlanEventOf, type PlanState, type Principal } from "../../shared/index.js";
+import { mayVote, type PlanEventOf, type PlanState, type Principal, type Role } from "../../shared/index.js";
 import { h, replaceChildren } from "./element.js";
 import { formatAge, formatClock, formatCountdown } from "./format-time.js";
 
@@ -18,6 +19,7 @@ export class ApprovalPanel {
   /** The panel's root element. */
   readonly element: HTMLElement;
   readonly #principal: Principal;
+  readonly #voterRoles: readonly Role[];
   readonly #actions: ApprovalActions;
   readonly #policy = h("dl", { class: "facts" });
   readonly #tally = h("div", { class: "tally" });
@@ -36,8 +38,10 @@ export class ApprovalPanel {
   #lastRevision: PlanEventOf<"plan.revised"> | undefined;
   #deadline: number | undefined;
 
-  constructor(principal: Principal, actions: ApprovalActions) {
+  /** `voterRoles`: the roles whose principals may vote on this server (`session:whoami`). */
+  constructor(principal: Principal, voterRoles: readonly Role[], actions: ApprovalActions) {
     this.#principal = principal;
+    this.#voterRoles = voterRoles;
     this.#actions = actions;
     this.#comment = h("textarea", { id: "vote-comment", name: "comment", rows: 3, maxlength: 2000, placeholder: "What you checked, or why you reject", "aria-describedby": "vote-hint vote-error" });
     this.#approve = h("button", { type: "submit", class: "button approve", "data-action": "approve", "aria-describedby": "vote-hint", text: "Approve" });
@@ -138,7 +142,7 @@ export class ApprovalPanel {
           )),
     );
 
-    const permission = mayVote(this.#principal, state);
+    const permission = mayVote(this.#principal, state, this.#voterRoles);
     const mine = current.find((v) => v.voterId === this.#principal.id);
     this.#approve.disabled = !permission.allowed || this.#busy;
     this.#reject.disabled = !permission.allowed || this.#busy;
@@ -161,7 +165,7 @@ export class ApprovalPanel {
   }
 
   async #vote(decision: "approve" | "reject"): Promise<void> {
-    if (this.#busy || !this.#state || !mayVote(this.#principal, this.#state).allowed) return;
+    if (this.#busy || !this.#state || !mayVote(this.#principal, this.#state, this.#voterRoles).allowed) return;
     const comment = this.#comment.value.trim();
     if (decision === "reject" && !comment) {
       this.#error.textContent = "Say why you reject the plan in the comment box.";

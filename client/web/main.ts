@@ -2,6 +2,7 @@
  * The dashboard's entry point: signs in with a token, connects through the client SDK, shows who
  * you are and the connection status, and routes between the plans list and plan rooms.
  */
+import type { Role } from "../../shared/index.js";
 import { connect, type ConnectionState, type PlanroomClient, type Principal, type WatchHandle } from "../index.js";
 import { h, replaceChildren } from "./element.js";
 import { PlanRoomView } from "./plan-room.js";
@@ -20,6 +21,8 @@ const CONNECTION_TEXT: Record<ConnectionState, string> = {
 class Dashboard {
   readonly #client: PlanroomClient;
   readonly #principal: Principal;
+  /** The roles whose principals may vote on this server (from `session:whoami`). */
+  readonly #voterRoles: readonly Role[];
   readonly #main = h("main", { id: "main", tabindex: "-1" });
   readonly #status = h("span", { class: "connection", role: "status", "aria-live": "polite" });
   #view: { element: HTMLElement; close(): void } | undefined;
@@ -27,9 +30,10 @@ class Dashboard {
   #routeToken = 0;
   #stopRoutes: (() => void) | undefined;
 
-  constructor(root: HTMLElement, client: PlanroomClient, principal: Principal, onSignOut: () => void) {
+  constructor(root: HTMLElement, client: PlanroomClient, principal: Principal, voterRoles: readonly Role[], onSignOut: () => void) {
     this.#client = client;
     this.#principal = principal;
+    this.#voterRoles = voterRoles;
     const header = h(
       "header",
       { class: "topbar" },
@@ -87,7 +91,7 @@ class Dashboard {
   }
 
   async #openRoom(planId: string): Promise<{ element: HTMLElement; close(): void }> {
-    return PlanRoomView.open(this.#client, this.#principal, planId);
+    return PlanRoomView.open(this.#client, this.#principal, this.#voterRoles, planId);
   }
 
   async #openList(): Promise<{ element: HTMLElement; close(): void }> {
@@ -117,8 +121,10 @@ async function start(root: HTMLElement, token: string): Promise<void> {
   // WebSocket from the start: no long-polling handshake and upgrade, one connection per tab.
   const client = connect(window.location.origin, { token, socketOptions: { transports: ["websocket"] } });
   let principal: Principal;
+  let voterRoles: readonly Role[];
   try {
-    principal = await client.whoami();
+    // Who we are, and who may vote here: the approval panel explains a refusal before any click.
+    ({ principal, voterRoles } = await client.command("session:whoami", {}));
   } catch (error) {
     client.close();
     forgetToken();
@@ -126,7 +132,7 @@ async function start(root: HTMLElement, token: string): Promise<void> {
     showSignIn(root, reason);
     return;
   }
-  const dashboard = new Dashboard(root, client, principal, () => {
+  const dashboard = new Dashboard(root, client, principal, voterRoles, () => {
     dashboard.close();
     forgetToken();
     showSignIn(root);

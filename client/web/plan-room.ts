@@ -3,13 +3,14 @@
  * timeline and the start / resume / cancel controls, every step in full, the formatted plan text, the live event log
  * and who is in the room. Everything follows one `RoomHandle` (joined through the SDK).
  */
-import { mayCancel, mayExecute, mayResume, summary, type PlanData, type PlanEventOf, type PlanState, type PresenceMember, type Principal } from "../../shared/index.js";
+import { mayCancel, mayExecute, mayResume, summary, type PlanData, type PlanEventOf, type PlanState, type Principal, type Role } from "../../shared/index.js";
 import type { PlanroomClient, RoomHandle } from "../index.js";
 import { ApprovalPanel } from "./approval-panel.js";
 import { DagView } from "./dag-view.js";
 import { h, replaceChildren } from "./element.js";
 import { EventLogView } from "./event-log.js";
 import { formatAge, formatDuration } from "./format-time.js";
+import { PresenceView } from "./presence-view.js";
 import { PLAN_STATUS_LABEL, statusClass } from "./status-text.js";
 import { StepListView } from "./step-list.js";
 import { TimelineView } from "./timeline.js";
@@ -30,22 +31,6 @@ function optionsFacts(plan: PlanData): HTMLElement {
   return h("dl", { class: "facts" }, ...rows.flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]));
 }
 
-function presenceList(members: readonly PresenceMember[], me: Principal): HTMLElement {
-  const unique = [...new Map(members.map((m) => [m.id, m])).values()];
-  return h(
-    "ul",
-    { class: "presence", "aria-label": "In the room now" },
-    ...unique.map((m) =>
-      h(
-        "li",
-        { class: `avatar${m.id === me.id ? " avatar-me" : ""}`, title: `${m.name} (${m.roles.join(", ")})`, "data-member": m.id },
-        h("span", { class: "avatar-initial", "aria-hidden": "true", text: (m.name.trim()[0] ?? "?").toUpperCase() }),
-        h("span", { class: "avatar-name", text: m.id === me.id ? `${m.name} (you)` : m.name }),
-      ),
-    ),
-  );
-}
-
 /** An open plan room view. */
 export class PlanRoomView {
   /** The view's root element. */
@@ -58,7 +43,7 @@ export class PlanRoomView {
   readonly #log = new EventLogView();
   readonly #approval: ApprovalPanel;
   readonly #head = h("header", { class: "room-head" });
-  readonly #presence = h("div", { class: "presence-wrap" });
+  readonly #presence: PresenceView;
   readonly #progress = h("div", { class: "progress-block" });
   readonly #run = h("div", { class: "run-block" });
   readonly #cancel = h("div", { class: "cancel-block" });
@@ -73,20 +58,24 @@ export class PlanRoomView {
   #runShown = "";
   #runBusy = false;
 
-  /** Joins the plan's room and builds the view; rejects when the plan cannot be opened. */
-  static async open(client: PlanroomClient, principal: Principal, planId: string): Promise<PlanRoomView> {
+  /**
+   * Joins the plan's room and builds the view; rejects when the plan cannot be opened. `voterRoles`
+   * are the roles whose principals may vote on this server (`session:whoami`).
+   */
+  static async open(client: PlanroomClient, principal: Principal, voterRoles: readonly Role[], planId: string): Promise<PlanRoomView> {
     const room = await client.join(planId);
-    const view = new PlanRoomView(room, principal);
+    const view = new PlanRoomView(room, principal, voterRoles);
     void view.#loadHistory(client);
     return view;
   }
 
-  private constructor(room: RoomHandle, principal: Principal) {
+  private constructor(room: RoomHandle, principal: Principal, voterRoles: readonly Role[]) {
     this.#room = room;
     this.#principal = principal;
+    this.#presence = new PresenceView(principal);
     this.#steps.element.id = "steps";
     this.#dag = new DagView({ onSelect: (id) => this.#steps.reveal(id) });
-    this.#approval = new ApprovalPanel(principal, {
+    this.#approval = new ApprovalPanel(principal, voterRoles, {
       approve: (comment) => room.approve(comment),
       reject: (reason) => room.reject(reason),
     });
@@ -121,9 +110,9 @@ export class PlanRoomView {
         if (event.type === "plan.revised") this.#revision = event;
         this.#log.add(event);
       }),
-      room.on("presence", (members) => replaceChildren(this.#presence, presenceList(members, principal))),
+      room.on("presence", (_members, change) => this.#presence.apply(change)),
     );
-    replaceChildren(this.#presence, presenceList(room.presence, principal));
+    this.#presence.show(room.presence);
     this.#ticker = setInterval(() => this.#tick(), 1_000);
     this.render();
   }
@@ -174,7 +163,7 @@ export class PlanRoomView {
         ` · ${formatAge(plan.createdAt, now)} · ${plan.steps.length} step${plan.steps.length === 1 ? "" : "s"}`,
         state.tools.length > 0 ? ` · agent tools: ${state.tools.join(", ")}` : "",
       ),
-      this.#presence,
+      this.#presence.element,
     );
   }
 

@@ -1,9 +1,12 @@
-import { applyEvent, ApprovalPolicySchema, ExecutionPlan, formatPlan, type PlanEvent, type PlanEventBody, type PlanInput, type PlanState, type Snapshot } from "../../shared/index.js";
+import { applyEvent, ApprovalPolicySchema, ExecutionPlan, formatPlan, type PlanEvent, type PlanEventBody, type PlanInput, type PlanState, type PresenceMember, type Snapshot } from "../../shared/index.js";
 
 /** An in-memory event log of one plan, as a server would keep it (for SDK tests). */
 export class PlanLog {
   readonly events: PlanEvent[] = [];
   state: PlanState;
+  /** Who the snapshot shows in the room, and the presence revision that includes. */
+  presence: PresenceMember[] = [];
+  presenceRev = 0;
   #at = 1_000;
 
   constructor(
@@ -49,7 +52,7 @@ export class PlanLog {
   /** A `plan:join` answer as of now. */
   snapshot(): Snapshot {
     const s = structuredClone(this.state);
-    return { plan: s.plan, formatted: formatPlan(s.plan), policy: s.policy, votes: s.votes, submittedBy: s.submittedBy, tools: s.tools, autoExecute: s.autoExecute, requestedAt: s.requestedAt, presence: [], seq: s.seq };
+    return { plan: s.plan, formatted: formatPlan(s.plan), policy: s.policy, votes: s.votes, submittedBy: s.submittedBy, tools: s.tools, autoExecute: s.autoExecute, requestedAt: s.requestedAt, presence: [...this.presence], presenceRev: this.presenceRev, seq: s.seq };
   }
 
   /** Events after `seq`. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PlanHandle, PlanroomError, RoomHandle, type ConnectionState } from "../../client/index.js";
 import type { RoomClient } from "../../client/room-handle.js";
-import type { CommandInput, CommandName, CommandResult, PlanEvent } from "../../shared/index.js";
+import type { CommandInput, CommandName, CommandResult, PlanEvent, PresenceDelta, PresenceMember } from "../../shared/index.js";
 import { PlanLog } from "./plan-log.js";
 
 /** A scripted client: `plan:join` answers from the log, optionally after a hook runs. */
@@ -250,18 +250,85 @@ describe("RoomHandle waits and commands", () => {
     ]);
   });
 
-  it("presence updates reach presence listeners", async () => {
-    const log = new PlanLog("p1");
-    const { room } = await joined(log);
-    const seen: string[][] = [];
-    room.on("presence", (members) => seen.push(members.map((m) => m.id)));
-    room.receivePresence([{ id: "reviewer-1", name: "R1", roles: ["reviewer"] }]);
-    expect(room.presence.map((m) => m.id)).toEqual(["reviewer-1"]);
-    expect(seen).toEqual([["reviewer-1"]]);
-  });
-
   it("a state read before the join is an INVALID_STATE error", () => {
     const room = new RoomHandle(new FakeClient(new PlanLog("p1")), "p1");
     expect(() => room.plan).toThrow(PlanroomError);
+  });
+});
+
+describe("RoomHandle presence", () => {
+  const member = (id: string): PresenceMember => ({ id, name: id.toUpperCase(), roles: ["reviewer"] });
+  const delta = (rev: number, joined: string[], left: string[] = []): PresenceDelta => ({ planId: "p1", rev, joined: joined.map(member), left });
+  const idsOf = (members: PresenceMember[]): string[] => members.map((m) => m.id);
+
+  it("starts from the snapshot's list and folds deltas in: idempotent, each rev once, listeners told what changed", async () => {
+    const log = new PlanLog("p1");
+    log.presence = [member("a")];
+    log.presenceRev = 4;
+    const { room } = await joined(log);
+    expect(idsOf(room.presence)).toEqual(["a"]);
+    const seen: { members: string[]; joined: string[]; left: string[] }[] = [];
+    room.on("presence", (members, change) => seen.push({ members: idsOf(members), joined: idsOf(change.joined), left: idsOf(change.left) }));
+    const before = room.presence;
+
+    room.receivePresence(delta(4, ["x"])); // the snapshot includes it
+    room.receivePresence(delta(5, ["a", "b"], ["c"])); // a is there already, c never was
+    room.receivePresence(delta(6, ["b"])); // changes nothing: no notification
+    room.receivePresence(delta(7, [], ["a"]));
+    expect(idsOf(room.presence)).toEqual(["b"]);
+    expect(seen).toEqual([
+      { members: ["a", "b"], joined: ["b"], left: [] },
+      { members: ["b"], joined: [], left: ["a"] },
+    ]);
+    expect(idsOf(before)).toEqual(["a"]); // a list once read does not change under its reader
+  });
+
+  it("deltas that arrive while joining wait for the snapshot, and those it includes are skipped", async () => {
+    const log = new PlanLog("p1");
+    const client = new FakeClient(log);
+    const room = new RoomHandle(client, "p1");
+    log.presence = [member("a"), member("x")];
+    log.presenceRev = 1;
+    // Sent before the snapshot was taken (rev 1, in it) and after (rev 2), both before the join resolves.
+    client.beforeJoinAnswer = () => {
+      room.receivePresence(delta(1, ["x"]));
+      room.receivePresence(delta(2, ["y"], ["a"]));
+    };
+    await room.sync();
+    expect(idsOf(room.presence)).toEqual(["x", "y"]);
+    room.receivePresence(delta(3, ["a"]));
+    expect(idsOf(room.presence)).toEqual(["x", "y", "a"]);
+  });
+
+  it("a missed delta makes the handle re-join, and the new snapshot's list replaces the old", async () => {
+    const log = new PlanLog("p1");
+    const { client, room } = await joined(log);
+    log.presence = [member("a"), member("b")];
+    log.presenceRev = 3;
+    room.receivePresence(delta(2, ["a"])); // rev 1 never came
+    await expect.poll(() => idsOf(room.presence)).toEqual(["a", "b"]);
+    expect(client.joins()).toHaveLength(2);
+    room.receivePresence(delta(4, ["c"]));
+    expect(idsOf(room.presence)).toEqual(["a", "b", "c"]);
+  });
+
+  it("after a lost connection, the re-join's snapshot counts from its own revision (a restarted server starts at 0)", async () => {
+    const log = new PlanLog("p1");
+    log.presence = [member("a")];
+    log.presenceRev = 9;
+    const { client, room } = await joined(log);
+    room.receivePresence(delta(10, ["b"]));
+    // The connection drops while a re-join is under way; the server that answers it restarted.
+    log.presence = [member("a"), member("c")];
+    log.presenceRev = 0;
+    client.beforeJoinAnswer = () => {
+      room.receivePresence(delta(11, [], ["a"])); // from the old connection
+      room.connectionLost();
+    };
+    await room.sync();
+    expect(idsOf(room.presence)).toEqual(["a", "c"]);
+    expect(client.joins()).toHaveLength(2);
+    room.receivePresence(delta(1, ["d"]));
+    expect(idsOf(room.presence)).toEqual(["a", "c", "d"]);
   });
 });

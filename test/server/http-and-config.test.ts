@@ -40,6 +40,27 @@ describe("HTTP API", () => {
     expect((await get(`/api/plans/nope`, "rev-1")).status).toBe(404);
   });
 
+  it("pages a plan's events: at most 1,000 an answer, with nextAfterSeq for the rest", async () => {
+    const server = await scope.start({ tools: { t: () => 1 }, maxHttpBufferSize: 1_000_000 });
+    const agent = await scope.join("agent-1");
+    const reviewer = await scope.join("rev-1");
+    const steps = Array.from({ length: 600 }, (_, i) => ({ id: `s${i}`, tool: "t", params: {} }));
+    const { planId } = await agent.ok("plan:submit", { plan: { description: "many events", options: { allowParallel: true }, steps }, autoExecute: true });
+    await reviewer.ok("plan:join", { planId });
+    await reviewer.ok("plan:vote", { planId, version: 1, decision: "approve" });
+    const end = await reviewer.waitFor((e) => e.type === "plan.completed");
+    const get = (query: string) => fetch(`${server.url}/api/plans/${planId}${query}`, { headers: { authorization: `Bearer ${tokenOf("rev-1")}` } }).then((r) => r.json());
+    const first = await get("");
+    expect(first.events).toHaveLength(1_000);
+    expect(first.events[0].seq).toBe(1);
+    expect(first.nextAfterSeq).toBe(1_000);
+    const rest = await get(`?afterSeq=${first.nextAfterSeq}`);
+    expect(rest.events[0].seq).toBe(1_001);
+    expect(rest.events.at(-1).seq).toBe(end.seq);
+    expect(rest.nextAfterSeq).toBeUndefined();
+    expect((await get("?afterSeq=10&limit=5")).events.map((e: { seq: number }) => e.seq)).toEqual([11, 12, 13, 14, 15]);
+  });
+
   it("serves Socket.IO's long-polling transport beside the HTTP API", async () => {
     const server = await scope.start();
     const socket = connectClient(server.url, { auth: { token: tokenOf("rev-1") }, transports: ["polling"], reconnection: false, forceNew: true });

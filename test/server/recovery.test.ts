@@ -178,8 +178,9 @@ describe("reconnect, restart and expiry", () => {
     const rev = await join(server, "rev-1");
     const { snapshot } = await rev.ok("plan:join", { planId });
     expect(snapshot.presence.map((m) => m.id).sort()).toEqual(["agent-1", "rev-1"]);
+    // The agent sees its own arrival and the reviewer's (in one delta or two).
+    await expect.poll(() => agent.presence.flatMap((d) => d.joined.map((m) => m.id)), { timeout: 2_000 }).toEqual(["agent-1", "rev-1"]);
     rev.close();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(agent.presence[agent.presence.length - 1]?.members.map((m) => m.id)).toEqual(["agent-1"]);
+    await expect.poll(() => agent.presence.at(-1)?.left, { timeout: 2_000 }).toEqual(["rev-1"]);
   });
 });

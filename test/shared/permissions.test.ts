@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApprovalPolicySchema, mayCancel, mayExecute, mayResume, mayVote, type PermissionState, type Principal } from "../../shared/index.js";
+import { ApprovalPolicySchema, DEFAULT_VOTER_ROLES, mayCancel, mayExecute, mayResume, mayVote, type PermissionState, type Principal } from "../../shared/index.js";
 
 const submitter: Principal = { id: "bot", name: "Bot", roles: ["agent"] };
 const alice: Principal = { id: "alice", name: "Alice", roles: ["reviewer"] };
@@ -15,11 +15,24 @@ describe("mayVote", () => {
     expect(mayVote(alice, state("pending_approval"))).toEqual({ allowed: true });
   });
   it("allows a principal named by id", () => {
-    expect(mayVote(olga, state("pending_approval", { reviewers: ["olga"] })).allowed).toBe(true);
+    expect(mayVote(alice, state("pending_approval", { reviewers: ["alice"] })).allowed).toBe(true);
   });
   it("refuses a principal the policy does not name, with a reason", () => {
-    const answer = mayVote(olga, state("pending_approval"));
-    expect(answer).toEqual({ allowed: false, reason: "only reviewer may vote on this plan" });
+    const bob: Principal = { id: "bob", name: "Bob", roles: ["reviewer"] };
+    expect(mayVote(bob, state("pending_approval", { reviewers: ["alice"] }))).toEqual({ allowed: false, reason: "only alice may vote on this plan" });
+  });
+  it("refuses a principal without one of the server's voter roles, whatever the policy names", () => {
+    const why = { allowed: false, reason: "this server lets only principals with the role reviewer vote, and you have the role observer" };
+    expect(mayVote(olga, state("pending_approval"))).toEqual(why);
+    expect(mayVote(olga, state("pending_approval", { reviewers: ["olga"] }))).toEqual(why);
+    expect(mayVote(olga, state("pending_approval", { reviewers: ["observer"] }), DEFAULT_VOTER_ROLES)).toEqual(why);
+    const agentReviewer: Principal = { id: "bot2", name: "Bot 2", roles: ["agent", "observer"] };
+    expect(mayVote(agentReviewer, state("pending_approval", { reviewers: ["agent"] }), ["reviewer", "admin"])).toEqual({ allowed: false, reason: "this server lets only principals with the role reviewer or admin vote, and you have the roles agent, observer" });
+  });
+  it("follows the server's voter roles when they are given", () => {
+    expect(mayVote(root, state("pending_approval", { reviewers: ["admin"] }), ["reviewer", "admin"])).toEqual({ allowed: true });
+    expect(mayVote(root, state("pending_approval", { reviewers: ["admin"] })).allowed).toBe(false);
+    expect(mayVote(alice, state("pending_approval"), ["admin"])).toEqual({ allowed: false, reason: "this server lets only principals with the role admin vote, and you have the role reviewer" });
   });
   it("refuses the submitter unless self-approval is allowed", () => {
     const selfReviewing = { ...submitter, roles: ["agent", "reviewer"] as Principal["roles"] };

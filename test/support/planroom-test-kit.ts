@@ -1,6 +1,6 @@
 import { io as connectClient, type Socket } from "socket.io-client";
 import { afterEach } from "vitest";
-import type { CommandInput, CommandName, CommandResult, PlanEvent, PresenceUpdate, ToolInvoke, ToolResult, WireError } from "../../shared/index.js";
+import type { CommandInput, CommandName, CommandResult, PlanEvent, PresenceDelta, ToolInvoke, ToolResult, WireError } from "../../shared/index.js";
 import type { PrincipalConfig } from "../../server/config.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "../../server/create-server.js";
 import { silentLogger } from "../../server/logger.js";
@@ -35,7 +35,8 @@ export interface TestClient {
   socket: Socket;
   /** Every `plan:event` received, in order. */
   events: PlanEvent[];
-  presence: PresenceUpdate[];
+  /** Every `presence:delta` received, in order. */
+  presence: PresenceDelta[];
   /** Sends a command and returns its ack (times out after 5 s). */
   cmd<C extends CommandName>(name: C, payload: CommandInput<C>): Promise<({ ok: true } & CommandResult<C>) | { ok: false; error: WireError }>;
   /** Sends a command and returns its result; throws on an error ack. */
@@ -55,7 +56,7 @@ export interface ConnectOptions {
 export async function connect(url: string, id: string, opts: ConnectOptions = {}): Promise<TestClient> {
   const socket = connectClient(url, { auth: { token: tokenOf(id) }, transports: ["websocket"], reconnection: false, forceNew: true });
   const events: PlanEvent[] = [];
-  const presence: PresenceUpdate[] = [];
+  const presence: PresenceDelta[] = [];
   const waiters = new Set<{ predicate: (e: PlanEvent) => boolean; resolve: (e: PlanEvent) => void }>();
   socket.on("plan:event", (e: PlanEvent) => {
     events.push(e);
@@ -64,7 +65,7 @@ export async function connect(url: string, id: string, opts: ConnectOptions = {}
       w.resolve(e);
     }
   });
-  socket.on("presence", (p: PresenceUpdate) => presence.push(p));
+  socket.on("presence:delta", (p: PresenceDelta) => presence.push(p));
   socket.on("tool:invoke", async (req: ToolInvoke, ack: (r: ToolResult) => void) => {
     const tool = opts.tools?.[req.tool];
     if (!tool) return ack({ ok: false, error: { code: "UNKNOWN_TOOL", message: `no tool ${req.tool}` } });

@@ -6,11 +6,19 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { requirementMet } from "../support/environment-requirement.js";
 import { buildDashboard } from "../../client/web/build.js";
-import { createPlanroomServer, type PlanroomServer } from "../../server/create-server.js";
+import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "../../server/create-server.js";
 import type { PrincipalConfig } from "../../server/config.js";
 import { silentLogger } from "../../server/logger.js";
+
+/** Debian's Chromium, which the browser tests drive. */
+export const CHROMIUM_PATH = "/usr/bin/chromium";
+
+/** Whether the browser tests can run here (see `environment-requirement.ts`). */
+export const hasChromium: boolean = requirementMet("dashboard browser tests", existsSync(CHROMIUM_PATH), `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`);
 
 /** Where screenshots go. */
 export const OUTPUT_DIR = resolve("test-output");
@@ -43,15 +51,15 @@ export interface DashboardRig {
   close(): Promise<void>;
 }
 
-/** Builds the dashboard into a temporary folder, starts a server that serves it, launches Chromium. */
-export async function startRig(): Promise<DashboardRig> {
+/** Builds the dashboard into a temporary folder, starts a server that serves it (with `serverOptions` on top of the rig's), launches Chromium. */
+export async function startRig(serverOptions: Pick<PlanroomServerOptions, "approvalRules"> = {}): Promise<DashboardRig> {
   const work = await mkdtemp(join(tmpdir(), "planroom-web-"));
   const webDir = join(work, "web");
   await buildDashboard({ outDir: webDir });
-  const server = await createPlanroomServer({ host: "127.0.0.1", port: 0, dataDir: join(work, "data"), principals: PRINCIPALS, webDir, log: silentLogger });
+  const server = await createPlanroomServer({ host: "127.0.0.1", port: 0, dataDir: join(work, "data"), principals: PRINCIPALS, webDir, log: silentLogger, ...serverOptions });
   let browser: Browser;
   try {
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   } catch (error) {
     await server.close();
     throw error;

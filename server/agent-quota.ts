@@ -1,4 +1,4 @@
-import { FINISHED_PLAN_STATUSES, PlanroomError, type PlanState, type PlanStatus } from "../shared/index.js";
+import { FINISHED_PLAN_STATUSES, jsonByteLength, PlanroomError, type PlanState, type PlanStatus } from "../shared/index.js";
 
 /** The per-agent caps on open plans (see `limits` in the configuration). */
 export interface AgentQuotaLimits {
@@ -20,7 +20,7 @@ export function isOpenPlanStatus(status: PlanStatus): boolean {
 /** Bytes of a plan's step params, as UTF-8 JSON: what a plan weighs in its submitter's quota. */
 export function paramsBytes(steps: readonly { params?: unknown }[]): number {
   let bytes = 0;
-  for (const s of steps) bytes += Buffer.byteLength(JSON.stringify(s.params ?? {}), "utf8");
+  for (const s of steps) bytes += jsonByteLength(s.params ?? {});
   return bytes;
 }
 

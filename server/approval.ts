@@ -59,10 +59,8 @@ export interface VoteRequest {
  * rule included).
  */
 export function castVote(state: PlanState, principal: Principal, request: VoteRequest, now: number, eligibleVoters: number, voterRoles: readonly Role[]): { events: PlanEventBody[]; outcome: ApprovalOutcome } {
-  const noVoterRole = voterRoleRefusal(principal, voterRoles);
-  if (noVoterRole !== undefined) throw new PlanroomError("FORBIDDEN", `${noVoterRole} (plan ${state.plan.id})`);
   if (!canVote(state, principal, voterRoles)) {
-    const why = state.submittedBy.id === principal.id ? "the submitter may not approve its own plan" : "you are not a reviewer of this plan";
+    const why = voterRoleRefusal(principal, voterRoles) ?? (state.submittedBy.id === principal.id ? "the submitter may not approve its own plan" : "you are not a reviewer of this plan");
     throw new PlanroomError("FORBIDDEN", `${why} (plan ${state.plan.id})`);
   }
   if (state.plan.status !== "pending_approval") throw new PlanroomError("INVALID_STATE", `plan ${state.plan.id} is ${state.plan.status}: voting is closed`);

@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from "node:net";
+import { RateLimiter } from "./rate-limit.js";
 
 /** Settings of {@link AuthFailureLimiter} (`authFailureLimit` in the configuration). */
 export interface AuthFailureLimitConfig {
@@ -8,13 +9,6 @@ export interface AuthFailureLimitConfig {
   perMinute: number;
   /** The most addresses remembered; past it, the one that failed longest ago is forgotten. */
   maxAddresses: number;
-}
-
-interface Bucket {
-  /** Failures the address may still have (fractional: it refills continuously). */
-  left: number;
-  /** When `left` was last computed. */
-  at: number;
 }
 
 /**
@@ -45,15 +39,13 @@ export function addressKey(remoteAddress: string | undefined): string {
  * past `maxAddresses` the address that failed longest ago is forgotten.
  */
 export class AuthFailureLimiter {
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly perMs: number;
+  /** The bucket of each address that failed lately, in the order of their last failures. */
+  private readonly buckets = new Map<string, RateLimiter>();
 
   constructor(
     private readonly config: AuthFailureLimitConfig,
     private readonly now: () => number = Date.now,
-  ) {
-    this.perMs = config.perMinute / 60_000;
-  }
+  ) {}
 
   /** How many addresses are remembered. */
   get size(): number {
@@ -62,15 +54,13 @@ export class AuthFailureLimiter {
 
   /** How long (ms, rounded up) until `address` may try again; 0 when it is not blocked. */
   retryAfterMs(address: string): number {
-    const bucket = this.refilled(address);
-    if (!bucket || bucket.left >= 1) return 0;
-    return Math.max(1, Math.ceil((1 - bucket.left) / this.perMs));
+    return this.current(address)?.retryAfterMs() ?? 0;
   }
 
   /** Records a failed authentication from `address`. */
   fail(address: string): void {
-    const bucket = this.refilled(address) ?? { left: this.config.burst, at: this.now() };
-    bucket.left = Math.max(0, bucket.left - 1);
+    const bucket = this.current(address) ?? new RateLimiter(this.config.burst, this.config.perMinute / 60, this.now);
+    bucket.take();
     // Re-inserted, so the map's order is the order of last failures (the oldest is evicted first).
     this.buckets.delete(address);
     this.buckets.set(address, bucket);
@@ -80,17 +70,11 @@ export class AuthFailureLimiter {
     }
   }
 
-  /** The bucket of an address brought up to now; a full one is dropped (and undefined returned). */
-  private refilled(address: string): Bucket | undefined {
+  /** The bucket of an address; one that has refilled is dropped (and undefined returned). */
+  private current(address: string): RateLimiter | undefined {
     const bucket = this.buckets.get(address);
-    if (!bucket) return undefined;
-    const t = this.now();
-    bucket.left = Math.min(this.config.burst, bucket.left + Math.max(0, t - bucket.at) * this.perMs);
-    bucket.at = t;
-    if (bucket.left >= this.config.burst) {
-      this.buckets.delete(address);
-      return undefined;
-    }
-    return bucket;
+    if (bucket?.full !== true) return bucket;
+    this.buckets.delete(address);
+    return undefined;
   }
 }

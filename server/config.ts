@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { PlanroomError, PrincipalSchema, toIssues } from "../shared/index.js";
+import { DEFAULT_VOTER_ROLES, PlanroomError, PrincipalSchema, toIssues } from "../shared/index.js";
 
 /** A principal as configured: its identity and its token (plain, or `sha256:<hex>`). */
 export const PrincipalConfigSchema = PrincipalSchema.extend({
@@ -93,7 +93,7 @@ export const ServerConfigSchema = z
             { error: "voterRoles must be a list of roles" },
           )
           .min(1, "voterRoles must name at least one role (else nobody could ever approve a plan)")
-          .default(["reviewer"]),
+          .default([...DEFAULT_VOTER_ROLES]),
       })
       .strict()
       .prefault({}),

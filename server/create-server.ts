@@ -4,7 +4,6 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "../shared/index.js";
-import { planRoom } from "./access.js";
 import { addressKey, AuthFailureLimiter } from "./auth-failure-limit.js";
 import { systemClock, type Clock } from "./clock.js";
 import { parseConfig, type PrincipalConfig, type ServerConfigInput } from "./config.js";

@@ -1,15 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { addressKey, type AuthFailureLimiter } from "./auth-failure-limit.js";
+import { bearerToken } from "./bearer-token.js";
 import type { HandshakeOrigins } from "./handshake-origin.js";
 import type { PrincipalRegistry } from "./principals.js";
-
-/** The token of an `Authorization: Bearer <token>` header, if the request has one. */
-export function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  if (header === undefined || header.length > 600) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
-}
 
 /** What {@link HandshakeGate} checks with. */
 export interface HandshakeGateDeps {
@@ -43,7 +36,7 @@ export class HandshakeGate {
     const address = addressKey(req.socket.remoteAddress);
     const wait = this.deps.failures.retryAfterMs(address);
     if (wait > 0) {
-      const token = bearerToken(req);
+      const token = bearerToken(req.headers.authorization);
       if (token === undefined) return callback(rateLimitedMessage(wait), false);
       if (!this.deps.registry.authenticate(token)) {
         this.deps.failures.fail(address);

@@ -3,6 +3,7 @@ import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
 import { formatPlan, PlanroomError, type Principal } from "../shared/index.js";
+import { bearerToken } from "./bearer-token.js";
 import { toWireError } from "./dispatch.js";
 import type { Logger } from "./logger.js";
 import type { PlanDirectory } from "./plan-directory.js";
@@ -57,9 +58,8 @@ export function createHttpApi(deps: HttpApiDeps): express.Express {
   });
 
   const auth = (req: Request, res: Response, next: NextFunction): void => {
-    const header = req.get("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    const principal = match ? deps.registry.authenticate(match[1]?.trim()) : undefined;
+    const token = bearerToken(req.get("authorization"));
+    const principal = token !== undefined ? deps.registry.authenticate(token) : undefined;
     if (!principal) {
       res.status(401).json({ ok: false, error: { code: "UNAUTHENTICATED", message: "a valid bearer token is required" } });
       return;

@@ -4,7 +4,6 @@ import {
   ExecutionPlan,
   PlanroomError,
   reopenedEvent,
-  formatPlan,
   type CommandName,
   type CommandPayload,
   type CommandResult,
@@ -15,7 +14,7 @@ import {
   type StepInput,
 } from "../shared/index.js";
 import { canCancel, canExecute, canResume, canRevise, canSubmit, planRoom, watchRoomsOf } from "./access.js";
-import { paramsBytes, type AgentQuotaLimits } from "./agent-quota.js";
+import type { AgentQuotaLimits } from "./agent-quota.js";
 import { castVote, checkSubmittedPolicy, type ApprovalRules } from "./approval.js";
 import type { Clock } from "./clock.js";
 import type { PlanDirectory } from "./plan-directory.js";
@@ -62,12 +61,15 @@ export interface CommandDeps {
   closing(): boolean;
 }
 
-/** Builds a validated plan whose tools are all known (server-side or declared by the agent). */
-function buildPlan(deps: CommandDeps, input: { description: string; options: unknown; steps: StepInput[] }, tools: readonly string[], init: { id?: string }): ExecutionPlan {
-  checkPlanSize(input.steps, deps.limits);
+/**
+ * Builds a validated plan whose tools are all known (server-side or declared by the agent), with
+ * the bytes of its params as the size check measured them.
+ */
+function buildPlan(deps: CommandDeps, input: { description: string; options: unknown; steps: StepInput[] }, tools: readonly string[], init: { id?: string }): { plan: ExecutionPlan; paramsBytes: number } {
+  const paramsBytes = checkPlanSize(input.steps, deps.limits);
   const plan = ExecutionPlan.fromInput(input, { clock: () => deps.clock.now(), ...init }, { hasTool: (name) => deps.serverTools.has(name) || tools.includes(name) });
   checkRefExpansion(plan.steps, deps.limits);
-  return plan;
+  return { plan, paramsBytes };
 }
 
 /** JSON text of a value with object keys sorted, so that equal params compare equal whatever their key order. */
@@ -132,7 +134,7 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
       checkSubmittedPolicy(p.approval, deps.approvalRules, { eligible: directory.eligibleVoters({ policy: p.approval, submittedBy }, deps.approvalRules.voterRoles), principal: (id) => directory.principal(id) });
       // The quota's count is checked before the plan is built (cheap), its bytes once measured.
       directory.quota.check(principal.id, { plans: 1, bytes: 0 }, deps.limits);
-      const plan = buildPlan(deps, p.plan, tools, {});
+      const { plan, paramsBytes: bytes } = buildPlan(deps, p.plan, tools, {});
       plan.submitForApproval();
       const submitted = {
         type: "plan.submitted",
@@ -142,7 +144,6 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
         seq: 1,
         data: { plan: plan.toJSON(), policy: p.approval, submittedBy, tools, autoExecute: p.autoExecute },
       } satisfies PlanEventOf<"plan.submitted">;
-      const bytes = paramsBytes(submitted.data.plan.steps);
       directory.quota.check(principal.id, { plans: 1, bytes }, deps.limits);
       const room = new PlanRoom({ submitted }, directory.roomDeps);
       // Counted now, before the write: submissions racing in one tick cannot all pass the check.
@@ -168,10 +169,9 @@ export function createCommandHandlers(deps: CommandDeps): CommandHandlers {
       if (p.version !== head.plan.version) throw new PlanroomError("CONFLICT", `plan ${room.id} is at version ${head.plan.version}, the revision is of version ${p.version}`);
       const inputs: StepInput[] = p.steps ?? head.plan.steps.map((s) => ({ id: s.id, tool: s.tool, description: s.description, params: s.params, dependsOn: s.dependsOn, ...(s.retry ? { retry: s.retry } : {}) }));
       const options = ExecutionOptionsSchema.parse({ ...head.plan.options, ...(p.options ?? {}) });
-      const built = buildPlan(deps, { description: p.description ?? head.plan.description, options, steps: inputs }, head.tools, { id: room.id });
+      const { plan: built, paramsBytes: bytes } = buildPlan(deps, { description: p.description ?? head.plan.description, options, steps: inputs }, head.tools, { id: room.id });
       const steps = carryOver(head.plan, built.toJSON().steps);
       const next: PlanData = { ...structuredClone(head.plan), version: head.plan.version + 1, description: built.description, options: built.options, steps };
-      const bytes = paramsBytes(steps);
       directory.quota.check(head.submittedBy.id, { plans: 0, bytes: bytes - (directory.quota.bytesOf(room.id) ?? 0) }, deps.limits);
       const logged = room.record([{ type: "plan.revised", at: clock.now(), actor: principal.id, data: { plan: next, changes: diffPlans(head.plan, next), dismissedVotes: head.votes.length } }]);
       directory.quota.resize(room.id, bytes);

@@ -35,7 +35,7 @@ export class PlanDirectory {
   readonly presence: PresenceBroadcaster;
   /**
    * Open plans and their bytes per submitter: counted when a room is added (or, by `plan:submit`,
-   * before its first write), recounted at each durable event (a status change frees or takes a
+   * before its first write), recounted at each durable status change (which frees or takes a
    * slot), resized by `plan:revise`.
    */
   readonly quota = new AgentQuota();
@@ -44,10 +44,9 @@ export class PlanDirectory {
     this.presence = new PresenceBroadcaster((planId, delta) => deps.io.to(planRoom(planId)).emit("presence:delta", delta));
     this.roomDeps = {
       store: deps.store,
-      broadcast: (event, room) => {
-        deps.io.to(room.audience).emit("plan:event", event);
-        this.quota.track(room.durable);
-      },
+      broadcast: (event, room) => deps.io.to(room.audience).emit("plan:event", event),
+      // A status change frees or takes a quota slot; other events leave the counts alone.
+      onStatusChange: (room) => this.quota.track(room.durable),
       onFault: (error, room) => deps.log.error(`plan ${room.id}: store failure: ${String(error)}`),
     };
   }

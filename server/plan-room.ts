@@ -1,4 +1,4 @@
-import { applyEvent, formatPlan, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState, type PresenceMember } from "../shared/index.js";
+import { applyEvent, formatPlan, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState } from "../shared/index.js";
 import { audienceRooms } from "./access.js";
 import { RoomPresence } from "./room-presence.js";
 import { PlanJsonCache } from "./plan-json-cache.js";
@@ -21,6 +21,8 @@ export interface PlanRoomDeps {
   broadcast(event: PlanEvent, room: PlanRoom): void;
   /** Reports a store failure (the room stops accepting events). */
   onFault(error: unknown, room: PlanRoom): void;
+  /** The durable status changed (told once per such event, after it is folded into `durable`). */
+  onStatusChange?(room: PlanRoom): void;
 }
 
 interface Batch {
@@ -194,11 +196,6 @@ export class PlanRoom {
     throw new PlanroomError("INTERNAL", `plan ${this.id}: could not catch up with the log`);
   }
 
-  /** Who is in the room, one entry per principal. */
-  presence(): PresenceMember[] {
-    return this.members.list();
-  }
-
   private write(): void {
     const batch = this.pending;
     if (!batch) return;
@@ -248,7 +245,10 @@ export class PlanRoom {
         const before = this.durableState?.plan.status;
         this.durableState = applyEvent(this.durableState, e);
         this.planJson.invalidate(e);
-        if (this.durableState.plan.status !== before) batch.statusChanged = true;
+        if (this.durableState.plan.status !== before) {
+          batch.statusChanged = true;
+          this.deps.onStatusChange?.(this);
+        }
         this.tail.push(e);
         this.deps.broadcast(e, this);
       }

@@ -14,9 +14,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Server } from "socket.io";
 import { io } from "socket.io-client";
-import type { PrincipalConfig } from "../server/config.js";
-import { createPlanroomServer } from "../server/create-server.js";
-import { silentLogger } from "../server/logger.js";
+import type { PrincipalConfig } from "../server/app/config.js";
+import { createPlanroomServer } from "../server/app/create-server.js";
+import { silentLogger } from "../server/runtime/logger.js";
 import type { PlanEvent } from "../shared/index.js";
 
 const STEPS = Number(process.env.FANOUT_STEPS ?? 2_000);

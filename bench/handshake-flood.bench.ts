@@ -29,9 +29,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { io } from "socket.io-client";
 import { connect } from "../client/index.js";
-import type { PrincipalConfig } from "../server/config.js";
-import { createPlanroomServer } from "../server/create-server.js";
-import { silentLogger } from "../server/logger.js";
+import type { PrincipalConfig } from "../server/app/config.js";
+import { createPlanroomServer } from "../server/app/create-server.js";
+import { silentLogger } from "../server/runtime/logger.js";
 import { createMemoryStore } from "../server/store/memory-store.js";
 
 const ROUNDS = Number(process.env.FLOOD_ROUNDS ?? 3);

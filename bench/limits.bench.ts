@@ -26,7 +26,7 @@ const tokenOf = (id: string): string => principals.find((p) => p.id === id)!.tok
 async function startServer(dir: string): Promise<{ url: string; pid: number; stop(): void }> {
   const config = join(dir, "config.json");
   await writeFile(config, JSON.stringify({ principals, maxHttpBufferSize: 1_000_000 }));
-  const child = spawn(process.execPath, ["--import", "tsx", "server/serve.ts", "--port", "0", "--data", join(dir, "data"), "--config", config, "--tools", TOOLS], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "server/app/serve.ts", "--port", "0", "--data", join(dir, "data"), "--config", config, "--tools", TOOLS], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   return new Promise((ok, fail) => {
     child.stdout.on("data", (c: Buffer) => {

@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { PrincipalConfig } from "../server/config.js";
-import { createPlanroomServer } from "../server/create-server.js";
-import { silentLogger } from "../server/logger.js";
+import type { PrincipalConfig } from "../server/app/config.js";
+import { createPlanroomServer } from "../server/app/create-server.js";
+import { silentLogger } from "../server/runtime/logger.js";
 
 const STEPS = Number(process.env.LOOP_STEPS ?? 10_000);
 const JOINERS = Number(process.env.LOOP_JOINERS ?? 20);

@@ -11,9 +11,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
 import { io, type Socket } from "socket.io-client";
-import type { PrincipalConfig } from "../server/config.js";
-import { createPlanroomServer } from "../server/create-server.js";
-import { silentLogger } from "../server/logger.js";
+import type { PrincipalConfig } from "../server/app/config.js";
+import { createPlanroomServer } from "../server/app/create-server.js";
+import { silentLogger } from "../server/runtime/logger.js";
 import { createMemoryStore } from "../server/store/memory-store.js";
 import type { PresenceDelta, PresenceMember, Snapshot } from "../shared/index.js";
 

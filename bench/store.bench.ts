@@ -15,7 +15,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createFileStore, type FileStore } from "../server/store/file-store.js";
+import { createFileStore, type FileStore } from "../server/store/file/file-store.js";
 import { PlanEvents } from "../test/server/store/plan-events.js";
 
 const fdatasyncAsync = promisify(fdatasync);

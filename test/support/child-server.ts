@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { LISTENING_PREFIX } from "../../server/serve.js";
+import { LISTENING_PREFIX } from "../../server/app/serve.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -16,7 +16,7 @@ export interface ChildServer {
 
 /** Starts `serve.ts` with the arguments and resolves once it prints its URL. */
 export function startChildServer(args: string[], timeoutMs = 20_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/serve.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production" } });
+  const child = spawn(process.execPath, ["--import", "tsx", "server/app/serve.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production" } });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import type { Clock } from "../../server/clock.js";
+import type { Clock } from "../../server/runtime/clock.js";
 
 interface Timer {
   id: number;

@@ -1,9 +1,9 @@
 import { io as connectClient, type Socket } from "socket.io-client";
 import { afterEach } from "vitest";
 import type { CommandInput, CommandName, CommandResult, PlanEvent, PresenceDelta, ToolInvoke, ToolResult, WireError } from "../../shared/index.js";
-import type { PrincipalConfig } from "../../server/config.js";
-import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "../../server/create-server.js";
-import { silentLogger } from "../../server/logger.js";
+import type { PrincipalConfig } from "../../server/app/config.js";
+import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "../../server/app/create-server.js";
+import { silentLogger } from "../../server/runtime/logger.js";
 import { createMemoryStore } from "../../server/store/memory-store.js";
 
 /** The principals of the test servers; each token is `<id>-token-secret`. */

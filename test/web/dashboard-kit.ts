@@ -10,9 +10,9 @@ import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { requirementMet } from "../support/environment-requirement.js";
 import { buildDashboard } from "../../client/web/build.js";
-import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "../../server/create-server.js";
-import type { PrincipalConfig } from "../../server/config.js";
-import { silentLogger } from "../../server/logger.js";
+import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "../../server/app/create-server.js";
+import type { PrincipalConfig } from "../../server/app/config.js";
+import { silentLogger } from "../../server/runtime/logger.js";
 
 /** Debian's Chromium, which the browser tests drive. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";

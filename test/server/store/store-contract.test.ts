@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyEvent, PlanroomError, type PlanEvent, type PlanState } from "../../../shared/index.js";
-import { createFileStore } from "../../../server/store/file-store.js";
+import { createFileStore } from "../../../server/store/file/file-store.js";
 import { createMemoryStore } from "../../../server/store/memory-store.js";
 import type { Store } from "../../../server/store/store.js";
 import { PlanEvents } from "./plan-events.js";

@@ -1,0 +1,187 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { DEFAULT_VOTER_ROLES, PlanroomError, PrincipalSchema, toIssues } from "../../shared/index.js";
+
+/** A principal as configured: its identity and its token (plain, or `sha256:<hex>`). */
+export const PrincipalConfigSchema = PrincipalSchema.extend({
+  /** The bearer token, or its SHA-256 digest written `sha256:<64 hex digits>`. */
+  token: z.string().min(16, "tokens need at least 16 characters").max(512),
+}).strict();
+/** A configured principal. */
+export type PrincipalConfig = z.infer<typeof PrincipalConfigSchema>;
+
+/** Everything a Planroom server can be configured with (flags, environment, or a JSON file). */
+export const ServerConfigSchema = z
+  .object({
+    /** Interface to listen on. */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** TCP port; 0 picks a free one. */
+    port: z.coerce.number({ error: "port must be a whole number from 0 to 65535" }).int().min(0).max(65_535).default(8080),
+    /** Data directory of the embedded store. */
+    dataDir: z.string().min(1).default("./data"),
+    /** Principals and their tokens. Empty: a development set is generated and stored. */
+    principals: z.array(PrincipalConfigSchema).max(10_000).default([]),
+    /** Origins allowed by CORS (HTTP and Socket.IO). Empty: same origin only. */
+    corsOrigins: z.array(z.string().min(1)).default([]),
+    /** Largest Socket.IO message in bytes. */
+    maxHttpBufferSize: z.number().int().min(1_024).max(1_000_000).default(256 * 1024),
+    /** Per-socket command rate: a burst, refilled at `perSecond`. */
+    rateLimit: z.object({ burst: z.number().int().min(1).default(200), perSecond: z.number().min(0.1).default(100) }).prefault({}),
+    /** Plan size caps. */
+    limits: z
+      .object({
+        maxSteps: z.number().int().min(1).max(100_000).default(10_000),
+        /** Bytes of all step params of a plan, as JSON (UTF-8); also the cap on one step's params once its `$ref`s are resolved. */
+        maxParamsBytes: z.number().int().min(1_024).default(200_000),
+        /** Bytes of one step's result, as JSON (UTF-8); a larger result fails the step (`RESULT_TOO_LARGE`). */
+        maxResultBytes: z.number().int().min(1_024).default(1_048_576),
+        /**
+         * The most copies of earlier results one step's params may take in through `$ref`s, counted
+         * through chains of references (a step with 10 references to steps that each hold 10 counts
+         * 1 + 10 × 11 = 111). A plan above it is refused at submit.
+         */
+        maxRefExpansion: z.number().int().min(1).default(10_000),
+        /**
+         * The most open plans (not finished: pending approval, approved or executing) one agent may
+         * have; a submission past it is refused (`QUOTA_EXCEEDED`).
+         */
+        maxOpenPlansPerAgent: z.number().int().min(1).default(100),
+        /**
+         * Bytes (UTF-8 JSON) of step params the open plans of one agent may hold together: by default
+         * 100 plans at the `maxParamsBytes` cap fit. Past it a submission or a growing revision is
+         * refused (`QUOTA_EXCEEDED`).
+         */
+        maxOpenPlanBytesPerAgent: z.number().int().min(1_024).default(20 * 1024 * 1024),
+        /** The most sockets one principal may have connected; the next handshake is refused (`QUOTA_EXCEEDED`). */
+        maxSocketsPerPrincipal: z.number().int().min(1).default(50),
+      })
+      .prefault({}),
+    /**
+     * Failed authentications per remote address (IPv6: per /64), a token bucket: `burst` at once,
+     * then `perMinute`. An address past it is refused (`RATE_LIMITED`) at the start of each new
+     * Socket.IO connection, before any token is looked at, unless that request carries a valid
+     * `Authorization: Bearer` token. At most `maxAddresses` addresses are remembered.
+     */
+    authFailureLimit: z
+      .object({
+        burst: z.number().int().min(1).default(20),
+        perMinute: z.number().positive().default(60),
+        maxAddresses: z.number().int().min(1).max(10_000_000).default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * What a submitted approval policy may ask for. The submitter writes the policy, so the server
+     * sets its floor: by default no plan may approve itself, and at least one approval is needed.
+     */
+    approvalRules: z
+      .object({
+        /** Whether a policy may set `allowSelfApproval`. */
+        allowSelfApproval: z.boolean().default(false),
+        /** The smallest `quorum` a policy may set. */
+        minQuorum: z.number().int().min(1).max(1_000).default(1),
+        /**
+         * The roles whose principals may vote at all (default `DEFAULT_VOTER_ROLES` of `shared/`):
+         * a policy naming anyone else is refused at submit, and such a principal's vote always is.
+         */
+        voterRoles: z
+          .array(
+            z.enum(PrincipalSchema.shape.roles.element.options, {
+              error: (issue) => `unknown role ${JSON.stringify(issue.input)}: a voter role is one of ${PrincipalSchema.shape.roles.element.options.join(", ")}`,
+            }),
+            { error: "voterRoles must be a list of roles" },
+          )
+          .min(1, "voterRoles must name at least one role (else nobody could ever approve a plan)")
+          .default([...DEFAULT_VOTER_ROLES]),
+      })
+      .strict()
+      .prefault({}),
+    /** How long a remote tool call waits for its agent to reconnect. */
+    agentGraceMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** How long shutdown waits for running steps. */
+    shutdownGraceMs: z.number().int().min(0).max(3_600_000).default(10_000),
+    /**
+     * Server-side tool modules (see `server/tool-modules.ts`): ES modules whose default export (or
+     * export `tools`) maps tool names to handlers. {@link loadConfig} resolves paths from the file
+     * against the file's folder, others against the working directory.
+     */
+    toolModules: z.array(z.string().trim().min(1, "a tool module path is empty")).max(1_000).default([]),
+  })
+  .strict();
+/** A validated server configuration. */
+export type ServerConfig = z.output<typeof ServerConfigSchema>;
+/** A server configuration as written. */
+export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
+
+/** Where configuration comes from; later sources win: file, then environment, then flags. */
+export interface ConfigSources {
+  /** Parsed command-line flags; `tools` is one or more comma-separated lists of tool module paths. */
+  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined; tools?: string | readonly string[] | undefined };
+  /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`, `PLANROOM_TOOLS`). */
+  env?: NodeJS.ProcessEnv;
+  /** Folder that relative paths of the environment and flags are resolved against (default: the working directory). */
+  cwd?: string;
+}
+
+/** Splits comma-separated lists (`a.ts,b.ts`) into their non-empty, trimmed items. */
+export function splitList(value: string | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (typeof value === "string" ? [value] : value).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+}
+
+/** Validates a configuration object; a bad one is a `VALIDATION` error naming every problem. */
+export function parseConfig(input: unknown, origin = "configuration"): ServerConfig {
+  const parsed = ServerConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  - ${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
+  throw new PlanroomError("VALIDATION", `invalid ${origin}:\n${lines.join("\n")}`, toIssues(parsed.error.issues));
+}
+
+/**
+ * Reads the configuration: the JSON file named by `--config` or `PLANROOM_CONFIG`, overridden by
+ * `PLANROOM_*` variables, overridden by flags; then validates it. `toolModules` come out as
+ * absolute paths: the file's relative to the file's folder, `PLANROOM_TOOLS` and `--tools` relative
+ * to `cwd`; like every key, a later source replaces (does not extend) an earlier one.
+ */
+export async function loadConfig(sources: ConfigSources = {}): Promise<ServerConfig> {
+  const env = sources.env ?? {};
+  const flags = sources.flags ?? {};
+  const cwd = sources.cwd ?? process.cwd();
+  const file = flags.config ?? env.PLANROOM_CONFIG;
+  let base: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = await readFile(resolve(cwd, file), "utf8");
+    } catch (e) {
+      throw new PlanroomError("VALIDATION", `cannot read config file ${file}: ${(e as Error).message}`);
+    }
+    try {
+      const json: unknown = JSON.parse(text);
+      if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Error("expected a JSON object");
+      base = json as Record<string, unknown>;
+    } catch (e) {
+      throw new PlanroomError("VALIDATION", `config file ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+    if (Array.isArray(base.toolModules)) {
+      const folder = dirname(resolve(cwd, file));
+      // Anything but a non-empty string is left as it is, for the schema to report.
+      base.toolModules = base.toolModules.map((p: unknown) => (typeof p === "string" && p.trim() !== "" ? resolve(folder, p.trim()) : p));
+    }
+  }
+  const merged: Record<string, unknown> = { ...base };
+  const set = (key: string, value: unknown): void => {
+    if (value !== undefined && value !== "") merged[key] = value;
+  };
+  set("host", env.PLANROOM_HOST);
+  set("port", env.PLANROOM_PORT);
+  set("dataDir", env.PLANROOM_DATA);
+  set("host", flags.host);
+  set("port", flags.port);
+  set("dataDir", flags.data);
+  for (const list of [splitList(env.PLANROOM_TOOLS), splitList(flags.tools)]) {
+    if (list.length > 0) merged.toolModules = list.map((p) => resolve(cwd, p));
+  }
+  return parseConfig(merged, file ? `configuration (${file})` : "configuration");
+}

@@ -1,0 +1,184 @@
+import { createServer, type RequestListener, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { Server } from "socket.io";
+import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "../../shared/index.js";
+import { addressKey, AuthFailureLimiter } from "../transport/socket/auth-failure-limit.js";
+import { systemClock, type Clock } from "../runtime/clock.js";
+import { parseConfig, type PrincipalConfig, type ServerConfigInput } from "./config.js";
+import { attachDispatch } from "../transport/socket/dispatch.js";
+import { HandshakeGate } from "../transport/socket/handshake-gate.js";
+import { HandshakeOrigins } from "../transport/socket/handshake-origin.js";
+import { createHttpApi } from "../transport/http/http-api.js";
+import { preEncodingParser } from "../rooms/pre-encoded-json.js";
+import { consoleLogger, type Logger } from "../runtime/logger.js";
+import { createCommandHandlers } from "../transport/socket/plan-commands.js";
+import { PlanDirectory } from "../rooms/room-directory.js";
+import { PlanRuns } from "../rooms/run-registry.js";
+import { PrincipalSockets } from "../transport/socket/principal-sockets.js";
+import { createDevPrincipals, DEV_PRINCIPALS_KEY, PrincipalRegistry } from "../auth/principals.js";
+import { AgentSockets } from "../transport/socket/agent-sockets.js";
+import { createFileStore } from "../store/file/file-store.js";
+import type { Store } from "../store/store.js";
+import type { ToolRegistry } from "../executor/tool-context.js";
+import { loadToolModules } from "./tool-modules.js";
+
+/** Room left in a Socket.IO message for what wraps a tool's result (packet type, ack id, `{ok,result}`). */
+const RESULT_ENVELOPE_BYTES = 1_024;
+
+/** Options of {@link createPlanroomServer}: the configuration plus what only code can pass. */
+export interface PlanroomServerOptions extends ServerConfigInput {
+  /** The store; by default the embedded file store in `dataDir`. */
+  store?: Store;
+  /** Server-side tools, merged with those of `toolModules` (a name defined twice is an error). */
+  tools?: ToolRegistry;
+  clock?: Clock;
+  log?: Logger;
+  /** The dashboard's built files (default `dist/web`), served at `/` when present. */
+  webDir?: string;
+}
+
+/** A running Planroom server. */
+export interface PlanroomServer {
+  /** `http://host:port` (the real port when 0 was asked for). */
+  url: string;
+  port: number;
+  io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  http: HttpServer;
+  store: Store;
+  /** The principals with their tokens when a development set was generated (print them); else empty. */
+  devPrincipals: PrincipalConfig[];
+  /** Names of the server-side tools (the `tools` option and `toolModules`), sorted. */
+  toolNames: string[];
+  /** Stops accepting, lets running steps finish up to the grace period, flushes the store, closes sockets. */
+  close(): Promise<void>;
+}
+
+async function loadPrincipals(store: Store, configured: PrincipalConfig[]): Promise<{ principals: PrincipalConfig[]; generated: PrincipalConfig[] }> {
+  if (configured.length > 0) return { principals: configured, generated: [] };
+  let dev = await store.getDocument<PrincipalConfig[]>(DEV_PRINCIPALS_KEY);
+  if (!dev || dev.length === 0) {
+    dev = createDevPrincipals();
+    await store.setDocument(DEV_PRINCIPALS_KEY, dev);
+  }
+  return { principals: dev, generated: dev };
+}
+
+/**
+ * Starts a Planroom server in-process: loads the tool modules, opens the store, restores its plans
+ * (recovering runs that a crash interrupted), and serves Socket.IO and HTTP on `host:port` (port 0
+ * picks a free one). A tool module that cannot be loaded, or a tool name defined twice, stops it
+ * with a `VALIDATION` error before anything is opened.
+ */
+export async function createPlanroomServer(options: PlanroomServerOptions = {}): Promise<PlanroomServer> {
+  const { store: givenStore, tools: givenTools, clock = systemClock, log = consoleLogger, webDir, ...configInput } = options;
+  const config = parseConfig(configInput);
+  const tools = await loadToolModules(config.toolModules, givenTools);
+  const store = givenStore ?? createFileStore({ dir: config.dataDir });
+  await store.open();
+  let registry: PrincipalRegistry;
+  let generated: PrincipalConfig[];
+  try {
+    const loaded = await loadPrincipals(store, config.principals);
+    registry = new PrincipalRegistry(loaded.principals);
+    generated = loaded.generated;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
+  // The HTTP API must be the server's request listener before Socket.IO attaches: engine.io then
+  // routes `/socket.io/` to itself and hands every other request to it. A listener added after
+  // attaching would also see Socket.IO's requests (long-polling would break).
+  let httpApi: RequestListener | undefined;
+  const http = createServer((req, res) => {
+    if (httpApi) httpApi(req, res);
+    else res.writeHead(503, { "content-type": "text/plain" }).end("starting");
+  });
+  const gate = new HandshakeGate({ failures: new AuthFailureLimiter(config.authFailureLimit, () => clock.now()), origins: new HandshakeOrigins(config.corsOrigins), registry });
+  const principalSockets = new PrincipalSockets(config.limits.maxSocketsPerPrincipal);
+  const io: PlanroomServer["io"] = new Server(http, {
+    // Runs on each new engine.io session, before anything is allocated for it: blocked addresses and foreign origins.
+    allowRequest: gate.allowRequest,
+    maxHttpBufferSize: config.maxHttpBufferSize,
+    // Writes a join's pre-encoded snapshot as it is instead of encoding it once per join.
+    parser: preEncodingParser,
+    perMessageDeflate: false,
+    httpCompression: false,
+    cors: { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false },
+  });
+  // A result comes back in one Socket.IO message, which may not pass maxHttpBufferSize either.
+  const agents = new AgentSockets(clock, config.agentGraceMs, { maxResultBytes: Math.min(config.limits.maxResultBytes, config.maxHttpBufferSize - RESULT_ENVELOPE_BYTES) });
+  const runs = new PlanRuns({ store, clock, agents, tools, limits: config.limits, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
+  const directory = new PlanDirectory({ io, store, clock, registry, runs, log });
+  let closing = false;
+  const handlers = createCommandHandlers({ directory, runs, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
+  httpApi = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? resolve("dist/web"), log });
+
+  io.use((socket, next) => {
+    // A refused handshake also ends its transport (after the refusal is sent), so that one
+    // connection cannot go on trying tokens.
+    const refuse = (message: string): void => {
+      next(new Error(message));
+      process.nextTick(() => socket.conn.close());
+    };
+    const address = addressKey(socket.handshake.address);
+    const blocked = gate.refusal(address, socket.conn.request);
+    if (blocked !== undefined) return refuse(blocked);
+    const auth: unknown = socket.handshake.auth;
+    const token = typeof auth === "object" && auth !== null ? (auth as { token?: unknown }).token : undefined;
+    const principal = registry.authenticate(token);
+    if (!principal) {
+      gate.failed(address);
+      return refuse("UNAUTHENTICATED: missing or unknown token");
+    }
+    if (!principalSockets.admit(socket, principal.id)) {
+      return refuse(`QUOTA_EXCEEDED: ${principal.id} has ${principalSockets.count(principal.id)} sockets connected, the most one principal may have (limits.maxSocketsPerPrincipal); close one first`);
+    }
+    socket.data.principal = principal;
+    next();
+  });
+  io.on("connection", (socket) => {
+    const principal = socket.data.principal;
+    attachDispatch(socket, principal, { handlers, rateLimit: config.rateLimit, log, now: () => clock.now() });
+    socket.on("disconnecting", () => {
+      agents.detach(socket);
+      for (const name of socket.rooms) {
+        if (!name.startsWith("plan:")) continue;
+        const room = directory.get(name.slice("plan:".length));
+        if (room?.members.leave(socket.id)) directory.presence.changed(room);
+      }
+    });
+  });
+
+  await directory.restore();
+  await new Promise<void>((ok, fail) => {
+    http.once("error", fail);
+    http.listen(config.port, config.host, () => {
+      http.off("error", fail);
+      ok();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      closing = true;
+      http.close();
+      directory.stopTimers();
+      await runs.drain(config.shutdownGraceMs);
+      await Promise.allSettled(directory.all().map((r) => r.settled()));
+      try {
+        await store.flush();
+      } finally {
+        await new Promise<void>((done) => io.close(() => done()));
+        http.closeAllConnections();
+        await store.close();
+      }
+    })());
+
+  return { url: `http://${host}:${port}`, port, io, http, store, devPrincipals: generated, toolNames: [...tools.keys()].sort(), close };
+}

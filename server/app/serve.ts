@@ -1,0 +1,66 @@
+import { Command } from "commander";
+import { pathToFileURL } from "node:url";
+import { PlanroomError } from "../../shared/index.js";
+import { loadConfig, splitList, type ServerConfig } from "./config.js";
+import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "./create-server.js";
+import { consoleLogger, type Logger } from "../runtime/logger.js";
+import { reviewLink } from "../transport/http/http-api.js";
+
+/** The line printed once the server listens; tools and tests read the URL from it. */
+export const LISTENING_PREFIX = "planroom listening on ";
+
+/**
+ * Starts a server from a validated configuration, prints `planroom listening on <url>`, its server
+ * tools (one line) and the generated development tokens, if any, and stops gracefully on SIGINT/SIGTERM.
+ */
+export async function startFromConfig(config: ServerConfig, extra: Omit<PlanroomServerOptions, keyof ServerConfig> = {}, log: Logger = consoleLogger): Promise<PlanroomServer> {
+  const server = await createPlanroomServer({ ...config, log, ...extra });
+  // Handle signals before saying the server is ready: a supervisor may signal it at once.
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  log.info(`${LISTENING_PREFIX}${server.url}`);
+  log.info(`data directory: ${config.dataDir}`);
+  log.info(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");
+  if (server.devPrincipals.length > 0) {
+    log.info("no principals configured: using the development set stored in the data directory:");
+    for (const p of server.devPrincipals) log.info(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink(server.url, p.token, "").replace(/#\/plans\/$/, "")}`);
+  }
+  return server;
+}
+
+/** The `serve` command line: `--host`, `--port`, `--data`, `--config`, `--tools` (and `PLANROOM_*` variables). */
+export async function serve(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<PlanroomServer> {
+  const program = new Command("planroom-serve")
+    .description("Start a Planroom server on the embedded store")
+    .option("--host <host>", "interface to listen on (PLANROOM_HOST, default 127.0.0.1)")
+    .option("--port <port>", "TCP port, 0 for any free one (PLANROOM_PORT, default 8080)")
+    .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
+    .option("--config <file>", "JSON configuration file (PLANROOM_CONFIG)")
+    .option("--tools <paths>", "server-side tool module(s), comma-separated or repeated (PLANROOM_TOOLS)", (value: string, previous: string[] | undefined) => [...(previous ?? []), ...splitList(value)])
+    .exitOverride();
+  program.parse([...argv], { from: "user" });
+  const config = await loadConfig({ flags: program.opts(), env });
+  return startFromConfig(config);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  serve().catch((error: unknown) => {
+    if (error instanceof PlanroomError) console.error(`planroom: ${error.message}`);
+    else if (error && typeof error === "object" && "code" in error && String(error.code).startsWith("commander.")) process.exit(1);
+    else console.error(`planroom: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

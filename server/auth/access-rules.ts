@@ -1,0 +1,73 @@
+import { isNamedReviewer, mayCancel, mayExecute, mayResume, mayVote, type PlanState, type Principal, type Role } from "../../shared/index.js";
+
+/** The parts of a plan's state that decide who may see and act on it. */
+export type AccessSubject = Pick<PlanState, "policy" | "submittedBy">;
+
+/** Whether the principal has the role. */
+export function hasRole(principal: Principal, role: Role): boolean {
+  return principal.roles.includes(role);
+}
+
+/** Whether the principal submitted the plan. */
+export function isSubmitter(subject: AccessSubject, principal: Principal): boolean {
+  return subject.submittedBy.id === principal.id;
+}
+
+/** Who may see a plan (join its room, read it, receive its events): submitter, admins, observers, named reviewers. */
+export function canSee(subject: AccessSubject, principal: Principal): boolean {
+  return isSubmitter(subject, principal) || hasRole(principal, "admin") || hasRole(principal, "observer") || isNamedReviewer(principal, subject.policy);
+}
+
+/**
+ * Who may vote at all (status aside): a principal with one of the server's `voterRoles` that the
+ * policy names; the submitter only with self-approval.
+ */
+export function canVote(subject: AccessSubject, principal: Principal, voterRoles: readonly Role[]): boolean {
+  return mayVote(principal, { ...subject, plan: { status: "pending_approval", version: 1 } }, voterRoles).allowed;
+}
+
+/** Who may revise: the submitter. */
+export function canRevise(subject: AccessSubject, principal: Principal): boolean {
+  return isSubmitter(subject, principal);
+}
+
+/** Who may start a run (status aside): the submitter or an admin (`mayExecute` in `shared/`). */
+export function canExecute(subject: AccessSubject, principal: Principal): boolean {
+  return mayExecute(principal, { ...subject, plan: { status: "approved", version: 1 } }).allowed;
+}
+
+/** Who may resume a failed or cancelled plan (status aside): the submitter or an admin (`mayResume` in `shared/`). */
+export function canResume(subject: AccessSubject, principal: Principal): boolean {
+  return mayResume(principal, { ...subject, plan: { status: "failed", version: 1 } }).allowed;
+}
+
+/** Who may cancel (status aside): the submitter, an admin, or a named reviewer when the policy allows it. */
+export function canCancel(subject: AccessSubject, principal: Principal): boolean {
+  return mayCancel(principal, { ...subject, plan: { status: "pending_approval", version: 1 } }).allowed;
+}
+
+/** Who may submit plans: agents. */
+export function canSubmit(principal: Principal): boolean {
+  return hasRole(principal, "agent");
+}
+
+/** The Socket.IO room of a plan's members. */
+export function planRoom(planId: string): string {
+  return `plan:${planId}`;
+}
+
+/** The watch rooms a principal's sockets join on `plans:watch`. */
+export function watchRoomsOf(principal: Principal): string[] {
+  return [`watch:id:${principal.id}`, ...principal.roles.map((r) => `watch:role:${r}`)];
+}
+
+/**
+ * Every Socket.IO room whose sockets may receive a plan's events: the plan's room and the watch
+ * rooms of exactly the principals {@link canSee} admits (one emit reaches all; Socket.IO sends a
+ * socket that is in several of them one copy).
+ */
+export function audienceRooms(planId: string, subject: AccessSubject): string[] {
+  const rooms = new Set([planRoom(planId), "watch:role:admin", "watch:role:observer", `watch:id:${subject.submittedBy.id}`]);
+  for (const entry of subject.policy.reviewers) rooms.add(`watch:id:${entry}`).add(`watch:role:${entry}`);
+  return [...rooms];
+}

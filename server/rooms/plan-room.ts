@@ -1,0 +1,290 @@
+import { applyEvent, formatPlan, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState } from "../../shared/index.js";
+import { audienceRooms } from "../auth/access-rules.js";
+import { RoomPresence } from "./room-presence.js";
+import { PlanJsonCache } from "./plan-json-cache.js";
+import { PreEncodedJson } from "./pre-encoded-json.js";
+import type { LeaseToken, Store } from "../store/store.js";
+
+/** How many recent durable events a room keeps in memory for joins and catch-up. */
+const TAIL_SIZE = 4_096;
+/** Steps listed in a join snapshot's `formatted` text; a larger plan's text ends with a count of the rest. */
+export const SNAPSHOT_FORMATTED_STEPS = 1_000;
+/** How long one pass of broadcasting may take before the rest waits for the next pass of the event loop. */
+const BROADCAST_SLICE_MS = 8;
+/** A snapshot is saved at least this often (in events), and at every status change. */
+const SNAPSHOT_EVERY = 1_000;
+
+/** What a room needs from its server. */
+export interface PlanRoomDeps {
+  store: Store;
+  /** Sends a durable event to everyone who may see the plan (one emit). */
+  broadcast(event: PlanEvent, room: PlanRoom): void;
+  /** Reports a store failure (the room stops accepting events). */
+  onFault(error: unknown, room: PlanRoom): void;
+  /** The durable status changed (told once per such event, after it is folded into `durable`). */
+  onStatusChange?(room: PlanRoom): void;
+}
+
+interface Batch {
+  events: PlanEvent[];
+  /** The executor lease the batch is written under (fencing), if it holds executor events. */
+  lease: LeaseToken | undefined;
+  durable: boolean;
+  /** How many of its events have been shown (folded into `durable` and broadcast). */
+  shown: number;
+  statusChanged: boolean;
+  promise: Promise<PlanEvent[]>;
+  resolve(events: PlanEvent[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One plan's room: its state, its gap-free `seq`, its write pipeline and its members.
+ *
+ * Two views are kept. `head` folds every event the moment it is recorded (decisions are taken on
+ * it, synchronously, so they happen once). `durable` folds only events whose write has been
+ * fsynced; each is broadcast when it becomes durable, in seq order, so no client ever sees an event
+ * that a crash could lose. Events recorded in one tick are written in one `append` call.
+ */
+export class PlanRoom {
+  readonly id: string;
+  /** The Socket.IO rooms that receive this plan's events (see `audienceRooms`). */
+  readonly audience: string[];
+  /** Who is in the room (sockets, one entry per principal) and the presence change not yet sent. */
+  readonly members = new RoomPresence();
+  /** The expiry timer handle, if any. */
+  expiryTimer: unknown;
+
+  private current: PlanState;
+  private view: { seq: number; plan: PreEncodedJson; formatted: string } | undefined;
+  private readonly planJson = new PlanJsonCache();
+  private readonly tail: PlanEvent[] = [];
+  private pending: Batch | undefined;
+  private readonly inflight: Batch[] = [];
+  /** Durable batches not fully shown yet (see `flush`). */
+  private readonly outbox: Batch[] = [];
+  private flushScheduled = false;
+  private fault: unknown;
+  private sinceSnapshot = 0;
+  private durableState: PlanState | undefined;
+
+  /**
+   * A room for a stored plan (`state` is durable), or, with `submitted`, for a new plan whose
+   * `plan.submitted` event (seq 1) is written now.
+   */
+  constructor(state: PlanState | { submitted: PlanEventOf<"plan.submitted"> }, private readonly deps: PlanRoomDeps) {
+    if ("submitted" in state) {
+      this.current = applyEvent(undefined, state.submitted);
+      this.enqueue([state.submitted]);
+    } else {
+      this.current = structuredClone(state);
+      this.durableState = structuredClone(state);
+    }
+    this.id = this.head.plan.id;
+    this.audience = audienceRooms(this.id, this.head);
+  }
+
+  /**
+   * Every recorded event applied: decisions are taken on it. Once the store failed under the room,
+   * it is the durable state again, so that every answer comes from what was stored.
+   */
+  get head(): PlanState {
+    return this.current;
+  }
+
+  /** Durable events applied: what clients have been (or may be) shown. */
+  get durable(): PlanState {
+    if (!this.durableState) throw new PlanroomError("NOT_FOUND", `plan ${this.id} is not stored yet`);
+    return this.durableState;
+  }
+
+  /**
+   * The durable plan, encoded (see `PreEncodedJson`), and its `formatPlan` text, for a join's
+   * snapshot: both are made once per seq, so joins that arrive together share them. The text lists
+   * the first `SNAPSHOT_FORMATTED_STEPS` steps (the structured plan has them all).
+   */
+  snapshotView(): { plan: PreEncodedJson; formatted: string } {
+    const state = this.durable;
+    if (this.view?.seq !== state.seq) this.view = { seq: state.seq, plan: new PreEncodedJson(this.planJson.encode(state.plan)), formatted: formatPlan(state.plan, { maxSteps: SNAPSHOT_FORMATTED_STEPS }) };
+    return { plan: this.view.plan, formatted: this.view.formatted };
+  }
+
+  /** Whether the plan's first event is durable (before that, nobody may see it). */
+  get stored(): boolean {
+    return this.durableState !== undefined;
+  }
+
+  /** The seq of the last recorded event. */
+  get seq(): number {
+    return this.head.seq;
+  }
+
+  /** Whether the store failed under this room (it accepts no more events). */
+  get faulted(): boolean {
+    return this.fault !== undefined;
+  }
+
+  /**
+   * Records events: gives them the next seqs, folds them into `head` now, and writes them. Resolves
+   * with the logged events once they are durable and broadcast. Throws (recording nothing) when an
+   * event is illegal in the current state.
+   *
+   * An executor passes the `lease` of its run: the batch holding its events is appended under that
+   * lease, so once the lease was taken over the store refuses the batch (`CONFLICT`) and the room
+   * faults like on any store failure (its head is ahead of the log). Other events (commands) pass
+   * none; a batch mixing both is fenced too, which is fine while the lease is current.
+   */
+  record(bodies: readonly PlanEventBody[], options: { lease?: LeaseToken } = {}): Promise<PlanEvent[]> {
+    if (this.fault !== undefined) throw new PlanroomError("INTERNAL", `plan ${this.id} cannot record events: its store failed (nothing was recorded; the server needs a restart)`);
+    const events = bodies.map((body, i) => ({ ...body, planId: this.id, seq: this.head.seq + 1 + i }) as PlanEvent);
+    if (events.length > 1) {
+      // Check the whole group on a copy first, so a bad event in the middle records nothing.
+      let probe = structuredClone(this.head);
+      for (const e of events) probe = applyEvent(probe, e);
+    }
+    for (const e of events) applyEvent(this.head, e);
+    return this.enqueue(events, options.lease);
+  }
+
+  private enqueue(events: PlanEvent[], lease?: LeaseToken): Promise<PlanEvent[]> {
+    let batch = this.pending;
+    if (!batch) {
+      let resolve!: (events: PlanEvent[]) => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<PlanEvent[]>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => {});
+      batch = this.pending = { events: [], lease: undefined, durable: false, shown: 0, statusChanged: false, promise, resolve, reject };
+      queueMicrotask(() => this.write());
+    }
+    batch.events.push(...events);
+    if (lease) batch.lease = lease;
+    const done = batch.promise.then(() => events);
+    done.catch(() => {}); // callers that await it still see the rejection
+    return done;
+  }
+
+  /** Resolves once every event recorded so far is durable (or rejects if the store failed). */
+  async settled(): Promise<void> {
+    const last = this.pending ?? this.inflight[this.inflight.length - 1] ?? this.outbox[this.outbox.length - 1];
+    if (last) await last.promise;
+  }
+
+  /**
+   * The durable events with seq > `afterSeq`, up to `durable.seq` at the moment the promise
+   * resolves (callers answer in that same tick, so the live stream continues right after them).
+   */
+  async eventsAfter(afterSeq: number): Promise<PlanEvent[]> {
+    let collected: PlanEvent[] = [];
+    let from = afterSeq;
+    for (let round = 0; round < 8; round++) {
+      if (from >= (this.durableState?.seq ?? 0)) return collected;
+      const first = this.tail[0];
+      if (first && first.seq <= from + 1) {
+        return collected.concat(this.tail.slice(from + 1 - first.seq, this.durable.seq - first.seq + 1));
+      }
+      const read = await this.deps.store.readEvents(this.id, from);
+      const upTo = this.durable.seq;
+      const usable = read.filter((e) => e.seq <= upTo);
+      collected = collected.concat(usable);
+      const last = usable[usable.length - 1];
+      if (!last || last.seq === from) throw new PlanroomError("INTERNAL", `plan ${this.id}: the log has no event after ${from}`);
+      from = last.seq;
+    }
+    throw new PlanroomError("INTERNAL", `plan ${this.id}: could not catch up with the log`);
+  }
+
+  private write(): void {
+    const batch = this.pending;
+    if (!batch) return;
+    this.pending = undefined;
+    this.inflight.push(batch);
+    let appended: Promise<void>;
+    try {
+      appended = this.deps.store.append(batch.events, batch.lease ? { lease: batch.lease } : undefined);
+    } catch (e) {
+      appended = Promise.reject(e);
+    }
+    appended.then(
+      () => {
+        batch.durable = true;
+        this.drain();
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  private drain(): void {
+    while (this.inflight[0]?.durable) this.outbox.push(this.inflight.shift() as Batch);
+    this.flush(false);
+  }
+
+  /**
+   * Shows durable batches in seq order: folds each event into `durable`, broadcasts it, and
+   * resolves a batch once all its events are out. A big batch (hundreds of events, each written to
+   * every member's socket) is sent in slices of about `BROADCAST_SLICE_MS`, the rest in a later
+   * pass of the event loop, so other clients are served in between. `all` sends everything now.
+   */
+  private flush(all: boolean): void {
+    if (this.flushScheduled && !all) return; // the scheduled pass carries on, in order
+    const deadline = all ? Number.POSITIVE_INFINITY : performance.now() + BROADCAST_SLICE_MS;
+    while (this.outbox.length > 0) {
+      const batch = this.outbox[0]!;
+      while (batch.shown < batch.events.length) {
+        if (performance.now() > deadline) {
+          this.flushScheduled = true;
+          setImmediate(() => {
+            this.flushScheduled = false;
+            this.flush(false);
+          });
+          return;
+        }
+        const e = batch.events[batch.shown++]!;
+        const before = this.durableState?.plan.status;
+        this.durableState = applyEvent(this.durableState, e);
+        this.planJson.invalidate(e);
+        if (this.durableState.plan.status !== before) {
+          batch.statusChanged = true;
+          this.deps.onStatusChange?.(this);
+        }
+        this.tail.push(e);
+        this.deps.broadcast(e, this);
+      }
+      this.outbox.shift();
+      if (this.tail.length > TAIL_SIZE) this.tail.splice(0, this.tail.length - TAIL_SIZE);
+      this.sinceSnapshot += batch.events.length;
+      if (batch.statusChanged || this.sinceSnapshot >= SNAPSHOT_EVERY) {
+        this.sinceSnapshot = 0;
+        try {
+          this.deps.store.saveSnapshot(this.durableState as PlanState);
+        } catch (e) {
+          this.deps.onFault(e, this);
+        }
+      }
+      batch.resolve(batch.events);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.fault === undefined) {
+      this.fault = error ?? new Error("store failure");
+      this.flush(true); // what is durable is shown first
+      // Events recorded but never stored must not inform any answer from here on.
+      if (this.durableState) this.current = structuredClone(this.durableState);
+      this.deps.onFault(error, this);
+    }
+    // A store refusal (a PlanroomError other than OUTCOME_UNKNOWN) stored nothing; anything else
+    // may have reached the disk, and the caller must not be told that nothing was stored.
+    const nothingStored = error instanceof PlanroomError && error.code !== "OUTCOME_UNKNOWN";
+    const failed = nothingStored
+      ? new PlanroomError("INTERNAL", `plan ${this.id}: the store failed (the server log says why); nothing of this was stored`)
+      : new PlanroomError("OUTCOME_UNKNOWN", `plan ${this.id}: the store failed while recording this; it may or may not have been stored. Check the plan once the server is back before you retry`);
+    for (const b of this.inflight.splice(0)) b.reject(failed);
+    if (this.pending) {
+      this.pending.reject(failed);
+      this.pending = undefined;
+    }
+  }
+}

@@ -1,0 +1,323 @@
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { mkdir, open, readdir, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { PlanIdSchema, PlanroomError, type PlanEvent } from "../../../shared/index.js";
+import { checkAppend } from "../append-check.js";
+import { fsyncDir } from "./atomic-file.js";
+import { FdCache } from "./fd-cache.js";
+import { eventLine } from "./json-lines.js";
+import { readPlanLogFile, scanPlanLogFile } from "./plan-log-file.js";
+import { replayWriteAheadLog } from "./wal-replay.js";
+
+const fdatasyncAsync = promisify(fdatasync);
+
+/** Options of an {@link EventLog}. */
+export interface EventLogOptions {
+  /** The data directory; the log lives in `events/` and `wal/` below it. */
+  dir: string;
+  /** Plan log descriptors kept open at most (LRU). Default 256. */
+  maxOpenFiles?: number;
+  /** A write-ahead segment this large is checkpointed and replaced. Default 64 MiB. */
+  segmentBytes?: number;
+}
+
+/** Counters that show group commit at work. */
+export interface EventLogStats {
+  /** Commits (one write-ahead write and one fdatasync each). */
+  batches: number;
+  /** `append` calls committed. */
+  appends: number;
+  /** Events committed. */
+  events: number;
+  /** fdatasync calls on the hot path. */
+  fsyncs: number;
+  /** Checkpoints done (segments retired). */
+  checkpoints: number;
+  /** Milliseconds spent waiting for commit fdatasyncs. */
+  fsyncMs: number;
+}
+
+interface PlanEntry {
+  /** Last seq accepted (queued or committed). */
+  lastSeq: number;
+  /** Last seq committed (durable). */
+  durableSeq: number;
+  /** Bytes of the plan file that hold durable events. */
+  durableSize: number;
+}
+
+interface PendingAppend {
+  planId: string;
+  text: string;
+  lastSeq: number;
+  count: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The durable event log: per-plan JSON-lines files (`events/<planId>.jsonl`, line k = seq k) for
+ * cheap reads, made durable through one shared write-ahead segment (`wal/<n>.wal`).
+ *
+ * Why a shared write-ahead segment: on this kind of disk an fdatasync costs ~250 µs and 100 plan
+ * files fsynced in parallel ~5.5 ms per round, which caps per-plan-file durability near 18k
+ * events/s with 100 writers. With the shared segment, a commit is one write and one fdatasync for
+ * every plan in the batch, so the cost of an event depends neither on how many plans are stored nor
+ * on how many append at once. Plan files are written (not fsynced) in the same commit; they become
+ * durable at a checkpoint (segment full, close, or next open), after which the segment is deleted.
+ *
+ * Group commit: `append` queues its lines; a single flusher writes each batch (one write to the
+ * segment, one write per plan file in the batch, one fdatasync) and then resolves every waiter of
+ * the batch; appends that arrive during a commit go into the next batch.
+ *
+ * Crash: an acknowledged event is in the fsynced segment or in an fsynced plan file. On open, plan
+ * files lose a torn last line (truncated), then the segments are replayed into them, fsynced and
+ * deleted. A write or fsync error fails the log: every later append rejects until it is reopened.
+ */
+export class EventLog {
+  /** Group-commit counters. */
+  readonly stats: EventLogStats = { batches: 0, appends: 0, events: 0, fsyncs: 0, checkpoints: 0, fsyncMs: 0 };
+  private readonly eventsDir: string;
+  private readonly walDir: string;
+  private readonly segmentBytes: number;
+  private readonly fds: FdCache;
+  private readonly plans = new Map<string, PlanEntry>();
+  private pending: PendingAppend[] = [];
+  private flushing: Promise<void> | undefined;
+  private failure: unknown;
+  private segment = { fd: -1, path: "", number: 0, bytes: 0 };
+  /** Plans written since the current segment began: fsynced at its checkpoint. */
+  private dirty = new Set<string>();
+  private checkpointing: Promise<void> = Promise.resolve();
+  private opened = false;
+
+  constructor(options: EventLogOptions) {
+    this.eventsDir = join(options.dir, "events");
+    this.walDir = join(options.dir, "wal");
+    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.fds = new FdCache(options.maxOpenFiles ?? 256);
+  }
+
+  /** Recovers (torn tails, write-ahead replay) and opens a fresh segment. */
+  async open(): Promise<void> {
+    await mkdir(this.eventsDir, { recursive: true });
+    await mkdir(this.walDir, { recursive: true });
+    this.plans.clear();
+    this.failure = undefined;
+    for (const name of await readdir(this.eventsDir)) {
+      if (!name.endsWith(".jsonl")) continue;
+      const planId = name.slice(0, -".jsonl".length);
+      const { lastSeq, size } = await scanPlanLogFile(join(this.eventsDir, name), planId);
+      this.plans.set(planId, { lastSeq, durableSeq: lastSeq, durableSize: size });
+    }
+    const replayed = await replayWriteAheadLog(this.walDir, this.eventsDir, this.plans);
+    this.segment = { fd: -1, path: "", number: replayed.nextSegment, bytes: 0 };
+    await this.startSegment();
+    this.opened = true;
+  }
+
+  /** Ids of every plan with a log. */
+  planIds(): string[] {
+    return [...this.plans.keys()];
+  }
+
+  /** The last durable seq of a plan (0 if unknown). */
+  lastSeq(planId: string): number {
+    return this.plans.get(planId)?.durableSeq ?? 0;
+  }
+
+  /** Queues the events of one plan; resolves once they are durable. See {@link Store.append}. */
+  append(events: PlanEvent[]): Promise<void> {
+    try {
+      if (!this.opened) throw new PlanroomError("INVALID_STATE", "the event log is not open");
+      if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed and must be reopened: ${String(this.failure)}`);
+      const planId = checkAppend(events, (id) => this.plans.get(id)?.lastSeq ?? 0);
+      if (planId === undefined) return Promise.resolve();
+      let entry = this.plans.get(planId);
+      if (!entry) this.plans.set(planId, (entry = { lastSeq: 0, durableSeq: 0, durableSize: 0 }));
+      let text = "";
+      for (const event of events) text += eventLine(event);
+      entry.lastSeq += events.length;
+      const lastSeq = entry.lastSeq;
+      return new Promise<void>((resolve, reject) => {
+        this.pending.push({ planId, text, lastSeq, count: events.length, resolve, reject });
+        this.flushing ??= this.runFlusher();
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Durable events of a plan with seq > afterSeq, validated. */
+  async read(planId: string, afterSeq = 0): Promise<PlanEvent[]> {
+    if (!PlanIdSchema.safeParse(planId).success) throw new PlanroomError("VALIDATION", `invalid plan id "${planId}"`);
+    const entry = this.plans.get(planId);
+    if (!entry || afterSeq >= entry.durableSeq) return [];
+    const file = await readPlanLogFile(this.planPath(planId), planId, { afterSeq: Math.max(0, Math.floor(afterSeq)), limit: entry.durableSize });
+    return file.events;
+  }
+
+  /** Resolves once everything appended so far is durable (rejects if the log failed). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed: ${String(this.failure)}`);
+  }
+
+  /** Flushes, checkpoints (plan files fsynced, segment deleted) and closes every file. */
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    this.opened = false;
+    while (this.flushing) await this.flushing;
+    await this.checkpointing;
+    if (!this.failure) await this.checkpoint(this.segment, this.dirty);
+    else closeSync(this.segment.fd);
+    this.dirty = new Set();
+    this.fds.closeAll();
+  }
+
+  private planPath(planId: string): string {
+    return join(this.eventsDir, `${planId}.jsonl`);
+  }
+
+  private async runFlusher(): Promise<void> {
+    // let the appends of this tick join the first batch
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        await this.commit(batch);
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async commit(batch: PendingAppend[]): Promise<void> {
+    if (this.failure) {
+      for (const item of batch) item.reject(new PlanroomError("INTERNAL", `the event log failed: ${String(this.failure)}`));
+      return;
+    }
+    const byPlan = new Map<string, { text: string; lastSeq: number }>();
+    let all = "";
+    for (const item of batch) {
+      all += item.text;
+      const group = byPlan.get(item.planId);
+      if (group) {
+        group.text += item.text;
+        group.lastSeq = item.lastSeq;
+      } else byPlan.set(item.planId, { text: item.text, lastSeq: item.lastSeq });
+    }
+    const sizes = new Map<string, number>();
+    const segmentBefore = this.segment.bytes;
+    try {
+      const bytes = writeAll(this.segment.fd, all);
+      this.segment.bytes += bytes;
+      for (const [planId, group] of byPlan) {
+        sizes.set(planId, writeAll(this.fds.get(this.planPath(planId)), group.text));
+        this.dirty.add(planId);
+      }
+      const syncStart = performance.now();
+      await fdatasyncAsync(this.segment.fd);
+      this.stats.fsyncMs += performance.now() - syncStart;
+    } catch (error) {
+      this.failure = error;
+      // A refusal must leave nothing behind (the caller will retry): cut the batch off again.
+      const undone = this.rollBack(segmentBefore, byPlan.keys());
+      for (const item of batch) {
+        item.reject(
+          undone
+            ? new PlanroomError("INTERNAL", `event log write failed, nothing was stored: ${String(error)}`)
+            : new PlanroomError("OUTCOME_UNKNOWN", `event log write failed and could not be undone, the events may or may not be stored: ${String(error)}`),
+        );
+      }
+      return;
+    }
+    this.stats.batches++;
+    this.stats.fsyncs++;
+    for (const [planId, group] of byPlan) {
+      const entry = this.plans.get(planId)!;
+      entry.durableSeq = group.lastSeq;
+      entry.durableSize += sizes.get(planId)!;
+    }
+    for (const item of batch) {
+      this.stats.appends++;
+      this.stats.events += item.count;
+      item.resolve();
+    }
+    if (this.segment.bytes >= this.segmentBytes) {
+      try {
+        await this.rotate();
+      } catch (error) {
+        this.failure ??= error;
+      }
+    }
+  }
+
+  /**
+   * Truncates the segment and the batch's plan files back to their sizes before a failed commit and
+   * makes that durable (truncating needs no free space). True when everything was undone.
+   */
+  private rollBack(segmentBytes: number, planIds: Iterable<string>): boolean {
+    try {
+      ftruncateSync(this.segment.fd, segmentBytes);
+      fdatasyncSync(this.segment.fd);
+      for (const planId of planIds) {
+        const fd = this.fds.get(this.planPath(planId));
+        ftruncateSync(fd, this.plans.get(planId)?.durableSize ?? 0);
+        fdatasyncSync(fd);
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Starts a new segment and checkpoints the old one in the background (one at a time). */
+  private async rotate(): Promise<void> {
+    const old = this.segment;
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    this.segment = { fd: -1, path: "", number: old.number + 1, bytes: 0 };
+    await this.startSegment();
+    const previous = this.checkpointing;
+    this.checkpointing = previous.then(() => this.checkpoint(old, dirty)).catch((error: unknown) => {
+      this.failure ??= error;
+    });
+  }
+
+  private async startSegment(): Promise<void> {
+    this.segment.path = join(this.walDir, `${String(this.segment.number).padStart(10, "0")}.wal`);
+    this.segment.fd = openSync(this.segment.path, "a");
+    await fsyncDir(this.walDir);
+  }
+
+  /** Makes the plan files written during `segment` durable, then deletes the segment. */
+  private async checkpoint(segment: { fd: number; path: string }, dirty: Set<string>): Promise<void> {
+    const ids = [...dirty];
+    const workers = Array.from({ length: Math.min(8, ids.length) }, async () => {
+      for (let id = ids.pop(); id !== undefined; id = ids.pop()) {
+        const fh = await open(this.planPath(id), "r");
+        try {
+          await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+      }
+    });
+    await Promise.all(workers);
+    if (dirty.size > 0) await fsyncDir(this.eventsDir);
+    closeSync(segment.fd);
+    await unlink(segment.path);
+    await fsyncDir(this.walDir);
+    this.stats.checkpoints++;
+  }
+}
+
+function writeAll(fd: number, text: string): number {
+  const buf = Buffer.from(text, "utf8");
+  let written = 0;
+  while (written < buf.length) written += writeSync(fd, buf, written, buf.length - written);
+  return buf.length;
+}

@@ -1,0 +1,181 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PlanIdSchema, PlanroomError, type PlanState } from "../../../shared/index.js";
+import { writeFileAtomic } from "./atomic-file.js";
+import { lockDirectory } from "./dir-lock.js";
+import { EventLog, type EventLogStats } from "./event-log.js";
+import { foldPlan } from "../fold-plan.js";
+import { LeaseTable } from "../lease-table.js";
+import { PlanIndex } from "./plan-index.js";
+import { DOCUMENT_KEY, type Store } from "../store.js";
+
+/** Options of {@link createFileStore}. */
+export interface FileStoreOptions {
+  /** The data directory (created if missing). */
+  dir: string;
+  /** Plan log descriptors kept open at most. Default 256. */
+  maxOpenFiles?: number;
+  /** Write-ahead segment size that triggers a checkpoint. Default 64 MiB. */
+  segmentBytes?: number;
+  /** How long index and snapshot changes wait before they are written. Default 5000 ms. */
+  indexDebounceMs?: number;
+}
+
+/** A {@link Store} that also shows its group-commit counters. */
+export interface FileStore extends Store {
+  /** Group-commit counters of the event log. */
+  readonly stats: EventLogStats;
+}
+
+/**
+ * The embedded store: a data directory holding
+ * - `events/<planId>.jsonl` and `wal/*.wal`: the event log, the truth (see {@link EventLog});
+ * - `index.json` (lowdb) and `snapshots/<planId>.json`: the plan index and snapshots, caches
+ *   written in the background (see {@link PlanIndex});
+ * - `documents/<key>.json`: small documents, written atomically and fsynced;
+ * - `leases/<planId>.json`: each plan's last executor lease epoch, fsynced before it is granted;
+ * - `LOCK`: the pid of the process that has the directory open.
+ */
+export function createFileStore(options: FileStoreOptions): FileStore {
+  const { dir } = options;
+  const log = new EventLog({ dir, maxOpenFiles: options.maxOpenFiles, segmentBytes: options.segmentBytes });
+  const index = new PlanIndex(dir, (id) => log.lastSeq(id), options.indexDebounceMs);
+  const leases = new LeaseTable();
+  const epochs = new Map<string, number>();
+  /** Lease changes of one plan run one at a time. */
+  const leaseQueues = new Map<string, Promise<unknown>>();
+  let unlock: (() => Promise<void>) | undefined;
+  let closing: Promise<void> | undefined;
+
+  function assertOpen(): void {
+    if (!unlock) throw new PlanroomError("INVALID_STATE", "the store is not open");
+  }
+
+  function documentPath(key: string): string {
+    if (!DOCUMENT_KEY.test(key)) throw new PlanroomError("VALIDATION", `invalid document key "${key}"`);
+    return join(dir, "documents", `${key}.json`);
+  }
+
+  function leasePath(planId: string): string {
+    if (!PlanIdSchema.safeParse(planId).success) throw new PlanroomError("VALIDATION", `invalid plan id "${planId}"`);
+    return join(dir, "leases", `${planId}.json`);
+  }
+
+  async function readJson<T>(path: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(path, "utf8")) as T;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+
+  function serialise<T>(planId: string, task: () => Promise<T>): Promise<T> {
+    const run = (leaseQueues.get(planId) ?? Promise.resolve()).catch(() => undefined).then(task);
+    leaseQueues.set(planId, run);
+    void run.finally(() => {
+      if (leaseQueues.get(planId) === run) leaseQueues.delete(planId);
+    }).catch(() => undefined);
+    return run;
+  }
+
+  return {
+    get stats() {
+      return log.stats;
+    },
+    async open() {
+      if (unlock) return;
+      await mkdir(dir, { recursive: true });
+      const release = await lockDirectory(dir);
+      try {
+        await mkdir(join(dir, "documents"), { recursive: true });
+        await mkdir(join(dir, "leases"), { recursive: true });
+        await log.open();
+        await index.open();
+      } catch (error) {
+        await release();
+        throw error;
+      }
+      leases.clear();
+      epochs.clear();
+      unlock = release;
+    },
+    async append(events, options) {
+      assertOpen();
+      // Fencing, checked synchronously as the call is accepted (before it is queued for the next
+      // commit): a lease taken over before this point refuses the whole call.
+      if (options?.lease && events[0]) leases.assertCurrent(events[0].planId, options.lease);
+      const done = log.append(events);
+      if (events.length > 0) done.then(() => index.noteEvents(events), () => undefined);
+      return done;
+    },
+    async readEvents(planId, afterSeq = 0) {
+      assertOpen();
+      return log.read(planId, afterSeq);
+    },
+    async loadAll() {
+      assertOpen();
+      const states: PlanState[] = [];
+      for (const planId of log.planIds()) {
+        const snapshot = await index.readSnapshot(planId);
+        const state = await foldPlan(planId, log.lastSeq(planId), snapshot, (after) => log.read(planId, after));
+        if (state) states.push(state);
+      }
+      return states;
+    },
+    saveSnapshot(state) {
+      assertOpen();
+      index.noteSnapshot(state);
+    },
+    async getDocument<T>(key: string) {
+      assertOpen();
+      return readJson<T>(documentPath(key));
+    },
+    async setDocument<T>(key: string, value: T) {
+      assertOpen();
+      const path = documentPath(key);
+      const text = JSON.stringify(value);
+      if (text === undefined) throw new PlanroomError("VALIDATION", `document "${key}" is not JSON`);
+      await writeFileAtomic(path, text);
+    },
+    acquireLease(planId, owner) {
+      assertOpen();
+      const path = leasePath(planId);
+      return serialise(planId, async () => {
+        leases.check(planId, owner);
+        const last = epochs.get(planId) ?? (await readJson<{ epoch: number }>(path))?.epoch ?? 0;
+        const epoch = last + 1;
+        await writeFileAtomic(path, JSON.stringify({ epoch, owner }));
+        epochs.set(planId, epoch);
+        leases.grant(planId, owner, epoch);
+        return { epoch };
+      });
+    },
+    async releaseLease(planId, owner) {
+      assertOpen();
+      await serialise(planId, async () => leases.release(planId, owner));
+    },
+    async flush() {
+      assertOpen();
+      await log.flush();
+      await index.flush();
+    },
+    close() {
+      if (!unlock) return Promise.resolve();
+      // appends still in flight resolve first, and their snapshots are still accepted and written
+      closing ??= (async () => {
+        try {
+          await log.close();
+          await index.flush();
+        } finally {
+          index.close();
+          const release = unlock;
+          unlock = undefined;
+          closing = undefined;
+          await release?.();
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { Socket } from "socket.io";
+import { COMMAND_NAMES, COMMANDS, PlanroomError, toIssues, type CommandName, type Principal, type WireError } from "../../../shared/index.js";
+import type { Logger } from "../../runtime/logger.js";
+import type { CommandHandler, CommandHandlers } from "./plan-commands.js";
+import { RateLimiter } from "./rate-limit.js";
+
+const ALLOWED: ReadonlyMap<string, CommandName> = new Map(COMMAND_NAMES.map((n) => [n, n]));
+
+/** Settings of the dispatch. */
+export interface DispatchOptions {
+  handlers: CommandHandlers;
+  rateLimit: { burst: number; perSecond: number };
+  log: Logger;
+  now?: () => number;
+}
+
+/** Turns anything thrown into the error half of an ack; unknown errors become `INTERNAL`. */
+export function toWireError(error: unknown, log: Logger, command: string): WireError {
+  if (error instanceof PlanroomError) return error.toJSON();
+  log.error(`${command}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return { code: "INTERNAL", message: "internal error" };
+}
+
+/**
+ * Wires one socket to the commands: the one path every client event takes. Only allow-listed
+ * names get a listener (anything else, `error` included, is ignored); a command without an ack
+ * callback is dropped before it can change anything; then the rate limit, zod validation, the
+ * handler (authorisation is its first step) inside a try/catch, and one ack of the shape
+ * `{ ok: true, ...result }` or `{ ok: false, error: { code, message, issues? } }`.
+ */
+export function attachDispatch(socket: Socket, principal: Principal, options: DispatchOptions): void {
+  const limiter = new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond, options.now);
+  // Socket.IO would throw on an incoming `error` event without a listener.
+  socket.on("error", () => {});
+  for (const name of ALLOWED.values()) {
+    socket.on(name, (...args: unknown[]) => {
+      void run(name, args);
+    });
+  }
+
+  async function run(name: CommandName, args: unknown[]): Promise<void> {
+    const last = args[args.length - 1];
+    if (typeof last !== "function") return;
+    const ack = last as (response: unknown) => void;
+    let answered = false;
+    const reply = (response: object): void => {
+      if (answered) return;
+      answered = true;
+      try {
+        ack(response);
+      } catch (error) {
+        options.log.warn(`${name}: ack failed: ${String(error)}`);
+      }
+    };
+    const fail = (error: unknown): void => reply({ ok: false, error: toWireError(error, options.log, name) });
+    try {
+      if (!limiter.take()) throw new PlanroomError("RATE_LIMITED", "too many commands: slow down");
+      const payload = args.length > 1 ? args[0] : {};
+      const parsed = COMMANDS[name].input.safeParse(payload ?? {});
+      if (!parsed.success) {
+        const first = parsed.error.issues[0];
+        throw new PlanroomError("VALIDATION", `invalid ${name} payload${first ? `: ${first.path.join(".") || "(root)"}: ${first.message}` : ""}`, toIssues(parsed.error.issues));
+      }
+      const handler = options.handlers[name] as CommandHandler<CommandName>;
+      const ctx = { principal, socket, respond: (result: object) => reply({ ok: true, ...result }) };
+      const result = await handler(ctx, parsed.data as never);
+      reply({ ok: true, ...(result ?? {}) });
+    } catch (error) {
+      fail(error);
+    }
+  }
+}

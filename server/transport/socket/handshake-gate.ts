@@ -1,0 +1,71 @@
+import type { IncomingMessage } from "node:http";
+import { addressKey, type AuthFailureLimiter } from "./auth-failure-limit.js";
+import { bearerToken } from "../../auth/bearer-token.js";
+import type { HandshakeOrigins } from "./handshake-origin.js";
+import type { PrincipalRegistry } from "../../auth/principals.js";
+
+/** What {@link HandshakeGate} checks with. */
+export interface HandshakeGateDeps {
+  failures: AuthFailureLimiter;
+  origins: HandshakeOrigins;
+  registry: PrincipalRegistry;
+}
+
+/**
+ * The first check of every new Socket.IO connection, run by engine.io (`allowRequest`) on the
+ * handshake request before a session is created, and again by the `io.use` middleware:
+ *
+ * - an address blocked for failed authentications ({@link AuthFailureLimiter}) is refused with
+ *   `RATE_LIMITED` before any token work, unless the request carries an
+ *   `Authorization: Bearer <token>` header that authenticates (one SHA-256 and a map lookup, like
+ *   the middleware's own check; the SDK sends it). That is how a good client sharing an address
+ *   with a flood (a NAT, a proxy, a test on 127.0.0.1) still gets in, while the flood is refused
+ *   at the cost of parsing its HTTP request. A bad bearer header counts as one more failure;
+ * - then the `Origin` header must pass {@link HandshakeOrigins} (`FORBIDDEN` otherwise).
+ *
+ * Polling clients see the refusal as HTTP 403 with `{"code":4,"message":"RATE_LIMITED: …"}`;
+ * WebSocket clients as HTTP 400 with the message as its body.
+ */
+export class HandshakeGate {
+  private readonly vouched = new WeakSet<IncomingMessage>();
+
+  constructor(private readonly deps: HandshakeGateDeps) {}
+
+  /** Socket.IO's `allowRequest` option. */
+  readonly allowRequest = (req: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void): void => {
+    const address = addressKey(req.socket.remoteAddress);
+    const wait = this.deps.failures.retryAfterMs(address);
+    if (wait > 0) {
+      const token = bearerToken(req.headers.authorization);
+      if (token === undefined) return callback(rateLimitedMessage(wait), false);
+      if (!this.deps.registry.authenticate(token)) {
+        this.deps.failures.fail(address);
+        return callback(rateLimitedMessage(this.deps.failures.retryAfterMs(address)), false);
+      }
+      this.vouched.add(req);
+    }
+    if (!this.deps.origins.allows(req)) return callback("FORBIDDEN: this origin may not open a Socket.IO connection (only the server's own origin and corsOrigins may)", false);
+    callback(null, true);
+  };
+
+  /**
+   * The refusal (`RATE_LIMITED: …`) for a socket whose address is blocked now, unless its
+   * handshake request was let through with a valid bearer token; undefined when it may go on.
+   * The middleware asks this before looking at `auth.token`, so that sockets opened before the
+   * address was blocked cannot go on failing (each costing a hash) either.
+   */
+  refusal(address: string, handshakeRequest: IncomingMessage): string | undefined {
+    const wait = this.deps.failures.retryAfterMs(address);
+    if (wait === 0 || this.vouched.has(handshakeRequest)) return undefined;
+    return rateLimitedMessage(wait);
+  }
+
+  /** Records a failed authentication from `address`. */
+  failed(address: string): void {
+    this.deps.failures.fail(address);
+  }
+}
+
+function rateLimitedMessage(waitMs: number): string {
+  return `RATE_LIMITED: too many failed authentications from this address; try again in ${Math.max(1, Math.ceil(waitMs / 1_000))} s`;
+}

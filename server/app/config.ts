@@ -2,14 +2,9 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { DEFAULT_VOTER_ROLES, PlanroomError, PrincipalSchema, toIssues } from "../../shared/index.js";
+import { PrincipalConfigSchema } from "../auth/principal-config.js";
 
-/** A principal as configured: its identity and its token (plain, or `sha256:<hex>`). */
-export const PrincipalConfigSchema = PrincipalSchema.extend({
-  /** The bearer token, or its SHA-256 digest written `sha256:<64 hex digits>`. */
-  token: z.string().min(16, "tokens need at least 16 characters").max(512),
-}).strict();
-/** A configured principal. */
-export type PrincipalConfig = z.infer<typeof PrincipalConfigSchema>;
+export { PrincipalConfigSchema, type PrincipalConfig } from "../auth/principal-config.js";
 
 /** Everything a Planroom server can be configured with (flags, environment, or a JSON file). */
 export const ServerConfigSchema = z

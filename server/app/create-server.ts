@@ -3,25 +3,30 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { Server } from "socket.io";
-import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "../../shared/index.js";
-import { addressKey, AuthFailureLimiter } from "../transport/socket/auth-failure-limit.js";
+import { loadPrincipals } from "../auth/load-principals.js";
+import type { PrincipalConfig } from "../auth/principal-config.js";
+import { PrincipalRegistry } from "../auth/principals.js";
+import type { ToolRegistry } from "../executor/tool-context.js";
+import { AgentQuota } from "../rooms/agent-quota.js";
+import { RoomDirectory } from "../rooms/room-directory.js";
+import { RoomReactions } from "../rooms/room-reactions.js";
+import { RunRegistry } from "../rooms/run-registry.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
-import { parseConfig, type PrincipalConfig, type ServerConfigInput } from "./config.js";
-import { attachDispatch } from "../transport/socket/dispatch.js";
-import { HandshakeGate } from "../transport/socket/handshake-gate.js";
-import { HandshakeOrigins } from "../transport/socket/handshake-origin.js";
-import { createHttpApi } from "../transport/http/http-api.js";
-import { preEncodingParser } from "../rooms/pre-encoded-json.js";
 import { consoleLogger, type Logger } from "../runtime/logger.js";
-import { createCommandHandlers } from "../transport/socket/plan-commands.js";
-import { PlanDirectory } from "../rooms/room-directory.js";
-import { PlanRuns } from "../rooms/run-registry.js";
-import { PrincipalSockets } from "../transport/socket/principal-sockets.js";
-import { createDevPrincipals, DEV_PRINCIPALS_KEY, PrincipalRegistry } from "../auth/principals.js";
-import { AgentSockets } from "../transport/socket/agent-sockets.js";
 import { createFileStore } from "../store/file/file-store.js";
 import type { Store } from "../store/store.js";
-import type { ToolRegistry } from "../executor/tool-context.js";
+import { createHttpApi } from "../transport/http/http-api.js";
+import { AgentSockets } from "../transport/socket/agent-sockets.js";
+import { AuthFailureLimiter } from "../transport/socket/auth-failure-limit.js";
+import { createCommandHandlers } from "../transport/socket/commands/command-handlers.js";
+import { HandshakeGate } from "../transport/socket/handshake-gate.js";
+import { HandshakeOrigins } from "../transport/socket/handshake-origin.js";
+import type { PlanroomIo } from "../transport/socket/planroom-io.js";
+import { preEncodingParser } from "../transport/socket/pre-encoding-parser.js";
+import { PrincipalSockets } from "../transport/socket/principal-sockets.js";
+import { socketBroadcast } from "../transport/socket/socket-broadcast.js";
+import { attachSocketConnections } from "../transport/socket/socket-connections.js";
+import { parseConfig, type ServerConfigInput } from "./config.js";
 import { loadToolModules } from "./tool-modules.js";
 
 /** Room left in a Socket.IO message for what wraps a tool's result (packet type, ack id, `{ok,result}`). */
@@ -44,7 +49,7 @@ export interface PlanroomServer {
   /** `http://host:port` (the real port when 0 was asked for). */
   url: string;
   port: number;
-  io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  io: PlanroomIo;
   http: HttpServer;
   store: Store;
   /** The principals with their tokens when a development set was generated (print them); else empty. */
@@ -53,16 +58,6 @@ export interface PlanroomServer {
   toolNames: string[];
   /** Stops accepting, lets running steps finish up to the grace period, flushes the store, closes sockets. */
   close(): Promise<void>;
-}
-
-async function loadPrincipals(store: Store, configured: PrincipalConfig[]): Promise<{ principals: PrincipalConfig[]; generated: PrincipalConfig[] }> {
-  if (configured.length > 0) return { principals: configured, generated: [] };
-  let dev = await store.getDocument<PrincipalConfig[]>(DEV_PRINCIPALS_KEY);
-  if (!dev || dev.length === 0) {
-    dev = createDevPrincipals();
-    await store.setDocument(DEV_PRINCIPALS_KEY, dev);
-  }
-  return { principals: dev, generated: dev };
 }
 
 /**
@@ -110,47 +105,14 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   });
   // A result comes back in one Socket.IO message, which may not pass maxHttpBufferSize either.
   const agents = new AgentSockets(clock, config.agentGraceMs, { maxResultBytes: Math.min(config.limits.maxResultBytes, config.maxHttpBufferSize - RESULT_ENVELOPE_BYTES) });
-  const runs = new PlanRuns({ store, clock, agents, tools, limits: config.limits, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
-  const directory = new PlanDirectory({ io, store, clock, registry, runs, log });
+  const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
+  const quota = new AgentQuota();
+  const reactions = new RoomReactions({ store, clock, log, runs, quota, broadcast: socketBroadcast(io) });
+  const directory = new RoomDirectory({ store, reactions });
   let closing = false;
-  const handlers = createCommandHandlers({ directory, runs, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
+  const handlers = createCommandHandlers({ directory, runs, quota, registry, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
   httpApi = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? resolve("dist/web"), log });
-
-  io.use((socket, next) => {
-    // A refused handshake also ends its transport (after the refusal is sent), so that one
-    // connection cannot go on trying tokens.
-    const refuse = (message: string): void => {
-      next(new Error(message));
-      process.nextTick(() => socket.conn.close());
-    };
-    const address = addressKey(socket.handshake.address);
-    const blocked = gate.refusal(address, socket.conn.request);
-    if (blocked !== undefined) return refuse(blocked);
-    const auth: unknown = socket.handshake.auth;
-    const token = typeof auth === "object" && auth !== null ? (auth as { token?: unknown }).token : undefined;
-    const principal = registry.authenticate(token);
-    if (!principal) {
-      gate.failed(address);
-      return refuse("UNAUTHENTICATED: missing or unknown token");
-    }
-    if (!principalSockets.admit(socket, principal.id)) {
-      return refuse(`QUOTA_EXCEEDED: ${principal.id} has ${principalSockets.count(principal.id)} sockets connected, the most one principal may have (limits.maxSocketsPerPrincipal); close one first`);
-    }
-    socket.data.principal = principal;
-    next();
-  });
-  io.on("connection", (socket) => {
-    const principal = socket.data.principal;
-    attachDispatch(socket, principal, { handlers, rateLimit: config.rateLimit, log, now: () => clock.now() });
-    socket.on("disconnecting", () => {
-      agents.detach(socket);
-      for (const name of socket.rooms) {
-        if (!name.startsWith("plan:")) continue;
-        const room = directory.get(name.slice("plan:".length));
-        if (room?.members.leave(socket.id)) directory.presence.changed(room);
-      }
-    });
-  });
+  attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, rateLimit: config.rateLimit, log, now: () => clock.now() });
 
   await directory.restore();
   await new Promise<void>((ok, fail) => {
@@ -168,7 +130,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     (closed ??= (async () => {
       closing = true;
       http.close();
-      directory.stopTimers();
+      reactions.stop();
       await runs.drain(config.shutdownGraceMs);
       await Promise.allSettled(directory.all().map((r) => r.settled()));
       try {

@@ -50,24 +50,3 @@ export function canCancel(subject: AccessSubject, principal: Principal): boolean
 export function canSubmit(principal: Principal): boolean {
   return hasRole(principal, "agent");
 }
-
-/** The Socket.IO room of a plan's members. */
-export function planRoom(planId: string): string {
-  return `plan:${planId}`;
-}
-
-/** The watch rooms a principal's sockets join on `plans:watch`. */
-export function watchRoomsOf(principal: Principal): string[] {
-  return [`watch:id:${principal.id}`, ...principal.roles.map((r) => `watch:role:${r}`)];
-}
-
-/**
- * Every Socket.IO room whose sockets may receive a plan's events: the plan's room and the watch
- * rooms of exactly the principals {@link canSee} admits (one emit reaches all; Socket.IO sends a
- * socket that is in several of them one copy).
- */
-export function audienceRooms(planId: string, subject: AccessSubject): string[] {
-  const rooms = new Set([planRoom(planId), "watch:role:admin", "watch:role:observer", `watch:id:${subject.submittedBy.id}`]);
-  for (const entry of subject.policy.reviewers) rooms.add(`watch:id:${entry}`).add(`watch:role:${entry}`);
-  return [...rooms];
-}

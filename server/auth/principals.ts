@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Principal, Role } from "../../shared/index.js";
-import type { PrincipalConfig } from "../app/config.js";
+import type { PrincipalConfig } from "./principal-config.js";
 
 const HASH_PREFIX = "sha256:";
 const HEX64 = /^[0-9a-f]{64}$/;

@@ -12,7 +12,14 @@ import {
   type Role,
   type Vote,
 } from "../../shared/index.js";
-import { canVote } from "../auth/access-rules.js";
+import { canVote, type AccessSubject } from "../auth/access-rules.js";
+
+/** How many of `principals` may vote on a plan with this policy and submitter, under the server's voter roles. */
+export function countEligibleVoters(principals: Iterable<Principal>, subject: AccessSubject, voterRoles: readonly Role[]): number {
+  let count = 0;
+  for (const p of principals) if (canVote(subject, p, voterRoles)) count++;
+  return count;
+}
 
 /** Where an approval request stands after a vote. */
 export type ApprovalOutcome = "pending" | "approved" | "rejected";

@@ -1,6 +1,5 @@
-import { applyEvent, formatPlan, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState } from "../../shared/index.js";
-import { audienceRooms } from "../auth/access-rules.js";
-import { RoomPresence } from "./room-presence.js";
+import { applyEvent, formatPlan, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState, type PlanStatus, type PresenceMember } from "../../shared/index.js";
+import { RoomPresence, type PresenceSnapshot } from "./room-presence.js";
 import { PlanJsonCache } from "./plan-json-cache.js";
 import { PreEncodedJson } from "./pre-encoded-json.js";
 import type { LeaseToken, Store } from "../store/store.js";
@@ -14,15 +13,29 @@ const BROADCAST_SLICE_MS = 8;
 /** A snapshot is saved at least this often (in events), and at every status change. */
 const SNAPSHOT_EVERY = 1_000;
 
-/** What a room needs from its server. */
+/** What the head looked like before a batch of events was recorded (see `PlanRoomDeps.onRecorded`). */
+export interface RecordedFrom {
+  status: PlanStatus;
+  version: number;
+}
+
+/**
+ * What a room needs from its server. The `on…` hooks are how a room drives its own reactions
+ * (expiry, auto-execution, quotas, presence): a command only records events or changes membership,
+ * and the room tells the one place that reacts (see `RoomReactions`).
+ */
 export interface PlanRoomDeps {
   store: Store;
-  /** Sends a durable event to everyone who may see the plan (one emit). */
+  /** Sends a durable event to everyone who may see the plan. */
   broadcast(event: PlanEvent, room: PlanRoom): void;
   /** Reports a store failure (the room stops accepting events). */
   onFault(error: unknown, room: PlanRoom): void;
+  /** Events were recorded (folded into `head`, their write queued); `from` is the head before them. */
+  onRecorded(room: PlanRoom, from: RecordedFrom, events: readonly PlanEvent[]): void;
   /** The durable status changed (told once per such event, after it is folded into `durable`). */
-  onStatusChange?(room: PlanRoom): void;
+  onStatusChange(room: PlanRoom): void;
+  /** Someone joined or left the room. */
+  onPresenceChange(room: PlanRoom): void;
 }
 
 interface Batch {
@@ -48,12 +61,8 @@ interface Batch {
  */
 export class PlanRoom {
   readonly id: string;
-  /** The Socket.IO rooms that receive this plan's events (see `audienceRooms`). */
-  readonly audience: string[];
-  /** Who is in the room (sockets, one entry per principal) and the presence change not yet sent. */
+  /** Who is in the room (sockets, one entry per principal) and the presence change not yet sent; change it with `join`/`leave`. */
   readonly members = new RoomPresence();
-  /** The expiry timer handle, if any. */
-  expiryTimer: unknown;
 
   private current: PlanState;
   private view: { seq: number; plan: PreEncodedJson; formatted: string } | undefined;
@@ -81,7 +90,20 @@ export class PlanRoom {
       this.durableState = structuredClone(state);
     }
     this.id = this.head.plan.id;
-    this.audience = audienceRooms(this.id, this.head);
+  }
+
+  /** A socket of `member` joins the room; returns the presence list as of this join. */
+  join(socketId: string, member: PresenceMember): PresenceSnapshot {
+    const snapshot = this.members.join(socketId, member);
+    this.deps.onPresenceChange(this);
+    return snapshot;
+  }
+
+  /** A socket leaves the room; whether it was a member. */
+  leave(socketId: string): boolean {
+    const left = this.members.leave(socketId);
+    if (left) this.deps.onPresenceChange(this);
+    return left;
   }
 
   /**
@@ -142,8 +164,11 @@ export class PlanRoom {
       let probe = structuredClone(this.head);
       for (const e of events) probe = applyEvent(probe, e);
     }
+    const from = { status: this.head.plan.status, version: this.head.plan.version };
     for (const e of events) applyEvent(this.head, e);
-    return this.enqueue(events, options.lease);
+    const durable = this.enqueue(events, options.lease);
+    this.deps.onRecorded(this, from, events);
+    return durable;
   }
 
   private enqueue(events: PlanEvent[], lease?: LeaseToken): Promise<PlanEvent[]> {
@@ -247,7 +272,7 @@ export class PlanRoom {
         this.planJson.invalidate(e);
         if (this.durableState.plan.status !== before) {
           batch.statusChanged = true;
-          this.deps.onStatusChange?.(this);
+          this.deps.onStatusChange(this);
         }
         this.tail.push(e);
         this.deps.broadcast(e, this);

@@ -1,61 +1,34 @@
-import type { Server } from "socket.io";
-import { PlanroomError, type PlanState, type Principal, type Role } from "../../shared/index.js";
-import { canSee, canVote, planRoom, type AccessSubject } from "../auth/access-rules.js";
-import { AgentQuota } from "./agent-quota.js";
-import type { Clock } from "../runtime/clock.js";
-import type { Logger } from "../runtime/logger.js";
-import { PlanRoom, type PlanRoomDeps } from "./plan-room.js";
-import { PresenceBroadcaster } from "./presence-broadcaster.js";
-import type { PlanRuns } from "./run-registry.js";
-import type { PrincipalRegistry } from "../auth/principals.js";
+import { PlanroomError, type PlanEventOf, type PlanState, type Principal } from "../../shared/index.js";
+import { canSee } from "../auth/access-rules.js";
 import type { Store } from "../store/store.js";
+import { PlanRoom } from "./plan-room.js";
+import type { RoomReactions } from "./room-reactions.js";
 
-
-/** The longest delay a timer can wait (2³¹ − 1 ms); longer ones fire at once. */
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 /** What the directory needs from the server. */
-export interface PlanDirectoryDeps {
-  io: Server;
+export interface RoomDirectoryDeps {
   store: Store;
-  clock: Clock;
-  registry: PrincipalRegistry;
-  runs: PlanRuns;
-  log: Logger;
+  /** Builds every room's hooks and is told of rooms that join (see `RoomReactions`). */
+  reactions: RoomReactions;
 }
 
 /**
- * Every plan room of the server: lookup with access checks, restore on start, approval expiry,
- * and what follows a decision (auto-execution).
+ * Every plan room of the server: creation, lookup with access checks, and the rooms of the stored
+ * plans brought back at start. What follows from a room's events is `RoomReactions`' job.
  */
-export class PlanDirectory {
+export class RoomDirectory {
   private readonly rooms = new Map<string, PlanRoom>();
-  /** How rooms write and broadcast. */
-  readonly roomDeps: PlanRoomDeps;
-  /** Sends each room's presence changes, coalesced, to its members. */
-  readonly presence: PresenceBroadcaster;
-  /**
-   * Open plans and their bytes per submitter: counted when a room is added (or, by `plan:submit`,
-   * before its first write), recounted at each durable status change (which frees or takes a
-   * slot), resized by `plan:revise`.
-   */
-  readonly quota = new AgentQuota();
 
-  constructor(private readonly deps: PlanDirectoryDeps) {
-    this.presence = new PresenceBroadcaster((planId, delta) => deps.io.to(planRoom(planId)).emit("presence:delta", delta));
-    this.roomDeps = {
-      store: deps.store,
-      broadcast: (event, room) => deps.io.to(room.audience).emit("plan:event", event),
-      // A status change frees or takes a quota slot; other events leave the counts alone.
-      onStatusChange: (room) => this.quota.track(room.durable),
-      onFault: (error, room) => deps.log.error(`plan ${room.id}: store failure: ${String(error)}`),
-    };
+  constructor(private readonly deps: RoomDirectoryDeps) {}
+
+  /** A room for a new plan, writing its `plan.submitted` now; listed only once `add`ed (after that write is durable). */
+  create(submitted: PlanEventOf<"plan.submitted">): PlanRoom {
+    return new PlanRoom({ submitted }, this.deps.reactions.roomDeps);
   }
 
   /** Adds a room whose first event is durable. */
   add(room: PlanRoom): void {
     this.rooms.set(room.id, room);
-    this.quota.track(room.head);
-    this.scheduleExpiry(room);
+    this.deps.reactions.added(room);
   }
 
   /** The room of a plan, without access checks (server internals only). */
@@ -88,70 +61,14 @@ export class PlanDirectory {
     return out;
   }
 
-  /** How many configured principals may vote on a plan with this policy and submitter, under the server's voter roles. */
-  eligibleVoters(subject: AccessSubject, voterRoles: readonly Role[]): number {
-    return this.deps.registry.all().filter((p) => canVote(subject, p, voterRoles)).length;
-  }
-
-  /** The configured principal with this id, if any. */
-  principal(id: string): Principal | undefined {
-    return this.deps.registry.get(id);
-  }
-
-  /** (Re)sets the expiry timer of a plan pending approval; clears it otherwise. */
-  scheduleExpiry(room: PlanRoom): void {
-    const { clock } = this.deps;
-    if (room.expiryTimer !== undefined) clock.clearTimeout(room.expiryTimer);
-    room.expiryTimer = undefined;
-    const ttl = room.head.policy.expiresInMs;
-    if (room.head.plan.status !== "pending_approval" || ttl === undefined) return;
-    const version = room.head.plan.version;
-    const delay = Math.max(0, room.head.requestedAt + ttl - clock.now());
-    if (delay > MAX_TIMER_DELAY_MS) {
-      // Timers cannot wait longer than ~24.8 days (a longer delay fires at once): wait in steps.
-      room.expiryTimer = clock.setTimeout(() => this.scheduleExpiry(room), MAX_TIMER_DELAY_MS);
-      return;
-    }
-    room.expiryTimer = clock.setTimeout(() => {
-      room.expiryTimer = undefined;
-      if (room.head.plan.status !== "pending_approval" || room.head.plan.version !== version) return;
-      try {
-        room.record([{ type: "plan.expired", at: clock.now(), data: {} }]).catch(() => {});
-      } catch (error) {
-        this.deps.log.error(`plan ${room.id}: could not expire: ${String(error)}`);
-      }
-    }, delay);
-  }
-
-  /** After a vote or a start: stops the expiry clock once decided, and auto-executes if asked to. */
-  afterDecision(room: PlanRoom, actor: string): void {
-    this.scheduleExpiry(room);
-    if (room.head.plan.status === "approved" && room.head.autoExecute && !this.deps.runs.isRunning(room.id)) {
-      this.deps.runs.start(room, actor).catch((error: unknown) => this.deps.log.error(`plan ${room.id}: auto-execute failed: ${String(error)}`));
-    }
-  }
-
   /**
-   * Loads every stored plan: rooms come back with their seq; pending plans get their expiry timer
-   * (from the time of the request, `requestedAt` of the folded state); approved auto-execute plans start; plans
-   * found executing are recovered (the room is told through the executor's events).
+   * Loads every stored plan. All rooms are listed first, then each is `restored` (timers set,
+   * approved auto-execute plans started, plans found executing recovered).
    */
   async restore(): Promise<void> {
     const states = await this.deps.store.loadAll();
-    for (const state of states) this.add(new PlanRoom(state, this.roomDeps));
-    for (const room of this.rooms.values()) {
-      const status = room.head.plan.status;
-      if (status === "executing") {
-        this.deps.runs.recover(room).catch((error: unknown) => this.deps.log.error(`plan ${room.id}: recovery failed: ${String(error)}`));
-      } else if (status === "approved" && room.head.autoExecute) {
-        this.afterDecision(room, room.head.submittedBy.id);
-      }
-    }
-  }
-
-  /** Stops every expiry timer and drops unsent presence changes. */
-  stopTimers(): void {
-    this.presence.stop();
-    for (const room of this.rooms.values()) if (room.expiryTimer !== undefined) this.deps.clock.clearTimeout(room.expiryTimer);
+    const rooms = states.map((state) => new PlanRoom(state, this.deps.reactions.roomDeps));
+    for (const room of rooms) this.rooms.set(room.id, room);
+    for (const room of rooms) this.deps.reactions.restored(room);
   }
 }

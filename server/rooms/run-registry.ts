@@ -2,7 +2,6 @@ import { ExecutionPlan, PlanroomError, type PlanEventBody } from "../../shared/i
 import type { Clock } from "../runtime/clock.js";
 import { Executor } from "../executor/executor.js";
 import type { PlanRoom } from "./plan-room.js";
-import type { AgentSockets } from "../transport/socket/agent-sockets.js";
 import type { LeaseToken, Store } from "../store/store.js";
 import type { ToolHandler } from "../executor/tool-context.js";
 import type { Logger } from "../runtime/logger.js";
@@ -16,11 +15,17 @@ interface ActiveRun {
   done: Promise<void>;
 }
 
+/** Where a plan's agent tools are served: handlers that call the submitting agent (the socket transport provides them). */
+export interface AgentTools {
+  /** A handler per tool the agent declared, calling it wherever the plan's tools are served. */
+  proxies(planId: string, submitterId: string, tools: readonly string[]): Map<string, ToolHandler>;
+}
+
 /** What the runs need from the server. */
-export interface PlanRunsDeps {
+export interface RunRegistryDeps {
   store: Store;
   clock: Clock;
-  agents: AgentSockets;
+  agents: AgentTools;
   /** Server-side tools; they win over an agent's tool of the same name. */
   tools: ReadonlyMap<string, ToolHandler>;
   /** This process's lease owner name. */
@@ -35,7 +40,7 @@ export interface PlanRunsDeps {
  * `tool:invoke` proxies for the tools the submitting agent declared) and an executor whose events
  * are recorded in the plan's room (durable, then broadcast).
  */
-export class PlanRuns {
+export class RunRegistry {
   /** Runs whose executor is still going; a run leaves as soon as its terminal event is recorded. */
   private readonly active = new Map<string, ActiveRun>();
   /** Every run until its events are durable and its lease is released: what `drain` and a next run of the plan wait for. */
@@ -43,7 +48,7 @@ export class PlanRuns {
   private stopping = false;
   private abandoned = false;
 
-  constructor(private readonly deps: PlanRunsDeps) {}
+  constructor(private readonly deps: RunRegistryDeps) {}
 
   /**
    * Whether a run of the plan is in progress in this process. A run stops counting as soon as its

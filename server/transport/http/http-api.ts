@@ -6,13 +6,13 @@ import { formatPlan, PlanroomError, type Principal } from "../../../shared/index
 import { bearerToken } from "../../auth/bearer-token.js";
 import { toWireError } from "../socket/dispatch.js";
 import type { Logger } from "../../runtime/logger.js";
-import type { PlanDirectory } from "../../rooms/room-directory.js";
+import type { RoomDirectory } from "../../rooms/room-directory.js";
 import { listItem, matchesFilter, page } from "../../rooms/plan-list.js";
 import type { PrincipalRegistry } from "../../auth/principals.js";
 
 /** What the HTTP routes need. */
 export interface HttpApiDeps {
-  directory: PlanDirectory;
+  directory: RoomDirectory;
   registry: PrincipalRegistry;
   corsOrigins: string[];
   /** The dashboard's built files, served at `/` when the folder exists. */

@@ -1,7 +1,7 @@
-import type { Socket } from "socket.io";
 import { COMMAND_NAMES, COMMANDS, PlanroomError, toIssues, type CommandName, type Principal, type WireError } from "../../../shared/index.js";
 import type { Logger } from "../../runtime/logger.js";
-import type { CommandHandler, CommandHandlers } from "./plan-commands.js";
+import type { CommandHandler, CommandHandlers } from "./commands/command-handler.js";
+import type { PlanroomSocket } from "./planroom-io.js";
 import { RateLimiter } from "./rate-limit.js";
 
 const ALLOWED: ReadonlyMap<string, CommandName> = new Map(COMMAND_NAMES.map((n) => [n, n]));
@@ -28,7 +28,7 @@ export function toWireError(error: unknown, log: Logger, command: string): WireE
  * handler (authorisation is its first step) inside a try/catch, and one ack of the shape
  * `{ ok: true, ...result }` or `{ ok: false, error: { code, message, issues? } }`.
  */
-export function attachDispatch(socket: Socket, principal: Principal, options: DispatchOptions): void {
+export function attachDispatch(socket: PlanroomSocket, principal: Principal, options: DispatchOptions): void {
   const limiter = new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond, options.now);
   // Socket.IO would throw on an incoming `error` event without a listener.
   socket.on("error", () => {});

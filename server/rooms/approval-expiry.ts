@@ -1,0 +1,60 @@
+import type { Clock } from "../runtime/clock.js";
+import type { Logger } from "../runtime/logger.js";
+import type { PlanRoom } from "./plan-room.js";
+
+/** The longest delay a timer can wait (2³¹ − 1 ms); longer ones fire at once. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * One timer per plan pending approval whose policy sets `expiresInMs`: when it fires and the plan is
+ * still pending at the same version, `plan.expired` is recorded. `schedule` is idempotent: it
+ * clears the plan's timer and sets it again from the head state (`requestedAt` + `expiresInMs`), or
+ * not at all once the plan is no longer pending.
+ */
+export class ApprovalExpiry {
+  private readonly timers = new Map<PlanRoom, unknown>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** (Re)sets the expiry timer of a plan pending approval; clears it otherwise. */
+  schedule(room: PlanRoom): void {
+    this.clear(room);
+    const ttl = room.head.policy.expiresInMs;
+    if (room.head.plan.status !== "pending_approval" || ttl === undefined) return;
+    const version = room.head.plan.version;
+    const delay = Math.max(0, room.head.requestedAt + ttl - this.clock.now());
+    if (delay > MAX_TIMER_DELAY_MS) {
+      // Timers cannot wait longer than ~24.8 days (a longer delay fires at once): wait in steps.
+      this.timers.set(room, this.clock.setTimeout(() => this.schedule(room), MAX_TIMER_DELAY_MS));
+      return;
+    }
+    this.timers.set(
+      room,
+      this.clock.setTimeout(() => {
+        this.timers.delete(room);
+        if (room.head.plan.status !== "pending_approval" || room.head.plan.version !== version) return;
+        try {
+          room.record([{ type: "plan.expired", at: this.clock.now(), data: {} }]).catch(() => {});
+        } catch (error) {
+          this.log.error(`plan ${room.id}: could not expire: ${String(error)}`);
+        }
+      }, delay),
+    );
+  }
+
+  /** Stops every timer (the server is stopping). */
+  stop(): void {
+    for (const handle of this.timers.values()) this.clock.clearTimeout(handle);
+    this.timers.clear();
+  }
+
+  private clear(room: PlanRoom): void {
+    const handle = this.timers.get(room);
+    if (handle === undefined) return;
+    this.clock.clearTimeout(handle);
+    this.timers.delete(room);
+  }
+}

@@ -1,0 +1,89 @@
+import type { PlanEvent } from "../../shared/index.js";
+import type { Clock } from "../runtime/clock.js";
+import type { Logger } from "../runtime/logger.js";
+import type { Store } from "../store/store.js";
+import type { AgentQuota } from "./agent-quota.js";
+import { ApprovalExpiry } from "./approval-expiry.js";
+import type { PlanRoom, PlanRoomDeps, RecordedFrom } from "./plan-room.js";
+import { PresenceBroadcaster } from "./presence-broadcaster.js";
+import type { RoomBroadcast } from "./room-broadcast.js";
+import type { RunRegistry } from "./run-registry.js";
+
+/** What the reactions need from the server. */
+export interface RoomReactionsDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  runs: Pick<RunRegistry, "start" | "recover" | "isRunning">;
+  quota: AgentQuota;
+  broadcast: RoomBroadcast;
+}
+
+/**
+ * The one place that sees everything a room records and reacts to it, so that a command only
+ * records events (or changes membership) and cannot forget a consequence:
+ *
+ * - **expiry**: whenever the head's status or version moves, the approval timer is set again
+ *   (revised, decided, cancelled, reopened, expired: see `ApprovalExpiry`);
+ * - **auto-execution**: a plan that becomes approved with `autoExecute` starts, as the principal
+ *   whose event approved it;
+ * - **quotas**: a durable status change frees or takes the submitter's open-plan slot;
+ * - **presence**: a join or a leave is sent to the room's members, coalesced.
+ *
+ * It also brings stored rooms back at start (`restored`): their timers, their auto-execution, and the
+ * recovery of runs a crash interrupted.
+ */
+export class RoomReactions {
+  private readonly expiry: ApprovalExpiry;
+  private readonly presence: PresenceBroadcaster;
+  /** The hooks every room of this server is built with. */
+  readonly roomDeps: PlanRoomDeps;
+
+  constructor(private readonly deps: RoomReactionsDeps) {
+    this.expiry = new ApprovalExpiry(deps.clock, deps.log);
+    this.presence = new PresenceBroadcaster((planId, delta) => deps.broadcast.presence(planId, delta));
+    this.roomDeps = {
+      store: deps.store,
+      broadcast: (event, room) => deps.broadcast.event(room, event),
+      onFault: (error, room) => deps.log.error(`plan ${room.id}: store failure: ${String(error)}`),
+      onRecorded: (room, from, events) => this.recorded(room, from, events),
+      onStatusChange: (room) => deps.quota.track(room.durable),
+      onPresenceChange: (room) => this.presence.changed(room),
+    };
+  }
+
+  /** A room whose first event is durable joins the server's rooms. */
+  added(room: PlanRoom): void {
+    this.deps.quota.track(room.head);
+    this.expiry.schedule(room);
+  }
+
+  /** A stored room is back after a start: timers set, auto-execution started, interrupted runs recovered. */
+  restored(room: PlanRoom): void {
+    this.added(room);
+    const { status } = room.head.plan;
+    if (status === "executing") {
+      this.deps.runs.recover(room).catch((error: unknown) => this.deps.log.error(`plan ${room.id}: recovery failed: ${String(error)}`));
+    } else {
+      this.autoExecute(room, room.head.submittedBy.id);
+    }
+  }
+
+  /** Stops every timer and drops unsent presence changes (the server is stopping). */
+  stop(): void {
+    this.presence.stop();
+    this.expiry.stop();
+  }
+
+  private recorded(room: PlanRoom, from: RecordedFrom, events: readonly PlanEvent[]): void {
+    const { status, version } = room.head.plan;
+    if (status === from.status && version === from.version) return;
+    this.expiry.schedule(room);
+    if (status === "approved") this.autoExecute(room, events[events.length - 1]?.actor ?? room.head.submittedBy.id);
+  }
+
+  private autoExecute(room: PlanRoom, actor: string): void {
+    if (room.head.plan.status !== "approved" || !room.head.autoExecute || this.deps.runs.isRunning(room.id)) return;
+    this.deps.runs.start(room, actor).catch((error: unknown) => this.deps.log.error(`plan ${room.id}: auto-execute failed: ${String(error)}`));
+  }
+}

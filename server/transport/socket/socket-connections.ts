@@ -1,0 +1,64 @@
+import type { PrincipalRegistry } from "../../auth/principals.js";
+import type { RoomDirectory } from "../../rooms/room-directory.js";
+import type { Logger } from "../../runtime/logger.js";
+import type { AgentSockets } from "./agent-sockets.js";
+import { addressKey } from "./auth-failure-limit.js";
+import type { CommandHandlers } from "./commands/command-handler.js";
+import { attachDispatch } from "./dispatch.js";
+import type { HandshakeGate } from "./handshake-gate.js";
+import type { PlanroomIo } from "./planroom-io.js";
+import type { PrincipalSockets } from "./principal-sockets.js";
+import { PLAN_ROOM_PREFIX } from "./socket-rooms.js";
+
+/** What the connection handling needs from the server. */
+export interface SocketConnectionsDeps {
+  gate: HandshakeGate;
+  registry: PrincipalRegistry;
+  principalSockets: PrincipalSockets;
+  handlers: CommandHandlers;
+  directory: RoomDirectory;
+  agents: AgentSockets;
+  rateLimit: { burst: number; perSecond: number };
+  log: Logger;
+  now(): number;
+}
+
+/**
+ * A socket's life on the server. At the handshake (`io.use`): a blocked address is refused, then
+ * `auth.token` must name a principal (`UNAUTHENTICATED`, counted as a failed authentication), and
+ * the principal must have a socket slot left (`QUOTA_EXCEEDED`); a refused handshake also closes
+ * its transport, so one connection cannot go on trying tokens. Once connected, every command goes
+ * through the dispatch. When it goes, the socket stops serving agent tools and leaves the plan rooms it was in.
+ */
+export function attachSocketConnections(io: PlanroomIo, deps: SocketConnectionsDeps): void {
+  io.use((socket, next) => {
+    const refuse = (message: string): void => {
+      next(new Error(message));
+      process.nextTick(() => socket.conn.close());
+    };
+    const address = addressKey(socket.handshake.address);
+    const blocked = deps.gate.refusal(address, socket.conn.request);
+    if (blocked !== undefined) return refuse(blocked);
+    const auth: unknown = socket.handshake.auth;
+    const token = typeof auth === "object" && auth !== null ? (auth as { token?: unknown }).token : undefined;
+    const principal = deps.registry.authenticate(token);
+    if (!principal) {
+      deps.gate.failed(address);
+      return refuse("UNAUTHENTICATED: missing or unknown token");
+    }
+    if (!deps.principalSockets.admit(socket, principal.id)) {
+      return refuse(`QUOTA_EXCEEDED: ${principal.id} has ${deps.principalSockets.count(principal.id)} sockets connected, the most one principal may have (limits.maxSocketsPerPrincipal); close one first`);
+    }
+    socket.data.principal = principal;
+    next();
+  });
+  io.on("connection", (socket) => {
+    attachDispatch(socket, socket.data.principal, { handlers: deps.handlers, rateLimit: deps.rateLimit, log: deps.log, now: deps.now });
+    socket.on("disconnecting", () => {
+      deps.agents.detach(socket);
+      for (const name of socket.rooms) {
+        if (name.startsWith(PLAN_ROOM_PREFIX)) deps.directory.get(name.slice(PLAN_ROOM_PREFIX.length))?.leave(socket.id);
+      }
+    });
+  });
+}

@@ -3,7 +3,7 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("./main.ts");
+const { main } = await import("./cli-program.ts");
 const code = await main(process.argv);
 process.exitCode = code;
 // Let pending output drain, then make sure nothing left open keeps the process alive.

@@ -3,8 +3,7 @@ import { applyEvent, PlanroomError, type PlanEvent, type PlanState } from "../..
 /**
  * Rebuilds a plan's state from an optional snapshot and the events after it. A snapshot ahead of
  * the log (it should not happen; the log is the truth) is ignored and the whole log folded, which
- * is why `eventsAfter` must be able to give every event; so is a snapshot from before states
- * carried `requestedAt`, when the plan is pending approval. Returns undefined when the log is empty.
+ * is why `eventsAfter` must be able to give every event. Returns undefined when the log is empty.
  * Throws `INTERNAL` naming the plan and event when the log does not fold.
  */
 export async function foldPlan(
@@ -13,13 +12,7 @@ export async function foldPlan(
   snapshot: PlanState | undefined,
   eventsAfter: (afterSeq: number) => Promise<PlanEvent[]>,
 ): Promise<PlanState | undefined> {
-  let state = snapshot && snapshot.seq <= lastSeq ? structuredClone(snapshot) : undefined;
-  if (state && typeof state.requestedAt !== "number") {
-    // A snapshot written before states carried `requestedAt`. While the plan is pending approval
-    // the time decides its expiry, so fold the whole log to get it exactly; otherwise the plan's
-    // last change stands in for it (a later request sets it anew).
-    state = state.plan.status === "pending_approval" ? undefined : { ...state, requestedAt: state.plan.updatedAt };
-  }
+  let state: PlanState | undefined = snapshot && snapshot.seq <= lastSeq ? structuredClone(snapshot) : undefined;
   const events = await eventsAfter(state?.seq ?? 0);
   for (const event of events) {
     try {

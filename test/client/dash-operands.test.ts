@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { protectDashOperands } from "../../client/cli/dash-operands.js";
-import { buildProgram } from "../../client/cli/main.js";
+import { buildProgram } from "../../client/cli/cli-program.js";
 
 const program = buildProgram({ out: () => undefined, err: () => undefined, env: {}, isTTY: false }, () => undefined);
 const fix = (...args: string[]): string[] => protectDashOperands(["node", "planroom", ...args], program).slice(2);

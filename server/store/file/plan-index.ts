@@ -39,8 +39,6 @@ export class PlanIndex {
   private indexDirty = false;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
-  /** The last error of a background write (the next flush retries). */
-  lastError: unknown;
 
   constructor(
     dir: string,
@@ -60,11 +58,6 @@ export class PlanIndex {
       this.db.data = { plans: {} }; // a damaged cache is rebuilt from the log
     }
     this.db.data.plans ??= {};
-  }
-
-  /** Every index row. */
-  entries(): PlanIndexEntry[] {
-    return Object.values(this.db.data.plans);
   }
 
   /** Notes appended events in the index (written later). */
@@ -121,9 +114,9 @@ export class PlanIndex {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush().catch((error: unknown) => {
-        this.lastError = error;
-      });
+      // A failed background write loses nothing: the changes stay noted and the next flush (at the
+      // latest on shutdown, which reports its error) writes them again.
+      this.flush().catch(() => undefined);
     }, this.debounceMs);
     this.timer.unref();
   }
@@ -133,12 +126,18 @@ export class PlanIndex {
       const text = JSON.stringify(state);
       const copy = JSON.parse(text) as PlanState;
       if (copy.seq > this.durableSeq(planId)) continue; // not durable yet: a later write
-      this.pendingSnapshots.delete(planId);
       await new JSONFile<SnapshotFile>(this.snapshotPath(planId)).write({ seq: copy.seq, state: copy });
+      // A newer snapshot noted during the write stays for the next one.
+      if (this.pendingSnapshots.get(planId) === state) this.pendingSnapshots.delete(planId);
     }
     if (this.indexDirty) {
       this.indexDirty = false;
-      await this.db.write();
+      try {
+        await this.db.write();
+      } catch (error) {
+        this.indexDirty = true;
+        throw error;
+      }
     }
     if (this.pendingSnapshots.size > 0) this.schedule();
   }

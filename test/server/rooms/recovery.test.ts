@@ -142,34 +142,6 @@ describe("reconnect, restart and expiry", () => {
     await rev.waitFor((e) => e.type === "plan.expired");
   });
 
-  it("restores the expiry from the log when a stored snapshot predates requestedAt", async () => {
-    const clock = new ManualClock(Date.now());
-    const store = createMemoryStore();
-    const first = await start({ clock, store, tools: { t: () => 1 } });
-    const agent = await join(first, "agent-1");
-    const voter = await join(first, "rev-1");
-    const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { quorum: 2, expiresInMs: 60_000 } });
-    await clock.advance(10_000);
-    await voter.ok("plan:vote", { planId, version: 1, decision: "approve" });
-    await clock.advance(35_000);
-    agent.close();
-    voter.close();
-    await first.close();
-    servers.splice(servers.indexOf(first), 1);
-    // An older server's snapshot: the state as now, without requestedAt (its updatedAt is the vote's).
-    await store.open();
-    const [state] = await store.loadAll();
-    const { requestedAt: _dropped, ...old } = state!;
-    store.saveSnapshot(old as typeof state & object);
-    await store.close();
-    const second = await start({ clock, store, tools: { t: () => 1 } });
-    const rev = await join(second, "rev-2");
-    const { snapshot } = await rev.ok("plan:join", { planId });
-    expect(snapshot.requestedAt).toBe(clock.now() - 45_000);
-    await clock.advance(15_000);
-    await rev.waitFor((e) => e.type === "plan.expired");
-  });
-
   it("keeps presence of the room up to date", async () => {
     const server = await start({ tools: { t: () => 1 } });
     const agent = await join(server, "agent-1");

@@ -1,27 +1,6 @@
-import { jsonByteLength, ToolInvokeSchema, type JsonValue, type StepError, type ToolInvoke, type ToolResult } from "../shared/index.js";
+import { jsonByteLength, toStepError, ToolInvokeSchema, type JsonValue, type ToolContext, type ToolHandler, type ToolInvoke, type ToolResult } from "../shared/index.js";
 
-/** What a tool handler receives besides its params. */
-export interface ToolContext {
-  /** Aborted when the plan is cancelled, the server gives up on the attempt, or the deadline passes. */
-  signal: AbortSignal;
-  planId: string;
-  stepId: string;
-  tool: string;
-  /** 1 for the first attempt. */
-  attempt: number;
-  /** `planId:stepId:attempt`: the same key is the same attempt. */
-  idempotencyKey: string;
-  /** Epoch ms after which the server gives up on this attempt. */
-  deadline: number;
-  /** Results of the step's dependencies, by step id. */
-  dependencies: Record<string, JsonValue>;
-}
-
-/**
- * A tool an agent serves itself: receives the step's params and a context, returns a JSON-safe
- * result (or nothing), or throws (an error's string `code`, when it has one, is kept).
- */
-export type ToolHandler = (params: { [key: string]: JsonValue }, ctx: ToolContext) => unknown;
+export type { ToolContext, ToolHandler } from "../shared/index.js";
 
 /** A set of tools by name. */
 export type ToolMap = Record<string, ToolHandler>;
@@ -82,7 +61,7 @@ export class ToolServer {
   /** Handles one `tool:invoke` (the payload is checked; a missing ack callback is tolerated). */
   invoke(raw: unknown, ack: unknown): void {
     const reply = (result: ToolResult): void => {
-      if (typeof ack === "function") ack(result);
+      if (typeof ack === "function") (ack as (result: ToolResult) => void)(result);
     };
     const parsed = ToolInvokeSchema.safeParse(raw);
     if (!parsed.success) {
@@ -184,11 +163,4 @@ function toOkResult(value: unknown, request: ToolInvoke): ToolResult {
   }
   if (json === undefined) return { ok: true };
   return { ok: true, result: JSON.parse(json) as JsonValue };
-}
-
-/** Keeps an error's string `code` when it has a usable one; otherwise `TOOL_ERROR`. */
-function toStepError(error: unknown): StepError {
-  const code = typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "string" ? (error as { code: string }).code : "";
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: code.length > 0 && code.length <= 64 ? code : "TOOL_ERROR", message: message.slice(0, 10_000) || "tool failed" };
 }

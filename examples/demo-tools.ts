@@ -3,7 +3,7 @@
  * has something to run without an agent: `echo`, `sleep`, `word_count`. It is also a tool module
  * (default export), for `npm start -- --tools examples/demo-tools.ts`.
  */
-import type { ToolRegistry } from "../server/executor/tool-context.js";
+import type { ToolRegistry } from "../server/executor/tool-registry.js";
 
 /** The demo server's tools. */
 export const demoServerTools: ToolRegistry = {

@@ -7,6 +7,8 @@ export * from "./json.js";
 export * from "./retry-policy.js";
 export * from "./execution-options.js";
 export * from "./step.js";
+export * from "./step-error.js";
+export * from "./tool-context.js";
 export * from "./lifecycle.js";
 export * from "./plan.js";
 export * from "./approval-policy.js";

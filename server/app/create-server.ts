@@ -6,7 +6,7 @@ import { Server } from "socket.io";
 import { loadPrincipals } from "../auth/load-principals.js";
 import type { PrincipalConfig } from "../auth/principal-config.js";
 import { PrincipalRegistry } from "../auth/principals.js";
-import type { ToolRegistry } from "../executor/tool-context.js";
+import type { ToolRegistry } from "../executor/tool-registry.js";
 import { AgentQuota } from "../rooms/agent-quota.js";
 import { RoomDirectory } from "../rooms/room-directory.js";
 import { RoomReactions } from "../rooms/room-reactions.js";

@@ -17,7 +17,7 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PlanroomError } from "../../shared/index.js";
-import type { ToolHandler, ToolRegistry } from "../executor/tool-context.js";
+import type { ToolHandler, ToolRegistry } from "../executor/tool-registry.js";
 
 /** What a tool module exports (as its default export, or as `tools`): tool names mapped to handlers. */
 export type ToolModule = Record<string, ToolHandler>;

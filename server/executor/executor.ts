@@ -1,12 +1,13 @@
 import { PlanroomError, reopenedEvent, type ExecutionPlan, type StepGraph } from "../../shared/index.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
+import { applyAndNotify } from "./apply-and-notify.js";
 import type { ExecuteOptions, ExecutorOptions } from "./executor-options.js";
+import { normalisePlanOptions } from "./plan-options.js";
 import { PlanRun } from "./plan-run.js";
-import { publishEvent } from "./run-hooks.js";
-import { lookupTool, type ToolRegistry } from "./tool-context.js";
+import { lookupTool, type ToolRegistry } from "./tool-registry.js";
 
 export type { ExecuteOptions, ExecutorOptions } from "./executor-options.js";
-export type { ToolContext, ToolHandler, ToolRegistry } from "./tool-context.js";
+export type { ToolContext, ToolHandler, ToolRegistry } from "./tool-registry.js";
 
 /**
  * Runs approved plans: calls each step's tool once its dependencies completed (concurrently up to
@@ -28,7 +29,9 @@ export class Executor {
   /**
    * Runs every step not yet completed. Resolves with the plan in a final state (completed, failed
    * or cancelled) after the terminal event; rejects (`PlanroomError`) when it cannot start:
-   * `APPROVAL_REQUIRED`, `VALIDATION`, `UNKNOWN_TOOL`, `INVALID_STATE`.
+   * `APPROVAL_REQUIRED`, `VALIDATION`, `UNKNOWN_TOOL`, `INVALID_STATE`. The plan's options are
+   * normalised first (an option set to `undefined` takes its default); invalid ones reject with
+   * `VALIDATION` before any event.
    *
    * An internal error during the run (e.g. an event refused because the plan was changed behind
    * the executor's back) aborts the running attempts, cancels running steps and skips pending ones
@@ -54,7 +57,8 @@ export class Executor {
   resume(plan: ExecutionPlan, options: ExecuteOptions = {}): Promise<ExecutionPlan> {
     try {
       if (plan.status === "failed" || plan.status === "cancelled") {
-        publishEvent(plan, reopenedEvent(plan, this.#clock.now()), this.#options);
+        normalisePlanOptions(plan);
+        void applyAndNotify(plan, reopenedEvent(plan, this.#clock.now()), this.#options);
         if ((plan.status as string) === "pending_approval") throw new PlanroomError("APPROVAL_REQUIRED", `plan ${plan.id} needs approval again before it resumes`);
       } else if (plan.status !== "approved" && plan.status !== "pending_approval") {
         throw new PlanroomError("INVALID_STATE", `plan ${plan.id} is ${plan.status}: only a failed or cancelled plan can be resumed`);
@@ -68,12 +72,14 @@ export class Executor {
   /**
    * Continues a plan found `executing` after a crash: each step still `running` is retried (an
    * `INTERRUPTED` error) if its retry policy has attempts left, else fails (`INTERRUPTED`); then
-   * scheduling goes on as in `execute` (completed steps stay completed).
+   * scheduling goes on as in `execute` (completed steps stay completed). Options are checked as
+   * in `execute`.
    */
   recover(plan: ExecutionPlan, options: ExecuteOptions = {}): Promise<ExecutionPlan> {
     let graph: StepGraph | undefined;
     try {
       if (plan.status !== "executing") throw new PlanroomError("INVALID_STATE", `plan ${plan.id} is ${plan.status}, not executing: nothing to recover`);
+      normalisePlanOptions(plan);
       plan.assertValid({ onGraph: (found) => (graph = found) });
     } catch (error) {
       return Promise.reject(error);
@@ -96,6 +102,7 @@ export class Executor {
       default:
         throw new PlanroomError("INVALID_STATE", `plan ${plan.id} is ${plan.status} and cannot run`);
     }
+    normalisePlanOptions(plan);
     let graph: StepGraph | undefined;
     plan.assertValid({ hasTool: (name) => lookupTool(this.#tools, name) !== undefined, onGraph: (found) => (graph = found) });
     if (plan.status === "approved") return graph;
@@ -104,7 +111,7 @@ export class Executor {
       throw new PlanroomError("APPROVAL_REQUIRED", `plan ${plan.id} must be approved before it runs (it is ${plan.status.replace("_", " ")})`);
     }
     const by = autoApprove ? [options.actor ?? "auto-approve"] : [];
-    publishEvent(plan, { type: "plan.approved", at: this.#clock.now(), ...(options.actor !== undefined ? { actor: options.actor } : {}), data: { by } }, this.#options);
+    void applyAndNotify(plan, { type: "plan.approved", at: this.#clock.now(), ...(options.actor !== undefined ? { actor: options.actor } : {}), data: { by } }, this.#options);
     return graph;
   }
 }

@@ -3,7 +3,7 @@ import type { Clock } from "../runtime/clock.js";
 import { Executor } from "../executor/executor.js";
 import type { PlanRoom } from "./plan-room.js";
 import type { LeaseToken, Store } from "../store/store.js";
-import type { ToolHandler } from "../executor/tool-context.js";
+import type { ToolHandler } from "../executor/tool-registry.js";
 import type { Logger } from "../runtime/logger.js";
 
 /** What an abandoned run's events wait for: nothing more is recorded, so no tool is called either. */

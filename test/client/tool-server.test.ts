@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ToolServer, type ToolContext } from "../../client/index.js";
-import type { ToolInvoke, ToolResult } from "../../shared/index.js";
+import { PlanroomError, toStepError, type ToolInvoke, type ToolResult } from "../../shared/index.js";
 
 function request(overrides: Partial<ToolInvoke> = {}): ToolInvoke {
   return { planId: "p1", stepId: "s1", tool: "echo", params: { text: "hi" }, attempt: 1, idempotencyKey: "p1:s1:1", deadline: Date.now() + 10_000, dependencies: {}, ...overrides };
@@ -81,6 +81,15 @@ describe("ToolServer", () => {
     expect(await invoke(server, request({ tool: "coded", idempotencyKey: "a" }))).toEqual({ ok: false, error: { code: "ENOENT", message: "no such file" } });
     expect(await invoke(server, request({ tool: "plain", idempotencyKey: "b" }))).toEqual({ ok: false, error: { code: "TOOL_ERROR", message: "boom" } });
     expect(await invoke(server, request({ tool: "cyclic", idempotencyKey: "c" }))).toMatchObject({ ok: false, error: { code: "TOOL_ERROR" } });
+  });
+
+  it("words a thrown value exactly as the server's executor does (the shared toStepError)", async () => {
+    const thrown: unknown[] = [new PlanroomError("CONFLICT", "taken"), Object.assign(new Error("long"), { code: "C".repeat(100) }), { why: "object" }, "plain text", new TypeError(""), 7];
+    const server = new ToolServer();
+    server.register("p1", { echo: (_p, ctx) => Promise.reject(thrown[ctx.attempt - 1]) });
+    for (let attempt = 1; attempt <= thrown.length; attempt++) {
+      expect(await invoke(server, request({ attempt, idempotencyKey: `p1:s1:${attempt}` }))).toEqual({ ok: false, error: toStepError(thrown[attempt - 1]) });
+    }
   });
 
   it("refuses unknown tools, other plans' tools and malformed requests", async () => {

@@ -1,8 +1,8 @@
 import type { Socket } from "socket.io";
 import { jsonByteLength, PlanroomError, ToolResultSchema, type JsonValue, type ToolInvoke } from "../../../shared/index.js";
 import type { Clock } from "../../runtime/clock.js";
-import { cancellationOf } from "../../executor/step-errors.js";
-import type { ToolContext, ToolHandler } from "../../executor/tool-context.js";
+import { cancellationOf } from "../../executor/cancellation.js";
+import type { ToolContext, ToolHandler } from "../../executor/tool-registry.js";
 
 /** An error a remote tool reported, with the agent's own code (e.g. `TOOL_ERROR`). */
 export class RemoteToolError extends Error {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { chainPlan, type TestClient, useTestServer } from "../../support/planroom-test-kit.js";
 
 const scope = useTestServer();
-const join = scope.join;
+const join = scope.join.bind(scope);
 async function approve(planId: string, reviewer: TestClient, version = 1): Promise<void> {
   await reviewer.ok("plan:vote", { planId, version, decision: "approve" });
 }

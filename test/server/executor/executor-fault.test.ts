@@ -6,7 +6,7 @@ import { ManualClock, settle } from "../../support/manual-clock.js";
 import { Gate, makePlan, recorder } from "./executor-fixtures.js";
 
 /** A manual clock whose timers can be made to fail, as an internal fault of the executor. */
-function breakableClock(): { clock: Clock; manual: ManualClock; failTimersOf(ms: number): void } {
+function breakableClock(): { clock: Clock; manual: ManualClock; failTimersOf: (ms: number) => void } {
   const manual = new ManualClock(0);
   let failing: number | undefined;
   const clock: Clock = {

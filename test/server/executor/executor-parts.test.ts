@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { PlanroomError } from "../../../shared/index.js";
+import { PlanroomError, toStepError, type ToolContext as PortableToolContext, type ToolHandler as PortableToolHandler } from "../../../shared/index.js";
+import { Executor } from "../../../server/executor/executor.js";
 import { DeadlineWatch } from "../../../server/executor/deadline-watch.js";
 import { ReadyQueue } from "../../../server/executor/ready-queue.js";
-import { cancellationOf, toStepError } from "../../../server/executor/step-errors.js";
+import { cancellationOf } from "../../../server/executor/cancellation.js";
 import { ManualClock } from "../../support/manual-clock.js";
+import { makePlan } from "./executor-fixtures.js";
 
 describe("ReadyQueue", () => {
   it("ordered: always gives the smallest index", () => {
@@ -68,5 +70,21 @@ describe("step failures", () => {
     expect(cancellationOf(new DOMException("This operation was aborted", "AbortError"))).toEqual({ reason: "cancelled" });
     expect(cancellationOf("bye")).toEqual({ reason: "bye" });
     expect(cancellationOf(42)).toEqual({ reason: "cancelled" });
+  });
+});
+
+describe("tool context", () => {
+  it("gives a server-side tool the portable context an agent's tool gets, plus the live plan and step", async () => {
+    const seen: PortableToolContext[] = [];
+    // Written against the shared type only, as for an agent's SDK.
+    const portable: PortableToolHandler = (_params, ctx) => {
+      seen.push(ctx);
+      return { planId: ctx.planId, stepId: ctx.stepId, tool: ctx.tool, key: ctx.idempotencyKey, deps: ctx.dependencies };
+    };
+    const plan = makePlan([{ id: "a", tool: "portable" }, { id: "b", tool: "portable", after: ["a"] }], { requireApproval: false });
+    const done = await new Executor({ portable }).execute(plan);
+    expect(done.status).toBe("completed");
+    expect(plan.getStep("b")?.result).toEqual({ planId: "p1", stepId: "b", tool: "portable", key: "p1:b:1", deps: { a: { planId: "p1", stepId: "a", tool: "portable", key: "p1:a:1", deps: {} } } });
+    expect(seen[1]).toMatchObject({ attempt: 1, plan, step: plan.getStep("b") });
   });
 });

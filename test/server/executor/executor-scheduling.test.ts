@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { applyPlanEvent, ExecutionPlan, summary } from "../../../shared/index.js";
 import { Executor, type ToolContext } from "../../../server/executor/executor.js";
 import { ManualClock, settle } from "../../support/manual-clock.js";
-import { callbacks, Gate, makePlan, recorder } from "./executor-fixtures.js";
+import { Gate, makePlan, recorder } from "./executor-fixtures.js";
 
 describe("Executor scheduling", () => {
   it("starts a step only when every dependency completed (diamond)", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryStore } from "../../../server/store/memory-store.js";
 import type { Store } from "../../../server/store/store.js";
-import type { ToolContext } from "../../../server/executor/tool-context.js";
+import type { ToolContext } from "../../../server/executor/tool-registry.js";
 import { chainPlan, useTestServer } from "../../support/planroom-test-kit.js";
 import { deferred } from "../executor/executor-fixtures.js";
 

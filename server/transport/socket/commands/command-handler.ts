@@ -5,7 +5,7 @@ import type { PlanSizeLimits } from "../../../rooms/plan-size-limits.js";
 import type { RoomDirectory } from "../../../rooms/room-directory.js";
 import type { RunRegistry } from "../../../rooms/run-registry.js";
 import type { PrincipalRegistry } from "../../../auth/principals.js";
-import type { ToolHandler } from "../../../executor/tool-context.js";
+import type { ToolHandler } from "../../../executor/tool-registry.js";
 import type { Clock } from "../../../runtime/clock.js";
 import type { AgentSockets } from "../agent-sockets.js";
 import type { PlanroomSocket } from "../planroom-io.js";

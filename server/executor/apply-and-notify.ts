@@ -8,7 +8,7 @@ import type { ExecutorOptions } from "./executor-options.js";
  * the live step it names (saves a lookup). Returns the promise `onEvent` returned, if any (see
  * `ExecutorOptions.onEvent`).
  */
-export function publishEvent(plan: ExecutionPlan, event: PlanEventBody, hooks: ExecutorOptions, step?: Step): Promise<unknown> | undefined {
+export function applyAndNotify(plan: ExecutionPlan, event: PlanEventBody, hooks: ExecutorOptions, step?: Step): Promise<unknown> | undefined {
   plan.apply(event, step);
   let settled: Promise<unknown> | undefined;
   if (hooks.onEvent) {

@@ -1,37 +1,10 @@
 import type { ExecutionPlan, JsonValue, Step } from "../../shared/index.js";
-
-/** What a tool is given besides its params. */
-export interface ToolContext {
-  /** Aborted on timeout, on cancellation of the plan, or when another step's failure stops the plan. */
-  signal: AbortSignal;
-  plan: ExecutionPlan;
-  /** The live step being run. */
-  step: Step;
-  /** 1 for the first try, 2 for the first retry, … */
-  attempt: number;
-  /** `${plan.id}:${step.id}:${attempt}`: the same key means the same attempt. */
-  idempotencyKey: string;
-  /** Clock time (ms) at which this attempt times out. */
-  deadline: number;
-  /** Results of the step's direct dependencies, by step id. */
-  dependencies: Record<string, JsonValue>;
-}
-
-/** A tool: called once per attempt with the step's params (references resolved) and a context. */
-export type ToolHandler = (params: Record<string, JsonValue>, ctx: ToolContext) => Promise<unknown> | unknown;
-
-/** The tools an executor can call, by name. A `Map` is read live, so tools may be added later. */
-export type ToolRegistry = Record<string, ToolHandler> | Map<string, ToolHandler>;
-
-/** Finds a tool by name; only own entries count (a tool named `constructor` is not `Object`). */
-export function lookupTool(tools: ToolRegistry, name: string): ToolHandler | undefined {
-  if (tools instanceof Map) return tools.get(name);
-  return Object.hasOwn(tools, name) ? tools[name] : undefined;
-}
+import type { ToolContext } from "./tool-registry.js";
 
 /**
- * The context of one attempt. `signal`, `dependencies` and `idempotencyKey` are getters, built on first use (most
- * tools never look at them, and a large plan runs many attempts); read them, do not spread `ctx`.
+ * The context of one attempt. `signal`, `dependencies`, `idempotencyKey`, `planId`, `stepId` and
+ * `tool` are getters, built on first use (most tools never look at them, and a large plan runs many
+ * attempts); read them, do not spread `ctx`.
  */
 export class AttemptContext implements ToolContext {
   readonly plan: ExecutionPlan;
@@ -55,6 +28,18 @@ export class AttemptContext implements ToolContext {
     this.attempt = attempt;
     this.deadline = deadline;
     this.#resultsOf = resultsOf;
+  }
+
+  get planId(): string {
+    return this.plan.id;
+  }
+
+  get stepId(): string {
+    return this.step.id;
+  }
+
+  get tool(): string {
+    return this.step.tool;
   }
 
   get idempotencyKey(): string {

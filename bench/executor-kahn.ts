@@ -25,7 +25,7 @@ export function runKahn(nodes: readonly GraphNode[], concurrency: number, task: 
       while (running < concurrency && head < queue.length) {
         const i = queue[head++]!;
         running++;
-        task().then(() => {
+        void task().then(() => {
           running--;
           done++;
           for (const d of dependents[i]!) if (--indegree[d]! === 0) queue.push(d);

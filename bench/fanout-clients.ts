@@ -40,7 +40,7 @@ const sockets = job.tokens.map((token) => {
 await Promise.all(sockets.map((s) => new Promise<void>((resolve, reject) => (s.once("connect", () => resolve()), s.once("connect_error", reject)))));
 if (job.planId) {
   await Promise.all(sockets.map(async (s) => {
-    const ack = await s.timeout(30_000).emitWithAck("plan:join", { planId: job.planId });
+    const ack = (await s.timeout(30_000).emitWithAck("plan:join", { planId: job.planId })) as { ok: boolean; error?: unknown };
     if (!ack.ok) throw new Error(`join failed: ${JSON.stringify(ack.error)}`);
   }));
 }

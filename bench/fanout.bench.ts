@@ -67,7 +67,7 @@ async function planroomRun(): Promise<{ result: ClientResult; events: PlanEvent[
   try {
     const agent = io(server.url, { auth: { token: agentToken }, transports: ["websocket"], forceNew: true });
     const steps = Array.from({ length: STEPS }, (_, i) => ({ id: `s${i}`, tool: "noop", description: `step ${i}` }));
-    const submitted = await agent.timeout(30_000).emitWithAck("plan:submit", { plan: { description: "fan-out", options: { maxParallelSteps: 16 }, steps }, approval: { quorum: 1 }, autoExecute: true });
+    const submitted = (await agent.timeout(30_000).emitWithAck("plan:submit", { plan: { description: "fan-out", options: { maxParallelSteps: 16 }, steps }, approval: { quorum: 1 }, autoExecute: true })) as { ok: boolean; error?: unknown; planId?: string };
     if (!submitted.ok) throw new Error(JSON.stringify(submitted.error));
     const planId = submitted.planId as string;
     // After the join: vote.cast, plan.approved, plan.started, 2 per step, plan.completed.
@@ -76,7 +76,7 @@ async function planroomRun(): Promise<{ result: ClientResult; events: PlanEvent[
     await clients.ready;
     const voter = reviewers[0] as PrincipalConfig;
     const vs = io(server.url, { auth: { token: voter.token }, transports: ["websocket"], forceNew: true });
-    const vote = await vs.timeout(30_000).emitWithAck("plan:vote", { planId, version: 1, decision: "approve" });
+    const vote = (await vs.timeout(30_000).emitWithAck("plan:vote", { planId, version: 1, decision: "approve" })) as { ok: boolean; error?: unknown };
     if (!vote.ok) throw new Error(JSON.stringify(vote.error));
     const result = await clients.result;
     const events = await server.store.readEvents(planId, 1);
@@ -112,7 +112,7 @@ async function rawRun(events: PlanEvent[]): Promise<ClientResult> {
     });
     return await clients.result;
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   }
 }
 

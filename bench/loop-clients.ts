@@ -23,7 +23,7 @@ function open(token: string): Promise<Socket> {
 async function ok(socket: Socket, name: string, payload: unknown): Promise<Record<string, unknown>> {
   const answer = (await socket.timeout(120_000).emitWithAck(name, payload)) as { ok: boolean; error?: { code: string; message: string } };
   if (!answer.ok) throw new Error(`${name}: ${answer.error?.code}: ${answer.error?.message}`);
-  return answer as Record<string, unknown>;
+  return answer;
 }
 
 function figures(values: number[]): { n: number; p50: number; p99: number; max: number } {
@@ -73,7 +73,10 @@ if (role === "bystander") {
     reviewer.on("plan:event", (e: { type: string }) => {
       if (e.type === "step.started") started++;
       if (e.type === "step.completed") completed++;
-      if (e.type === "plan.completed" || e.type === "plan.failed") (finished = true), resolve();
+      if (e.type === "plan.completed" || e.type === "plan.failed") {
+        finished = true;
+        resolve();
+      }
     }),
   );
   await ok(reviewer, "plan:join", { planId });

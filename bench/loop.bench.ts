@@ -45,7 +45,7 @@ const job = { url: server.url, tokens: Object.fromEntries(principals.map((p) => 
 /** Runs one group of clients; calls `onLine` with each JSON line it prints. */
 function clients(role: string, onLine: (line: Record<string, unknown>) => void): { child: ReturnType<typeof spawn>; exited: Promise<unknown> } {
   const child = spawn(process.execPath, ["--import", "tsx", "bench/loop-clients.ts", role, JSON.stringify(job)], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
-  createInterface({ input: child.stdout! }).on("line", (line) => onLine(JSON.parse(line) as Record<string, unknown>));
+  createInterface({ input: child.stdout }).on("line", (line) => onLine(JSON.parse(line) as Record<string, unknown>));
   return { child, exited: new Promise((resolve) => child.once("exit", resolve)) };
 }
 const lines: Record<string, unknown> = {};

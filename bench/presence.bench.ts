@@ -119,7 +119,7 @@ async function planroomRun(mode: Mode): Promise<Figures> {
   });
   const agent = io(server.url, { auth: { token: agentToken }, transports: ["websocket"], forceNew: true });
   try {
-    const submitted = await agent.timeout(30_000).emitWithAck("plan:submit", { plan: { description: "presence", steps: [{ id: "s", tool: "noop" }] } });
+    const submitted = (await agent.timeout(30_000).emitWithAck("plan:submit", { plan: { description: "presence", steps: [{ id: "s", tool: "noop" }] } })) as { ok: boolean; error?: unknown; planId?: string };
     if (!submitted.ok) throw new Error(JSON.stringify(submitted.error));
     const clients = await connectAll(server.url, "presence:delta");
     const figures = await joinAll(clients, submitted.planId as string, mode);
@@ -156,7 +156,7 @@ async function fullListRun(mode: Mode): Promise<Figures> {
     for (const c of clients) c.socket.close();
     return figures;
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close();
   }
 }
 

@@ -86,7 +86,7 @@ export class PlanroomClient {
       reconnectionDelay: 250,
       reconnectionDelayMax: 2_000,
       ...options.socketOptions,
-    }) as PlanroomSocket;
+    });
     const socket = this.#socket;
     socket.on("connect", () => {
       const again = this.#everConnected;

@@ -17,7 +17,7 @@ export const demoServerTools: ToolRegistry = {
         reject(ctx.signal.reason);
       });
     }),
-  word_count: (params) => ({ words: String(params.text ?? "").split(/\s+/).filter(Boolean).length }),
+  word_count: (params) => ({ words: (typeof params.text === "string" ? params.text : "").split(/\s+/).filter(Boolean).length }),
 };
 
 /** As a tool module: `npm start -- --tools examples/demo-tools.ts` serves these tools. */

@@ -6,8 +6,8 @@ const steps = [
   { id: "shout", tool: "shout", dependsOn: ["hello"] },
 ];
 const tools: ToolMap = {
-  hello: (params) => `hello, ${String(params.name)}`,
-  shout: (_params, ctx) => String(ctx.dependencies.hello).toUpperCase(),
+  hello: (params) => `hello, ${typeof params.name === "string" ? params.name : "nobody"}`,
+  shout: (_params, ctx) => (typeof ctx.dependencies.hello === "string" ? ctx.dependencies.hello : "").toUpperCase(),
 };
 const plan = await client.submit({ description: "Say hello, then shout it", steps }, { tools, autoExecute: true });
 console.log(`review: ${client.url}/#/plans/${plan.planId}`);

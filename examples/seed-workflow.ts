@@ -32,19 +32,24 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
 }
 
+/** A string parameter, or `fallback` when it is missing or not a string. */
+function text(value: unknown, fallback: string): string {
+  return typeof value === "string" ? value : fallback;
+}
+
 /** The agent's tools, confined to `root`: real, harmless file work. */
 export function seedTools(root: string): ToolMap {
   const base = resolve(root);
   return {
     search_files: async (params, ctx) => {
-      const pattern = globToRegExp(String(params.pattern ?? "*"));
+      const pattern = globToRegExp(text(params.pattern, "*"));
       const files: string[] = [];
-      await walk(inside(base, String(params.dir ?? ".")), base, files);
+      await walk(inside(base, text(params.dir, ".")), base, files);
       if (ctx.signal.aborted) throw ctx.signal.reason;
       return files.filter((f) => pattern.test(f.split(sep).at(-1) ?? f)).sort();
     },
     analyze_files: async (params, ctx) => {
-      const found = ctx.dependencies[String(params.from ?? "search")];
+      const found = ctx.dependencies[text(params.from, "search")];
       const files = Array.isArray(found) ? found.map(String) : [];
       const stats = [];
       for (const file of files) {
@@ -56,10 +61,10 @@ export function seedTools(root: string): ToolMap {
       return stats;
     },
     write_report: async (params, ctx) => {
-      const stats = ctx.dependencies[String(params.from ?? "analyze")];
+      const stats = ctx.dependencies[text(params.from, "analyze")];
       const rows = Array.isArray(stats) ? (stats as { file: string; lines: number; words: number; todos: number }[]) : [];
       const lines = [
-        `# ${String(params.title ?? "File report")}`,
+        `# ${text(params.title, "File report")}`,
         "",
         `${rows.length} files, ${rows.reduce((n, r) => n + r.words, 0)} words, ${rows.reduce((n, r) => n + r.todos, 0)} TODOs.`,
         "",
@@ -67,7 +72,7 @@ export function seedTools(root: string): ToolMap {
         "| --- | --- | --- | --- |",
         ...rows.map((r) => `| ${r.file} | ${r.lines} | ${r.words} | ${r.todos} |`),
       ];
-      const out = inside(base, String(params.output ?? "report.md"));
+      const out = inside(base, text(params.output, "report.md"));
       await writeFile(out, `${lines.join("\n")}\n`);
       return { path: relative(base, out), files: rows.length };
     },

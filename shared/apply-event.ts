@@ -253,6 +253,9 @@ export function applyEvent(state: PlanState | undefined, event: PlanEvent): Plan
         state.requestedAt = event.at;
       }
       break;
+    default:
+      // Every other event changes only the plan (applyPlanEvent above).
+      break;
   }
   state.seq = event.seq;
   return state;

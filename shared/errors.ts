@@ -32,25 +32,53 @@ export interface Issue {
   code?: string;
 }
 
+/** What a {@link PlanroomError} may carry besides its code and message. */
+export interface PlanroomErrorOptions {
+  /** Input problems, for `VALIDATION`. */
+  issues?: Issue[] | undefined;
+  /** The error this one wraps (kept as the standard `Error.cause`). */
+  cause?: unknown;
+  /**
+   * The tool's own code, when a tool failed with one (e.g. a remote agent's `ENOENT`); a step's
+   * error keeps it instead of {@link PlanroomError.code}.
+   */
+  toolCode?: string | undefined;
+}
+
 /**
  * The one error class of Planroom. `code` is stable and machine-readable; `issues` lists
- * input problems (for `VALIDATION`) in zod's shape.
+ * input problems (for `VALIDATION`) in zod's shape; `cause` keeps a wrapped error.
+ *
+ * @example
+ * ```ts
+ * throw new PlanroomError("VALIDATION", "plan has no steps", [{ path: ["steps"], message: "at least one step" }]);
+ * throw new PlanroomError("INTERNAL", "the store failed", { cause: error });
+ * ```
  */
 export class PlanroomError extends Error {
   override readonly name = "PlanroomError";
   readonly code: ErrorCode;
   readonly issues: Issue[] | undefined;
+  readonly toolCode: string | undefined;
 
-  constructor(code: ErrorCode, message: string, issues?: Issue[]) {
-    super(message);
+  /** `detail` is the issues alone, or {@link PlanroomErrorOptions}. */
+  constructor(code: ErrorCode, message: string, detail?: Issue[] | PlanroomErrorOptions) {
+    const options: PlanroomErrorOptions = Array.isArray(detail) ? { issues: detail } : (detail ?? {});
+    super(message, "cause" in options ? { cause: options.cause } : undefined);
     this.code = code;
-    this.issues = issues;
+    this.issues = options.issues;
+    this.toolCode = options.toolCode;
   }
 
   /** The JSON shape carried in acks and HTTP error bodies. */
   toJSON(): { code: ErrorCode; message: string; issues?: Issue[] } {
     return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
   }
+}
+
+/** Whether `value` is one of {@link ERROR_CODES}. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && (ERROR_CODES as readonly string[]).includes(value);
 }
 
 /** Thrown when a lifecycle transition is not allowed; names both states. */

@@ -35,7 +35,7 @@ function visitJson(v: unknown, report: (path: (string | number)[], message: stri
     return;
   }
   if (typeof v === "object") {
-    const proto = Object.getPrototypeOf(v);
+    const proto: unknown = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) return report(at.slice(), "not a plain JSON object");
     for (const key of Object.keys(v)) {
       at.push(key);

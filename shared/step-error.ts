@@ -5,7 +5,8 @@ const MAX_CODE = 64;
 const MAX_MESSAGE = 10_000;
 
 /**
- * Turns whatever a tool threw into a step error: a `PlanroomError` keeps its code, an error with a
+ * Turns whatever a tool threw into a step error: a `PlanroomError` keeps its tool's own code if it
+ * has one ({@link PlanroomError.toolCode}), else its code; an error with a
  * non-empty string `code` property keeps that code (cut to 64 characters), anything else is
  * `TOOL_ERROR`. The message is cut to 10,000 characters.
  */
@@ -13,7 +14,7 @@ export function toStepError(thrown: unknown): StepError {
   let code = "TOOL_ERROR";
   let message: string;
   if (thrown instanceof PlanroomError) {
-    code = thrown.code;
+    code = thrown.toolCode || thrown.code;
     message = thrown.message;
   } else if (thrown instanceof Error) {
     const own = (thrown as { code?: unknown }).code;

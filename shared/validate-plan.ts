@@ -110,7 +110,7 @@ function matchesPositions(steps: readonly StepShape[], positions: ReadonlyMap<st
 /** `{}` (the params of most steps): nothing to check. */
 function isEmptyPlainObject(value: unknown): boolean {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return false;
   for (const _key in value) return false;
   return true;

@@ -50,7 +50,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     try {
       ctx = new CliContext(options, io);
       const call = body as (ctx: CliContext, ...rest: unknown[]) => Promise<number>;
-      setExit(await call(ctx, ...args.slice(0, -1)));
+      setExit(await call(ctx, ...(args.slice(0, -1) as unknown[])));
     } catch (error) {
       // A context that could not be built (a bad --timeout) still reports in the requested format.
       setExit((ctx ?? new CliContext({ json: options.json === true }, io)).fail(error));

@@ -17,7 +17,7 @@ export function roomProgress(room: RoomHandle, ctx: CliContext): string {
 }
 
 /** A timestamped line for one event of a followed plan. */
-export function timedEventLine(event: PlanEvent, state: PlanState | undefined, ctx: CliContext): string {
+function timedEventLine(event: PlanEvent, state: PlanState | undefined, ctx: CliContext): string {
   return `${ctx.c.dim(clockTime(event.at))} ${eventLine(event, state, ctx.c)}`;
 }
 

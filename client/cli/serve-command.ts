@@ -19,8 +19,8 @@ async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<num
   }
   for (const value of options.tools ?? []) argv.push("--tools", value);
   // The one place where client code reaches into the server: `planroom serve` is `npm start`.
-  const { serve } = (await import("../../server/app/serve.js")) as { serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<unknown> };
-  await serve(argv, ctx.io.env as NodeJS.ProcessEnv);
+  const { serve } = (await import("../../server/app/serve.js")) as { serve: (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<unknown> };
+  await serve(argv, ctx.io.env);
   // The server runs until SIGINT/SIGTERM, which end the process.
   return new Promise<number>(() => undefined);
 }

@@ -53,7 +53,7 @@ export interface DagRun {
 }
 
 /** An edge from a dependency to the step that depends on it, with its SVG path. */
-export interface DagEdge {
+interface DagEdge {
   from: string;
   to: string;
   /** The edge's runs through the layers between its ends, left to right (empty for adjacent layers). */

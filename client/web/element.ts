@@ -11,14 +11,21 @@ export interface ElementAttributes {
 /** A child: a node, text, or nothing (skipped). */
 export type Child = Node | string | null | undefined | false;
 
+/** The text of an attribute value: strings, numbers and booleans only (an object here is a bug in a view). */
+function attributeText(name: string, value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  throw new TypeError(`attribute "${name}" must be a string, a number or a boolean`);
+}
+
 function apply(element: Element, attributes: ElementAttributes, children: Child[]): void {
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
-    if (name === "class") element.setAttribute("class", String(value));
-    else if (name === "text") element.textContent = String(value);
+    if (name === "class") element.setAttribute("class", attributeText(name, value));
+    else if (name === "text") element.textContent = attributeText(name, value);
     else if (name === "on") {
       for (const [type, listener] of Object.entries(value as Record<string, EventListener>)) element.addEventListener(type, listener);
-    } else element.setAttribute(name, value === true ? "" : String(value));
+    } else element.setAttribute(name, value === true ? "" : attributeText(name, value));
   }
   for (const child of children) if (child !== null && child !== undefined && child !== false) element.append(child);
 }

@@ -5,7 +5,7 @@ import { describeEvent } from "./event-text.js";
 import { formatClock } from "./format-time.js";
 
 /** Most lines kept on screen. */
-export const EVENT_LOG_LIMIT = 300;
+const EVENT_LOG_LIMIT = 300;
 
 /** A live list of events. */
 export class EventLogView {

@@ -82,7 +82,7 @@ export class PlansListView {
               click: () => {
                 this.#filter = f.id;
                 this.render();
-                (this.#filters.querySelector(`[data-filter="${f.id}"]`) as HTMLElement | null)?.focus();
+                this.#filters.querySelector<HTMLElement>(`[data-filter="${f.id}"]`)?.focus();
               },
             },
           },

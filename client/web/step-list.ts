@@ -5,7 +5,7 @@ import { formatDuration } from "./format-time.js";
 import { STEP_STATUS_LABEL, statusClass } from "./status-text.js";
 
 /** Pretty JSON for people (two-space indent). */
-export function prettyJson(value: unknown): string {
+function prettyJson(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? "null";
 }
 

@@ -25,7 +25,7 @@ export interface TimelineBar {
 }
 
 /** A tick of the time axis. */
-export interface TimelineTick {
+interface TimelineTick {
   at: number;
   left: number;
   label: string;

@@ -86,9 +86,9 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   // The HTTP API must be the server's request listener before Socket.IO attaches: engine.io then
   // routes `/socket.io/` to itself and hands every other request to it. A listener added after
   // attaching would also see Socket.IO's requests (long-polling would break).
-  let httpApi: RequestListener | undefined;
+  const api: { listener?: RequestListener } = {};
   const http = createServer((req, res) => {
-    if (httpApi) httpApi(req, res);
+    if (api.listener) api.listener(req, res);
     else res.writeHead(503, { "content-type": "text/plain" }).end("starting");
   });
   const gate = new HandshakeGate({ failures: new AuthFailureLimiter(config.authFailureLimit, () => clock.now()), origins: new HandshakeOrigins(config.corsOrigins), registry });
@@ -111,7 +111,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const directory = new RoomDirectory({ store, reactions });
   let closing = false;
   const handlers = createCommandHandlers({ directory, runs, quota, registry, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
-  httpApi = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? resolve("dist/web"), log });
+  api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? resolve("dist/web"), log });
   attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, rateLimit: config.rateLimit, log, now: () => clock.now() });
 
   await directory.restore();
@@ -136,7 +136,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       try {
         await store.flush();
       } finally {
-        await new Promise<void>((done) => io.close(() => done()));
+        await io.close();
         http.closeAllConnections();
         await store.close();
       }

@@ -4,12 +4,12 @@ import { isNamedReviewer, mayCancel, mayExecute, mayResume, mayVote, type PlanSt
 export type AccessSubject = Pick<PlanState, "policy" | "submittedBy">;
 
 /** Whether the principal has the role. */
-export function hasRole(principal: Principal, role: Role): boolean {
+function hasRole(principal: Principal, role: Role): boolean {
   return principal.roles.includes(role);
 }
 
 /** Whether the principal submitted the plan. */
-export function isSubmitter(subject: AccessSubject, principal: Principal): boolean {
+function isSubmitter(subject: AccessSubject, principal: Principal): boolean {
   return subject.submittedBy.id === principal.id;
 }
 

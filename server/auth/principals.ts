@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Principal, Role } from "../../shared/index.js";
+import { PlanroomError, type Principal, type Role } from "../../shared/index.js";
 import type { PrincipalConfig } from "./principal-config.js";
 
 const HASH_PREFIX = "sha256:";
@@ -20,8 +20,8 @@ export class PrincipalRegistry {
       const token = p.token.toLowerCase();
       const digest = token.startsWith(HASH_PREFIX) && HEX64.test(token.slice(HASH_PREFIX.length)) ? token.slice(HASH_PREFIX.length) : hashToken(p.token);
       const principal: Principal = { id: p.id, name: p.name, roles: [...new Set(p.roles)] };
-      if (this.byId.has(p.id)) throw new Error(`principal id "${p.id}" is configured twice`);
-      if (this.byHash.has(digest)) throw new Error(`principal "${p.id}" shares its token with "${this.byHash.get(digest)?.id}"`);
+      if (this.byId.has(p.id)) throw new PlanroomError("VALIDATION", `principal id "${p.id}" is configured twice`, [{ path: ["principals"], message: `id "${p.id}" appears twice` }]);
+      if (this.byHash.has(digest)) throw new PlanroomError("VALIDATION", `principal "${p.id}" shares its token with "${this.byHash.get(digest)?.id}"`, [{ path: ["principals"], message: "every principal needs its own token" }]);
       this.byHash.set(digest, principal);
       this.byId.set(p.id, principal);
     }
@@ -50,7 +50,7 @@ export class PrincipalRegistry {
 }
 
 /** A fresh random token (192 bits, URL-safe). */
-export function randomToken(): string {
+function randomToken(): string {
   return randomBytes(24).toString("base64url");
 }
 

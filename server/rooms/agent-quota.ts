@@ -13,7 +13,7 @@ export interface AgentQuotaLimits {
  * finished in (`draft`, `pending_approval`, `approved`, `executing`). A finished plan (`rejected`,
  * `expired`, `completed`, `failed`, `cancelled`) does not, until it is resumed.
  */
-export function isOpenPlanStatus(status: PlanStatus): boolean {
+function isOpenPlanStatus(status: PlanStatus): boolean {
   return !FINISHED_PLAN_STATUSES.has(status);
 }
 

@@ -109,7 +109,7 @@ export interface PolicyVoters {
   /** How many principals may vote on it (`canVote`), the submitter excluded unless self-approval applies. */
   eligible: number;
   /** The configured principal with this id, if any. */
-  principal(id: string): Pick<Principal, "id" | "roles"> | undefined;
+  principal: (id: string) => Pick<Principal, "id" | "roles"> | undefined;
 }
 
 const ROLE_NAMES: readonly string[] = RoleSchema.options;

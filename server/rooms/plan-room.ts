@@ -7,7 +7,7 @@ import type { LeaseToken, Store } from "../store/store.js";
 /** How many recent durable events a room keeps in memory for joins and catch-up. */
 const TAIL_SIZE = 4_096;
 /** Steps listed in a join snapshot's `formatted` text; a larger plan's text ends with a count of the rest. */
-export const SNAPSHOT_FORMATTED_STEPS = 1_000;
+const SNAPSHOT_FORMATTED_STEPS = 1_000;
 /** How long one pass of broadcasting may take before the rest waits for the next pass of the event loop. */
 const BROADCAST_SLICE_MS = 8;
 /** A snapshot is saved at least this often (in events), and at every status change. */
@@ -84,7 +84,8 @@ export class PlanRoom {
   constructor(state: PlanState | { submitted: PlanEventOf<"plan.submitted"> }, private readonly deps: PlanRoomDeps) {
     if ("submitted" in state) {
       this.current = applyEvent(undefined, state.submitted);
-      this.enqueue([state.submitted]);
+      // The submit command awaits durability through settled(); a failed write lands in `fault`.
+      void this.enqueue([state.submitted]);
     } else {
       this.current = structuredClone(state);
       this.durableState = structuredClone(state);
@@ -158,7 +159,7 @@ export class PlanRoom {
    */
   record(bodies: readonly PlanEventBody[], options: { lease?: LeaseToken } = {}): Promise<PlanEvent[]> {
     if (this.fault !== undefined) throw new PlanroomError("INTERNAL", `plan ${this.id} cannot record events: its store failed (nothing was recorded; the server needs a restart)`);
-    const events = bodies.map((body, i) => ({ ...body, planId: this.id, seq: this.head.seq + 1 + i }) as PlanEvent);
+    const events = bodies.map((body, i) => ({ ...body, planId: this.id, seq: this.head.seq + 1 + i }));
     if (events.length > 1) {
       // Check the whole group on a copy first, so a bad event in the middle records nothing.
       let probe = structuredClone(this.head);

@@ -16,7 +16,7 @@ interface ActiveRun {
 }
 
 /** Where a plan's agent tools are served: handlers that call the submitting agent (the socket transport provides them). */
-export interface AgentTools {
+interface AgentTools {
   /** A handler per tool the agent declared, calling it wherever the plan's tools are served. */
   proxies(planId: string, submitterId: string, tools: readonly string[]): Map<string, ToolHandler>;
 }

@@ -61,7 +61,7 @@ export interface LeaseToken {
 }
 
 /** Options of {@link Store.append}. */
-export interface AppendOptions {
+interface AppendOptions {
   /** Fencing: accept the events only while this is the plan's current executor lease. */
   lease?: LeaseToken;
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** The `planroom` bin (the shim package.json points at). */
-export const PLANROOM_BIN = fileURLToPath(new URL("../../client/cli/planroom.js", import.meta.url));
+const PLANROOM_BIN = fileURLToPath(new URL("../../client/cli/planroom.js", import.meta.url));
 
 /** What a finished `planroom` process left behind. */
 export interface CliRun {

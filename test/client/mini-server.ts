@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
 import type { ToolInvoke, ToolResult } from "../../shared/index.js";
@@ -17,7 +17,6 @@ export class MiniServer {
   readonly joinScript: string[] = [];
   port = 0;
   silent = false;
-  #http: HttpServer | undefined;
   #io: Server | undefined;
   readonly #sockets = new Map<string, Socket>();
 
@@ -58,7 +57,6 @@ export class MiniServer {
     });
     await new Promise<void>((resolve) => http.listen(this.port, "127.0.0.1", resolve));
     this.port = (http.address() as AddressInfo).port;
-    this.#http = http;
     this.#io = io;
   }
 
@@ -76,7 +74,6 @@ export class MiniServer {
   async stop(): Promise<void> {
     const io = this.#io;
     this.#io = undefined;
-    this.#http = undefined;
     if (io) await io.close();
   }
 }

@@ -22,7 +22,7 @@ const principals = [
 ];
 
 /** A real Planroom server on port 0 (or a given port), on a temporary data directory, with the demo's server tools. */
-export async function startRealServer(options: Partial<PlanroomServerOptions> & { dataDir?: string } = {}): Promise<{ server: PlanroomServer; dataDir: string; cleanup(): Promise<void> }> {
+export async function startRealServer(options: Partial<PlanroomServerOptions> & { dataDir?: string } = {}): Promise<{ server: PlanroomServer; dataDir: string; cleanup: () => Promise<void> }> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "planroom-test-")));
   const server = await createPlanroomServer({ port: 0, host: "127.0.0.1", dataDir, principals, tools: demoServerTools, log: silentLogger, shutdownGraceMs: 500, ...options });
   return {
@@ -38,9 +38,9 @@ export async function startRealServer(options: Partial<PlanroomServerOptions> & 
 /** A test file's real servers and SDK clients; everything started is closed after each test. */
 export function useRealServers(): {
   /** Starts a real server (see {@link startRealServer}). */
-  server(options?: Parameters<typeof startRealServer>[0]): Promise<PlanroomServer>;
+  server: (options?: Parameters<typeof startRealServer>[0]) => Promise<PlanroomServer>;
   /** Connects an SDK client. */
-  client(url: string, token: string): PlanroomClient;
+  client: (url: string, token: string) => PlanroomClient;
 } {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {

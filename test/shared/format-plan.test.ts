@@ -105,7 +105,7 @@ function hostilePlan(): PlanData {
     decision: { ...data.decision!, reason: `because${ATTACK}` },
     cancellation: { reason: `stop${ATTACK}`, by: `eve${ATTACK}`, at: now },
     steps: data.steps.map((s, i) => (i === 1 ? { ...s, dependsOn: [`step-1${ATTACK}`] } : s)),
-  } as PlanData;
+  };
 }
 
 describe("formatPlan with hostile text", () => {

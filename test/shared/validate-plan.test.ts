@@ -31,7 +31,7 @@ describe("validateSteps", () => {
 
   it("refuses params that are not JSON, and prototype-pollution keys", () => {
     const params = JSON.parse('{"ok":1,"__proto__":{"admin":true},"nested":{"constructor":1,"list":[1,{"prototype":2}]}}') as unknown;
-    const issues = validateSteps([step("a", [], params), step("b", [], { n: Number.NaN, f: () => 1, d: new Date(0) } as unknown)]);
+    const issues = validateSteps([step("a", [], params), step("b", [], { n: Number.NaN, f: () => 1, d: new Date(0) })]);
     expect(issues.map((i) => [i.path.join("."), i.message])).toEqual([
       ["steps.0.params.__proto__", 'key "__proto__" is not allowed'],
       ["steps.0.params.nested.constructor", 'key "constructor" is not allowed'],
@@ -93,9 +93,9 @@ describe("validateSteps", () => {
     // Changed in place behind the index's back: a duplicate id and a dependency on a new id.
     plan.steps[1] = { ...plan.steps[1]!, id: "a" };
     plan.steps[0] = { ...plan.steps[0]!, id: "c", dependsOn: [] };
-    plan.steps.push({ ...plan.steps[0]!, id: "d", dependsOn: ["c"] });
+    plan.steps.push({ ...plan.steps[0], id: "d", dependsOn: ["c"] });
     expect(plan.validate().map((i) => i.code)).toEqual(["self_dependency"]);
-    plan.steps[1] = { ...plan.steps[1]!, id: "c", dependsOn: [] };
+    plan.steps[1] = { ...plan.steps[1], id: "c", dependsOn: [] };
     expect(plan.validate().map((i) => i.message)).toEqual(['duplicate step id "c"']);
   });
 
@@ -220,5 +220,5 @@ function randomPlan(n: number, random: () => number): StepShape[] {
     const j = pick(i + 1);
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
-  return order.map((i) => step(ids[i]!, deps[i]!, params[i]));
+  return order.map((i) => step(ids[i]!, deps[i], params[i]));
 }

@@ -5,7 +5,7 @@
  */
 
 /** Whether a missing requirement fails the run instead of skipping (set by `.ci/run`). */
-export const REQUIRE_ALL = process.env.PLANROOM_REQUIRE_ALL === "1";
+const REQUIRE_ALL = process.env.PLANROOM_REQUIRE_ALL === "1";
 
 /**
  * Returns whether the tests needing `what` can run. When they cannot, prints the one-line reason

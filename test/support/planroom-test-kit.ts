@@ -118,9 +118,9 @@ export function chainPlan(tools: string[], description = "test plan") {
 /** A test file's server and clients: `start()` a server, `join()` clients to it; after each test both are closed. */
 export interface TestServerScope {
   /** Starts the test's server (see {@link startTestServer}). */
-  start(options?: PlanroomServerOptions): Promise<PlanroomServer>;
+  start: (options?: PlanroomServerOptions) => Promise<PlanroomServer>;
   /** Connects a client of principal `id` to the test's server. */
-  join(id: string, opts?: Parameters<typeof connect>[2]): Promise<TestClient>;
+  join: (id: string, opts?: Parameters<typeof connect>[2]) => Promise<TestClient>;
   /** The test's server; throws before `start()`. */
   readonly server: PlanroomServer;
 }

@@ -15,7 +15,7 @@ import type { PrincipalConfig } from "../../server/app/config.js";
 import { silentLogger } from "../../server/runtime/logger.js";
 
 /** Debian's Chromium, which the browser tests drive. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+const CHROMIUM_PATH = "/usr/bin/chromium";
 
 /** Whether the browser tests can run here (see `environment-requirement.ts`). */
 export const hasChromium: boolean = requirementMet("dashboard browser tests", existsSync(CHROMIUM_PATH), `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`);
@@ -24,7 +24,7 @@ export const hasChromium: boolean = requirementMet("dashboard browser tests", ex
 export const OUTPUT_DIR = resolve("test-output");
 
 /** The principals of the dashboard tests. */
-export const PRINCIPALS: PrincipalConfig[] = [
+const PRINCIPALS: PrincipalConfig[] = [
   { id: "deploy-bot", name: "Deploy Bot", roles: ["agent"], token: "deploy-bot-token-0001" },
   { id: "alice", name: "Alice Martin", roles: ["reviewer"], token: "alice-token-000000001" },
   { id: "bob", name: "Bob Chen", roles: ["reviewer"], token: "bob-token-00000000001" },

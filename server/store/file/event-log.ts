@@ -85,7 +85,7 @@ export class EventLog {
   private readonly plans = new Map<string, PlanEntry>();
   private pending: PendingAppend[] = [];
   private flushing: Promise<void> | undefined;
-  private failure: unknown;
+  private failure: Error | undefined;
   private segment = { fd: -1, path: "", number: 0, bytes: 0 };
   /** Plans written since the current segment began: fsynced at its checkpoint. */
   private dirty = new Set<string>();
@@ -131,7 +131,7 @@ export class EventLog {
   append(events: PlanEvent[]): Promise<void> {
     try {
       if (!this.opened) throw new PlanroomError("INVALID_STATE", "the event log is not open");
-      if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed and must be reopened: ${String(this.failure)}`);
+      if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed and must be reopened: ${this.failure.message}`);
       const planId = checkAppend(events, (id) => this.plans.get(id)?.lastSeq ?? 0);
       if (planId === undefined) return Promise.resolve();
       let entry = this.plans.get(planId);
@@ -161,7 +161,7 @@ export class EventLog {
   /** Resolves once everything appended so far is durable (rejects if the log failed). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed: ${String(this.failure)}`);
+    if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed: ${this.failure.message}`);
   }
 
   /** Flushes, checkpoints (plan files fsynced, segment deleted) and closes every file. */
@@ -196,7 +196,7 @@ export class EventLog {
 
   private async commit(batch: PendingAppend[]): Promise<void> {
     if (this.failure) {
-      for (const item of batch) item.reject(new PlanroomError("INTERNAL", `the event log failed: ${String(this.failure)}`));
+      for (const item of batch) item.reject(new PlanroomError("INTERNAL", `the event log failed: ${this.failure.message}`));
       return;
     }
     const byPlan = new Map<string, { text: string; lastSeq: number }>();
@@ -222,7 +222,7 @@ export class EventLog {
       await fdatasyncAsync(this.segment.fd);
       this.stats.fsyncMs += performance.now() - syncStart;
     } catch (error) {
-      this.failure = error;
+      this.failure = asError(error);
       // A refusal must leave nothing behind (the caller will retry): cut the batch off again.
       const undone = this.rollBack(segmentBefore, byPlan.keys());
       for (const item of batch) {
@@ -250,7 +250,7 @@ export class EventLog {
       try {
         await this.rotate();
       } catch (error) {
-        this.failure ??= error;
+        this.failure ??= asError(error);
       }
     }
   }
@@ -283,7 +283,7 @@ export class EventLog {
     await this.startSegment();
     const previous = this.checkpointing;
     this.checkpointing = previous.then(() => this.checkpoint(old, dirty)).catch((error: unknown) => {
-      this.failure ??= error;
+      this.failure ??= asError(error);
     });
   }
 
@@ -320,4 +320,9 @@ function writeAll(fd: number, text: string): number {
   let written = 0;
   while (written < buf.length) written += writeSync(fd, buf, written, buf.length - written);
   return buf.length;
+}
+
+/** `error` if it is an Error, else an Error that carries it as its `cause`. */
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error("the write failed with a non-Error value", { cause: error });
 }

@@ -5,7 +5,7 @@ import { JSONFile } from "lowdb/node";
 import { statusAfter, type PlanEvent, type PlanState, type PlanStatus } from "../../../shared/index.js";
 
 /** One row of the plan index: what a list of plans shows without folding logs. */
-export interface PlanIndexEntry {
+interface PlanIndexEntry {
   id: string;
   status: PlanStatus;
   submitter: { id: string; name: string };

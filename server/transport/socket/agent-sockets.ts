@@ -1,19 +1,8 @@
 import type { Socket } from "socket.io";
-import { jsonByteLength, PlanroomError, ToolResultSchema, type JsonValue, type ToolInvoke } from "../../../shared/index.js";
+import { isErrorCode, jsonByteLength, PlanroomError, ToolResultSchema, type JsonValue, type ToolInvoke } from "../../../shared/index.js";
 import type { Clock } from "../../runtime/clock.js";
 import { cancellationOf } from "../../executor/cancellation.js";
 import type { ToolContext, ToolHandler } from "../../executor/tool-registry.js";
-
-/** An error a remote tool reported, with the agent's own code (e.g. `TOOL_ERROR`). */
-export class RemoteToolError extends Error {
-  override readonly name = "RemoteToolError";
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 type Watcher = (socket: Socket) => void;
 
@@ -221,8 +210,12 @@ export class AgentSockets {
 
 function answerOf(answer: unknown, principalId: string, tool: string): JsonValue {
   const parsed = ToolResultSchema.safeParse(answer);
-  if (!parsed.success) throw new RemoteToolError("TOOL_ERROR", `agent ${principalId} answered "${tool}" with an invalid result: ${parsed.error.issues[0]?.message ?? "unknown problem"}`);
-  if (!parsed.data.ok) throw new RemoteToolError(parsed.data.error.code, parsed.data.error.message);
+  if (!parsed.success) throw new PlanroomError("TOOL_ERROR", `agent ${principalId} answered "${tool}" with an invalid result: ${parsed.error.issues[0]?.message ?? "unknown problem"}`);
+  if (!parsed.data.ok) {
+    const { code, message } = parsed.data.error;
+    // The agent's own code (`ENOENT`, `UNHEALTHY`) stays the step's; a Planroom code is also the error's.
+    throw new PlanroomError(isErrorCode(code) ? code : "TOOL_ERROR", message, { toolCode: code });
+  }
   return parsed.data.result ?? null;
 }
 

@@ -40,7 +40,7 @@ class PreEncodingEncoder extends Encoder {
     const texts = this.found.texts;
     this.found.texts = undefined;
     if (!texts) return parts;
-    return parts.map((part: unknown) => (typeof part === "string" ? part.replace(MARK, (_mark, i: string) => texts[Number(i)]!) : part)) as ReturnType<Encoder["encode"]>;
+    return parts.map((part: unknown) => (typeof part === "string" ? part.replace(MARK, (_mark, i: string) => texts[Number(i)]) : part)) as ReturnType<Encoder["encode"]>;
   }
 }
 

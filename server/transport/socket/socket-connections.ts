@@ -20,7 +20,7 @@ export interface SocketConnectionsDeps {
   agents: AgentSockets;
   rateLimit: { burst: number; perSecond: number };
   log: Logger;
-  now(): number;
+  now: () => number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEvent, ExecutionPlan, reopenedEvent, type PlanEvent, type PlanEventBody, type PlanState } from "../../../shared/index.js";
+import { applyEvent, ExecutionPlan, reopenedEvent, type PlanEventBody, type PlanState } from "../../../shared/index.js";
 import { Executor } from "../../../server/executor/executor.js";
 import { PlanJsonCache } from "../../../server/rooms/plan-json-cache.js";
 
@@ -17,7 +17,7 @@ describe("PlanJsonCache", () => {
     const cache = new PlanJsonCache();
     expect(JSON.parse(cache.encode(state.plan))).toEqual(state.plan);
     bodies.forEach((body, i) => {
-      const event = { ...body, planId: plan.id, seq: i + 2 } as PlanEvent;
+      const event = { ...body, planId: plan.id, seq: i + 2 };
       state = applyEvent(state, event);
       cache.invalidate(event);
       // Only some encodes happen (as joins come), and each must be right.

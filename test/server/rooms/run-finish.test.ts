@@ -26,7 +26,7 @@ function gatedStore(type: PlanEvent["type"]): { store: Store; reached: Promise<v
     ...base,
     append(events, options) {
       for (const e of events) {
-        appended(e.type);
+        void appended(e.type);
         seen.get(e.type)?.();
       }
       const held = events.some((e) => e.type === type) ? gate : Promise.resolve();

@@ -11,14 +11,14 @@ import type { AgentSockets } from "../agent-sockets.js";
 import type { PlanroomSocket } from "../planroom-io.js";
 
 /** What a command handler is given besides its payload. */
-export interface CommandContext {
+interface CommandContext {
   principal: Principal;
   socket: PlanroomSocket;
   /**
    * Sends the ack now (in the caller's tick); the dispatch then sends nothing more. `plan:join`
    * uses it so that the snapshot and the room membership start in the same tick.
    */
-  respond(result: object): void;
+  respond: (result: object) => void;
 }
 
 /** A command handler: validated payload in, result out (or a thrown `PlanroomError`). */

@@ -20,7 +20,10 @@ function mountTmpfs(megabytes: number): string | undefined {
 }
 
 const probe = mountTmpfs(1);
-if (probe) execFileSync("umount", [probe]), rmdirSync(probe);
+if (probe) {
+  execFileSync("umount", [probe]);
+  rmdirSync(probe);
+}
 const canMount = requirementMet("disk-full tests", probe !== undefined, "mounting a small tmpfs needs root");
 
 const mounts: string[] = [];

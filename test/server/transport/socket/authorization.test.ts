@@ -29,7 +29,7 @@ function payloadFor(command: string, planId: string): CommandInput<CommandName> 
     case "plan:submit":
       return { plan: chainPlan(["t"]) };
     default:
-      return { planId } as CommandInput<CommandName>;
+      return { planId };
   }
 }
 

@@ -221,7 +221,7 @@ describe("the Origin of a Socket.IO handshake", () => {
       if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: "127.0.0.1", family: 4 }]);
       else callback(null, "127.0.0.1", 4);
     };
-    const agent = new Agent({ lookup: toLoopback } as ConstructorParameters<typeof Agent>[0]);
+    const agent = new Agent({ lookup: toLoopback });
     const dashboard = `http://planroom.test:${port}`;
     const seen: IncomingHttpHeaders[] = [];
     server.io.on("connection", (s) => seen.push(s.handshake.headers));

@@ -2,8 +2,9 @@ import type { Socket } from "socket.io-client";
 import {
   COMMANDS,
   ERROR_CODES,
+  inputError,
+  parseInput,
   PlanroomError,
-  toIssues,
   type Ack,
   type ClientToServerEvents,
   type CommandInput,
@@ -23,12 +24,8 @@ export type PlanroomSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export function checkCommandInput<C extends CommandName>(name: C, payload: CommandInput<C>): void {
   const schema = COMMANDS[name]?.input;
   if (!schema) throw new PlanroomError("VALIDATION", `unknown command "${String(name)}"`);
-  const parsed = schema.safeParse(payload);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first && first.path.length > 0 ? ` at ${first.path.map(String).join(".")}` : "";
-    throw new PlanroomError("VALIDATION", `${name}: ${first?.message ?? "invalid payload"}${where}`, toIssues(parsed.error.issues));
-  }
+  const parsed = parseInput(schema, payload);
+  if (!parsed.success) throw inputError(`${name} payload`, parsed.issues);
 }
 
 /** Turns an ack into the command's result, or throws the `PlanroomError` it carries. */

@@ -15,7 +15,7 @@ export const PrincipalSchema = z.object({
 export type Principal = z.infer<typeof PrincipalSchema>;
 
 /** Who may vote, how many approvals decide, and when an unanswered request expires. */
-export const ApprovalPolicySchema = z.object({
+export const ApprovalPolicySchema = z.strictObject({
   /** Approvals needed. */
   quorum: z.number().int().min(1).max(1_000).default(1),
   /** Principal ids and/or role names allowed to vote. Default: anyone with the `reviewer` role. */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { RetryPolicySchema } from "./retry-policy.js";
 
 /** How a plan is executed; the seed's six fields plus a plan-wide retry policy. */
-export const ExecutionOptionsSchema = z.object({
+export const ExecutionOptionsSchema = z.strictObject({
   /** The plan must be approved before it runs. */
   requireApproval: z.boolean().default(true),
   /** Approve automatically when execution is requested. */

@@ -1,6 +1,7 @@
 import { customAlphabet } from "nanoid";
 import { applyPlanEvent, findStep, stepPositions } from "./apply-event.js";
 import { PlanroomError, toIssues } from "./errors.js";
+import { parseInputOrThrow } from "./parse-input.js";
 import type { PlanEventBody } from "./events.js";
 import { ExecutionOptionsSchema, type ExecutionOptions, type ExecutionOptionsInput } from "./execution-options.js";
 import { assertTransition, FINISHED_PLAN_STATUSES, type PlanStatus } from "./lifecycle.js";
@@ -66,7 +67,7 @@ export class ExecutionPlan implements PlanData {
     Object.defineProperty(this, "clock", { enumerable: false });
     this.id = init.id ?? newPlanId();
     this.description = description;
-    this.options = ExecutionOptionsSchema.parse(init.options ?? {});
+    this.options = parseInputOrThrow(ExecutionOptionsSchema, init.options ?? {}, "execution options");
     this.createdAt = this.updatedAt = this.clock();
   }
 
@@ -94,7 +95,7 @@ export class ExecutionPlan implements PlanData {
       dependsOn: extra.dependsOn ?? [],
       status: "pending",
       attempts: 0,
-      ...(extra.retry ? { retry: RetryPolicySchema.parse(extra.retry) } : {}),
+      ...(extra.retry ? { retry: parseInputOrThrow(RetryPolicySchema, extra.retry, `retry policy of step "${id}"`) } : {}),
     };
     this.steps.push(step);
     this.updatedAt = this.clock();
@@ -199,9 +200,7 @@ export class ExecutionPlan implements PlanData {
   /** Rebuilds a plan from `toJSON` output (or its JSON text), validated. */
   static fromJSON(json: unknown, init: Pick<ExecutionPlanInit, "clock"> = {}): ExecutionPlan {
     const raw = typeof json === "string" ? parseJsonText(json) : json;
-    const parsed = PlanSchema.safeParse(raw);
-    if (!parsed.success) throw new PlanroomError("VALIDATION", `invalid plan JSON: ${parsed.error.issues[0]?.message ?? "unknown problem"}`, toIssues(parsed.error.issues));
-    const data = parsed.data;
+    const data = parseInputOrThrow(PlanSchema, raw, "plan JSON");
     const plan = new ExecutionPlan(data.description, { id: data.id, options: data.options, ...init });
     Object.assign(plan, data);
     return plan;
@@ -212,9 +211,7 @@ export class ExecutionPlan implements PlanData {
    * `validate` (e.g. `{ hasTool }`, so that a caller checking tools need not validate again).
    */
   static fromInput(input: unknown, init: Omit<ExecutionPlanInit, "options"> = {}, validate: ValidateStepsOptions = {}): ExecutionPlan {
-    const parsed = PlanInputSchema.safeParse(input);
-    if (!parsed.success) throw new PlanroomError("VALIDATION", `invalid plan: ${parsed.error.issues[0]?.message ?? "unknown problem"}`, toIssues(parsed.error.issues));
-    const { description, options, steps } = parsed.data;
+    const { description, options, steps } = parseInputOrThrow(PlanInputSchema, input, "plan");
     const plan = new ExecutionPlan(description, { ...init, options });
     for (const s of steps) {
       plan.addStep(s.tool, s.description, s.params, { dependsOn: s.dependsOn, ...(s.id !== undefined ? { id: s.id } : {}), ...(s.retry ? { retry: s.retry } : {}) });

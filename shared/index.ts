@@ -3,6 +3,7 @@
  * Runs unchanged in Node and in a browser.
  */
 export * from "./errors.js";
+export * from "./parse-input.js";
 export * from "./json.js";
 export * from "./retry-policy.js";
 export * from "./execution-options.js";

@@ -46,10 +46,10 @@ export const PlanSchema = z.object({
 export type PlanData = z.infer<typeof PlanSchema>;
 
 /** A plan as an agent writes it before submission: no ids are trusted, no execution record. */
-export const PlanInputSchema = z.object({
+export const PlanInputSchema = z.strictObject({
   description: z.string().trim().min(1, "description is empty").max(2_000),
   options: ExecutionOptionsSchema.prefault({}),
-  steps: z.array(StepInputSchema),
+  steps: z.array(StepInputSchema).min(1, "a plan needs at least one step"),
 });
 /** A plan as an agent writes it. */
 export type PlanInput = z.input<typeof PlanInputSchema>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ApprovalPolicySchema, PrincipalSchema, VoteDecisionSchema, VoteSchema } from "./approval-policy.js";
 import { ERROR_CODES } from "./errors.js";
-import type { PlanEvent } from "./events.js";
+import { PlanEventSchema, type PlanEvent } from "./events.js";
 import { ExecutionOptionsSchema } from "./execution-options.js";
 import { JsonObjectSchema, JsonValueSchema } from "./json.js";
 import { PlanStatusSchema } from "./lifecycle.js";
@@ -92,13 +92,18 @@ const listFilter = {
   submittedBy: z.string().max(128).optional(),
 };
 
+/** Which plans `plans:list` and `plans:watch` show: by status (one or several) and by submitter. */
+export const PlanListFilterSchema = z.strictObject(listFilter);
+/** Which plans a list shows. */
+export type PlanListFilter = z.output<typeof PlanListFilterSchema>;
+
 /**
  * The client → server commands: for each, the payload schema and the result schema of its ack.
  * One definition types the server's dispatch and the client SDK.
  */
 export const COMMANDS = {
   "plan:submit": {
-    input: z.object({
+    input: z.strictObject({
       plan: PlanInputSchema,
       approval: ApprovalPolicySchema.prefault({}),
       /** Tools this agent serves itself; the server calls `tool:invoke` on its socket for them. */
@@ -109,18 +114,18 @@ export const COMMANDS = {
     output: z.object({ planId: z.string(), version: z.number(), seq: z.number() }),
   },
   "plan:revise": {
-    input: z.object({
+    input: z.strictObject({
       ...planRef,
       /** The version being revised; a stale one is a `CONFLICT`. */
       version: z.number().int().min(1),
       description: z.string().trim().min(1).max(2_000).optional(),
       options: ExecutionOptionsSchema.partial().optional(),
-      steps: z.array(StepInputSchema).optional(),
+      steps: z.array(StepInputSchema).min(1, "a plan needs at least one step").optional(),
     }),
     output: z.object({ version: z.number(), seq: z.number() }),
   },
   "plan:join": {
-    input: z.object({
+    input: z.strictObject({
       ...planRef,
       afterSeq: z.number().int().min(0).optional(),
       /**
@@ -129,27 +134,27 @@ export const COMMANDS = {
        */
       serveTools: z.boolean().optional(),
     }),
-    output: z.object({ snapshot: SnapshotSchema, events: z.array(z.custom<PlanEvent>()) }),
+    output: z.object({ snapshot: SnapshotSchema, events: z.array(PlanEventSchema) }),
   },
-  "plan:leave": { input: z.object(planRef), output: z.object({}) },
+  "plan:leave": { input: z.strictObject(planRef), output: z.object({}) },
   "plan:vote": {
-    input: z.object({ ...planRef, version: z.number().int().min(1), decision: VoteDecisionSchema, comment: z.string().max(2_000).optional() }),
+    input: z.strictObject({ ...planRef, version: z.number().int().min(1), decision: VoteDecisionSchema, comment: z.string().max(2_000).optional() }),
     output: z.object({ seq: z.number(), outcome: z.enum(["pending", "approved", "rejected"]) }),
   },
-  "plan:execute": { input: z.object(planRef), output: z.object({ seq: z.number() }) },
-  "plan:cancel": { input: z.object({ ...planRef, reason: z.string().trim().min(1).max(2_000).optional() }), output: z.object({ seq: z.number() }) },
-  "plan:resume": { input: z.object(planRef), output: z.object({ seq: z.number(), status: PlanStatusSchema }) },
+  "plan:execute": { input: z.strictObject(planRef), output: z.object({ seq: z.number() }) },
+  "plan:cancel": { input: z.strictObject({ ...planRef, reason: z.string().trim().min(1).max(2_000).optional() }), output: z.object({ seq: z.number() }) },
+  "plan:resume": { input: z.strictObject(planRef), output: z.object({ seq: z.number(), status: PlanStatusSchema }) },
   "plans:list": {
-    input: z.object({ ...listFilter, limit: z.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() }),
+    input: z.strictObject({ ...listFilter, limit: z.number().int().min(1).max(500).default(50), cursor: z.string().max(200).optional() }),
     output: z.object({ plans: z.array(PlanListItemSchema), nextCursor: z.string().optional() }),
   },
-  "plans:watch": { input: z.object(listFilter), output: z.object({ plans: z.array(PlanListItemSchema) }) },
-  "plans:unwatch": { input: z.object({}), output: z.object({}) },
+  "plans:watch": { input: PlanListFilterSchema, output: z.object({ plans: z.array(PlanListItemSchema) }) },
+  "plans:unwatch": { input: z.strictObject({}), output: z.object({}) },
   /**
    * Who this connection is authenticated as, and the roles whose principals may vote on this server
    * (`approvalRules.voterRoles`; `mayVote` takes them): a principal with none of them never may.
    */
-  "session:whoami": { input: z.object({}), output: z.object({ principal: PrincipalSchema, voterRoles: PrincipalSchema.shape.roles }) },
+  "session:whoami": { input: z.strictObject({}), output: z.object({ principal: PrincipalSchema, voterRoles: PrincipalSchema.shape.roles }) },
 } as const;
 
 /** A command name. */

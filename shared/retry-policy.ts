@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** How often a step is tried and how long to wait between tries (exponential backoff). */
-export const RetryPolicySchema = z.object({
+export const RetryPolicySchema = z.strictObject({
   /** Total attempts, the first included. 1 means no retry. */
   maxAttempts: z.number().int().min(1).max(100).default(1),
   /** Delay before the second attempt; later delays grow by `factor`. */

@@ -23,7 +23,7 @@ export const StepErrorSchema = z.object({
 export type StepError = z.infer<typeof StepErrorSchema>;
 
 /** A step as an author writes it: the tool call and its dependencies. */
-export const StepInputSchema = z.object({
+export const StepInputSchema = z.strictObject({
   id: StepIdSchema.optional(),
   tool: z.string().trim().min(1, "tool name is empty").max(128),
   description: z.string().max(2_000).default(""),

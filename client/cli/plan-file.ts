@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { ApprovalPolicySchema, ExecutionPlan, PlanroomError, toIssues, type ApprovalPolicyInput, type Issue, type PlanInput } from "../../shared/index.js";
+import { ApprovalPolicySchema, ExecutionPlan, parseInput, PlanroomError, type ApprovalPolicyInput, type Issue, type PlanInput } from "../../shared/index.js";
 import { toPlanInput } from "../planroom-client.js";
 
 /** A plan file: a plan as an agent writes it, with an optional approval policy. */
@@ -38,9 +38,9 @@ export function parsePlanFile(text: string, name = "plan file"): PlanFile {
   let policy: ApprovalPolicyInput | undefined;
   let approvalIssues: Issue[] = [];
   if (approval !== undefined) {
-    const parsed = ApprovalPolicySchema.safeParse(approval);
+    const parsed = parseInput(ApprovalPolicySchema, approval);
     if (parsed.success) policy = approval as ApprovalPolicyInput;
-    else approvalIssues = toIssues(parsed.error.issues).map((i) => ({ ...i, path: ["approval", ...i.path] }));
+    else approvalIssues = parsed.issues.map((i) => ({ ...i, path: ["approval", ...i.path] }));
   }
   let plan: ExecutionPlan | undefined;
   let planError: PlanroomError | undefined;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { DEFAULT_VOTER_ROLES, PlanroomError, PrincipalSchema, toIssues } from "../../shared/index.js";
+import { DEFAULT_VOTER_ROLES, issueLine, parseInput, PlanroomError, PrincipalSchema } from "../../shared/index.js";
 import { PrincipalConfigSchema } from "../auth/principal-config.js";
 
 export { PrincipalConfigSchema, type PrincipalConfig } from "../auth/principal-config.js";
@@ -127,10 +127,10 @@ export function splitList(value: string | readonly string[] | undefined): string
 
 /** Validates a configuration object; a bad one is a `VALIDATION` error naming every problem. */
 export function parseConfig(input: unknown, origin = "configuration"): ServerConfig {
-  const parsed = ServerConfigSchema.safeParse(input);
+  const parsed = parseInput(ServerConfigSchema, input);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  - ${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
-  throw new PlanroomError("VALIDATION", `invalid ${origin}:\n${lines.join("\n")}`, toIssues(parsed.error.issues));
+  const lines = parsed.issues.map((i) => `  - ${issueLine(i)}`);
+  throw new PlanroomError("VALIDATION", `invalid ${origin}:\n${lines.join("\n")}`, parsed.issues);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ExecutionOptionsSchema, PlanroomError, toIssues, type ExecutionPlan } from "../../shared/index.js";
+import { ExecutionOptionsSchema, inputError, parseInput, type ExecutionPlan } from "../../shared/index.js";
 
 /**
  * A copy of `value` without the entries whose value is `undefined`, in it and in the plain objects
@@ -21,11 +21,10 @@ export function withoutUndefined(value: unknown): unknown {
  * the plan as it was when they are invalid.
  */
 export function normalisePlanOptions(plan: ExecutionPlan): void {
-  const parsed = ExecutionOptionsSchema.safeParse(withoutUndefined(plan.options));
+  const parsed = parseInput(ExecutionOptionsSchema, withoutUndefined(plan.options));
   if (!parsed.success) {
-    const issues = toIssues(parsed.error.issues).map((issue) => ({ ...issue, path: ["options", ...issue.path] }));
-    const text = issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new PlanroomError("VALIDATION", `plan ${plan.id} has invalid options: ${text}`, issues);
+    const issues = parsed.issues.map((issue) => ({ ...issue, path: ["options", ...issue.path] }));
+    throw inputError(`options of plan ${plan.id}`, issues);
   }
   plan.options = parsed.data;
 }

@@ -105,7 +105,7 @@ describe("plan files and exit codes", () => {
       }
     };
     expect(problems('{"description":"x","steps":[{"id":"a","tool":"t"},{"id":"b","tool":"t","dependsOn":["nope"]}]}')).toEqual([expect.stringMatching(/^steps\[1\]\.dependsOn(\[0\])?: .*nope/)]);
-    expect(problems('{"description":"x","steps":[],"approval":{"quorum":0}}')[0]).toMatch(/^approval\.quorum: /);
+    expect(problems('{"description":"x","steps":[{"tool":"t"}],"approval":{"quorum":0}}')[0]).toMatch(/^approval\.quorum: /);
     expect(problems('{"description":"","steps":[{"id":"a","tool":"t","dependsOn":["nope"]}],"approval":{"quorum":0}}')).toEqual([expect.stringMatching(/^description: /), expect.stringMatching(/^approval\.quorum: /)]);
     expect(problems('{"description":"x","steps":[{"id":"a","tool":"t","dependsOn":["nope"]}],"approval":{"quorum":0}}')).toEqual([expect.stringMatching(/^steps\[0\]\.dependsOn(\[0\])?: .*nope/), expect.stringMatching(/^approval\.quorum: /)]);
     expect(() => parsePlanFile("[1]")).toThrow(/JSON object/);

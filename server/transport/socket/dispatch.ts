@@ -1,4 +1,4 @@
-import { COMMAND_NAMES, COMMANDS, PlanroomError, toIssues, type CommandName, type Principal, type WireError } from "../../../shared/index.js";
+import { COMMAND_NAMES, COMMANDS, inputError, parseInput, PlanroomError, type CommandName, type Principal, type WireError } from "../../../shared/index.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { CommandHandler, CommandHandlers } from "./commands/command-handler.js";
 import type { PlanroomSocket } from "./planroom-io.js";
@@ -56,11 +56,8 @@ export function attachDispatch(socket: PlanroomSocket, principal: Principal, opt
     try {
       if (!limiter.take()) throw new PlanroomError("RATE_LIMITED", "too many commands: slow down");
       const payload = args.length > 1 ? args[0] : {};
-      const parsed = COMMANDS[name].input.safeParse(payload ?? {});
-      if (!parsed.success) {
-        const first = parsed.error.issues[0];
-        throw new PlanroomError("VALIDATION", `invalid ${name} payload${first ? `: ${first.path.join(".") || "(root)"}: ${first.message}` : ""}`, toIssues(parsed.error.issues));
-      }
+      const parsed = parseInput(COMMANDS[name].input, payload ?? {});
+      if (!parsed.success) throw inputError(`${name} payload`, parsed.issues);
       const handler = options.handlers[name] as CommandHandler<CommandName>;
       const ctx = { principal, socket, respond: (result: object) => reply({ ok: true, ...result }) };
       // TypeScript cannot tie `name` to its payload across the union, so the cast is needed (tsc fails without it); the rule's checker wrongly calls it unnecessary.

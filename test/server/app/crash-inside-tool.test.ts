@@ -67,7 +67,7 @@ describe("a server killed from inside a tool", () => {
       const reviewer = await connect(server.url, "rev-1");
       cleanup.push(() => (agent.close(), reviewer.close()));
       const steps = Object.entries(v.graph).map(([id, dependsOn]) => ({ id, tool: "work", dependsOn, params: { ran, killed, ...(id === v.killAt ? { kill: v.kill } : {}) } }));
-      const plan = { description: v.name, options: { allowParallel: true, retry: { maxAttempts: v.maxAttempts, initialDelayMs: 0 } }, steps };
+      const plan = { description: v.name, options: { allowParallel: true, retry: { maxAttempts: v.maxAttempts, backoffMs: 0 } }, steps };
       const { planId } = await agent.ok("plan:submit", { plan, autoExecute: true });
       await reviewer.ok("plan:vote", { planId, version: 1, decision: "approve" });
       await exited(server);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type PlanroomClient } from "../../../client/index.js";
+import type { ApprovalPolicyInput } from "../../../shared/index.js";
 import { loadConfig } from "../../../server/app/config.js";
 import { createPlanroomServer, type PlanroomServer } from "../../../server/app/create-server.js";
 import { silentLogger } from "../../../server/runtime/logger.js";
@@ -165,8 +166,9 @@ describe("a server with tool modules", { timeout: 30_000 }, () => {
     const child = await startChildServer(["--port", "0", "--host", "127.0.0.1", "--data", join(dataDir, "data"), "--config", config, "--tools", "examples/demo-tools.ts"]);
     try {
       await expect.poll(() => child.output()).toContain("server tools: echo, sleep, word_count\n");
-      const plan = JSON.parse(await readFile("examples/plan.json", "utf8")) as Parameters<PlanroomClient["submit"]>[0];
-      const handle = await client(child.url, TOKENS.agent).submit(plan, { autoExecute: true });
+      // A plan file holds the plan and its approval policy side by side (as `planroom submit` reads it).
+      const { approval, ...plan } = JSON.parse(await readFile("examples/plan.json", "utf8")) as Parameters<PlanroomClient["submit"]>[0] & { approval: ApprovalPolicyInput };
+      const handle = await client(child.url, TOKENS.agent).submit(plan, { approval, autoExecute: true });
       await (await client(child.url, TOKENS.reviewer).join(handle.planId)).approve();
       const final = await handle.done();
       expect(final.status).toBe("completed");

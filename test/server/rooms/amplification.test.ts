@@ -104,7 +104,7 @@ describe("$ref amplification", () => {
     const reviewer = await connect(first.url, "rev-1");
     const plan = {
       description: "recover me",
-      options: { retry: { maxAttempts: 2, initialDelayMs: 0 } },
+      options: { retry: { maxAttempts: 2, backoffMs: 0 } },
       steps: [
         { id: "big", tool: "blob", params: { size: 50_000 } },
         { id: "wait", tool: "gate", dependsOn: ["big"], params: {} },

@@ -7,7 +7,7 @@ export { RoomHandle, stateFromSnapshot, type DecisionOutcome, type RoomListeners
 export { PlanHandle, type PlanRevision } from "./plan-handle.js";
 export type { PresenceChange } from "./presence-list.js";
 export { WatchHandle, type WatchFilter } from "./watch-handle.js";
-export { reviewLink } from "./review-link.js";
+export { reviewLink, type ReviewLinkOptions } from "../shared/index.js";
 export { ToolServer, type ToolContext, type ToolHandler, type ToolMap } from "./tool-server.js";
 export { PlanroomError } from "../shared/index.js";
 export type { PlanState, PlanData, PlanEvent, PlanEventType, PlanListItem, PresenceMember, Principal, PlanSummary } from "../shared/index.js";

@@ -54,7 +54,7 @@ try {
     approval: { quorum: 2 },
     onSubmitted: (handle) => {
       console.log("\nReview it in the dashboard:");
-      for (const id of ["reviewer-1", "reviewer-2"]) console.log(`  ${id}: ${reviewLink(server.url, handle.planId, token(id))}`);
+      for (const id of ["reviewer-1", "reviewer-2"]) console.log(`  ${id}: ${reviewLink({ serverUrl: server.url, planId: handle.planId, token: token(id) })}`);
       console.log("or from the command line:");
       console.log(`  PLANROOM_URL=${server.url} PLANROOM_TOKEN=${token("reviewer-1")} npx planroom approve ${handle.planId}`);
       console.log(`  PLANROOM_URL=${server.url} PLANROOM_TOKEN=${token("reviewer-2")} npx planroom approve ${handle.planId}\n`);

@@ -115,7 +115,7 @@ export async function runSeedWorkflow(options: SeedWorkflowOptions): Promise<Pla
   try {
     const plan = await client.submit(seedPlan(), { tools: seedTools(options.dir), approval: options.approval ?? { quorum: 2 }, autoExecute: true });
     log(plan.formatted);
-    log(`\nwaiting for approval: ${reviewLink(options.url, plan.planId)}`);
+    log(`\nwaiting for approval: ${reviewLink({ serverUrl: options.url, planId: plan.planId })}`);
     plan.on("vote.cast", (e) => log(`vote: ${e.data.vote.voterName} ${e.data.vote.decision}s`));
     plan.on("step.started", (e) => log(`Starting: ${plan.plan.steps.find((s) => s.id === e.data.stepId)?.description}`));
     plan.on("step.completed", (e) => log(`Completed: ${e.data.stepId} (took ${formatDuration(e.data.durationMs)})`));

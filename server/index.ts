@@ -4,7 +4,7 @@ export * from "./executor/executor.js";
 export * from "./app/create-server.js";
 export * from "./app/config.js";
 export { loadToolModule, loadToolModules, toolEntries, type ToolModule } from "./app/tool-modules.js";
-export { reviewLink } from "./transport/http/http-api.js";
+export { reviewLink, type ReviewLinkOptions } from "../shared/index.js";
 export { PrincipalRegistry, hashToken, createDevPrincipals } from "./auth/principals.js";
 export type { Logger } from "./runtime/logger.js";
 export { silentLogger, consoleLogger } from "./runtime/logger.js";

@@ -4,6 +4,7 @@
  */
 export * from "./errors.js";
 export * from "./parse-input.js";
+export * from "./review-link.js";
 export * from "./json.js";
 export * from "./retry-policy.js";
 export * from "./execution-options.js";

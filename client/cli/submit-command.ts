@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { PlanroomError, terminalSafeLine } from "../../shared/index.js";
-import { reviewLink } from "../review-link.js";
+import { reviewLink } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
 import { followPlan } from "./follow-plan.js";
@@ -23,7 +23,7 @@ async function submit(ctx: CliContext, file: string, options: SubmitOptions): Pr
     policy.quorum = quorum;
   }
   const handle = await ctx.client().submit(plan, { approval: policy, autoExecute: options.autoExecute });
-  const link = reviewLink(ctx.url, handle.planId, options.linkToken);
+  const link = reviewLink({ serverUrl: ctx.url, planId: handle.planId, token: options.linkToken });
   const shownId = terminalSafeLine(handle.planId);
   const shownLink = terminalSafeLine(link);
   if (!options.wait) {

@@ -4,7 +4,7 @@ import { PlanroomError } from "../../shared/index.js";
 import { loadConfig, splitList, type ServerConfig } from "./config.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "./create-server.js";
 import { consoleLogger, type Logger } from "../runtime/logger.js";
-import { reviewLink } from "../transport/http/http-api.js";
+import { reviewLink } from "../../shared/index.js";
 
 /** The line printed once the server listens; tools and tests read the URL from it. */
 export const LISTENING_PREFIX = "planroom listening on ";
@@ -36,7 +36,7 @@ export async function startFromConfig(config: ServerConfig, extra: Omit<Planroom
   log.info(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");
   if (server.devPrincipals.length > 0) {
     log.info("no principals configured: using the development set stored in the data directory:");
-    for (const p of server.devPrincipals) log.info(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink(server.url, p.token, "").replace(/#\/plans\/$/, "")}`);
+    for (const p of server.devPrincipals) log.info(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink({ serverUrl: server.url, token: p.token })}`);
   }
   return server;
 }

@@ -2,13 +2,13 @@ import { existsSync } from "node:fs";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
-import { formatPlan, PlanroomError, type Principal } from "../../../shared/index.js";
-import { bearerToken } from "../../auth/bearer-token.js";
-import { toWireError } from "../socket/dispatch.js";
-import type { Logger } from "../../runtime/logger.js";
-import type { RoomDirectory } from "../../rooms/room-directory.js";
-import { listItem, matchesFilter, page } from "../../rooms/plan-list.js";
 import type { PrincipalRegistry } from "../../auth/principals.js";
+import type { RoomDirectory } from "../../rooms/room-directory.js";
+import type { Logger } from "../../runtime/logger.js";
+import { toWireError } from "../wire-error.js";
+import { healthRoutes } from "./health-routes.js";
+import { HTTP_STATUS } from "./http-status.js";
+import { planRoutes } from "./plan-routes.js";
 
 /** What the HTTP routes need. */
 export interface HttpApiDeps {
@@ -18,16 +18,6 @@ export interface HttpApiDeps {
   /** The dashboard's built files, served at `/` when the folder exists. */
   webDir?: string | undefined;
   log: Logger;
-}
-
-/** Most events in one answer of `GET /api/plans/:id`. */
-const EVENTS_PAGE = 1_000;
-
-const STATUS: Record<string, number> = { VALIDATION: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, INVALID_STATE: 409, RATE_LIMITED: 429, QUOTA_EXCEEDED: 429, OUTCOME_UNKNOWN: 503 };
-
-/** The link a reviewer opens to see a plan in the dashboard. */
-export function reviewLink(baseUrl: string, token: string, planId: string): string {
-  return `${baseUrl.replace(/\/$/, "")}/?token=${encodeURIComponent(token)}#/plans/${encodeURIComponent(planId)}`;
 }
 
 /**
@@ -53,46 +43,8 @@ export function createHttpApi(deps: HttpApiDeps): express.Express {
   );
   app.use(cors({ origin: deps.corsOrigins.length > 0 ? deps.corsOrigins : false }));
 
-  app.get("/healthz", (_req, res) => {
-    res.json({ ok: true, plans: deps.directory.size });
-  });
-
-  const auth = (req: Request, res: Response, next: NextFunction): void => {
-    const token = bearerToken(req.get("authorization"));
-    const principal = token !== undefined ? deps.registry.authenticate(token) : undefined;
-    if (!principal) {
-      res.status(401).json({ ok: false, error: { code: "UNAUTHENTICATED", message: "a valid bearer token is required" } });
-      return;
-    }
-    res.locals.principal = principal;
-    next();
-  };
-
-  app.get("/api/plans", auth, (req, res) => {
-    const principal = res.locals.principal as Principal;
-    const status = typeof req.query.status === "string" ? (req.query.status.split(",") as never) : undefined;
-    const submittedBy = typeof req.query.submittedBy === "string" ? req.query.submittedBy : undefined;
-    const limit = Math.min(500, Math.max(1, Number(req.query.limit) || 50));
-    const cursor = typeof req.query.cursor === "string" ? req.query.cursor : undefined;
-    const states = deps.directory.visibleStates(principal).filter((s) => matchesFilter(s, { status, submittedBy }));
-    const result = page(states, limit, cursor);
-    if (!result) throw new PlanroomError("VALIDATION", "invalid cursor");
-    res.json({ ok: true, plans: result.items.map(listItem), ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) });
-  });
-
-  app.get("/api/plans/:id", auth, async (req, res) => {
-    const principal = res.locals.principal as Principal;
-    const room = deps.directory.visible(String(req.params.id), principal);
-    // Events come a page at a time: `?afterSeq=` (default 0) and `?limit=` (default and most 1,000).
-    const afterSeq = Math.max(0, Math.floor(Number(req.query.afterSeq) || 0));
-    const limit = Math.min(EVENTS_PAGE, Math.max(1, Math.floor(Number(req.query.limit) || EVENTS_PAGE)));
-    const all = await room.eventsAfter(afterSeq);
-    const state = room.durable;
-    const events = all.slice(0, limit);
-    const last = events[events.length - 1];
-    const nextAfterSeq = all.length > limit && last ? last.seq : undefined;
-    res.json({ ok: true, plan: state.plan, formatted: formatPlan(state.plan), policy: state.policy, votes: state.votes, submittedBy: state.submittedBy, seq: state.seq, events, ...(nextAfterSeq !== undefined ? { nextAfterSeq } : {}) });
-  });
+  app.use(healthRoutes(deps));
+  app.use(planRoutes(deps));
 
   if (deps.webDir && existsSync(deps.webDir)) app.use(express.static(deps.webDir));
 
@@ -101,7 +53,7 @@ export function createHttpApi(deps: HttpApiDeps): express.Express {
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const wire = toWireError(error, deps.log, "http");
-    res.status(STATUS[wire.code] ?? 500).json({ ok: false, error: wire });
+    res.status(HTTP_STATUS[wire.code]).json({ ok: false, error: wire });
   });
   return app;
 }

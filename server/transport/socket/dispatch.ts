@@ -1,5 +1,6 @@
-import { COMMAND_NAMES, COMMANDS, inputError, parseInput, PlanroomError, type CommandName, type Principal, type WireError } from "../../../shared/index.js";
+import { COMMAND_NAMES, COMMANDS, inputError, parseInput, PlanroomError, type CommandName, type Principal } from "../../../shared/index.js";
 import type { Logger } from "../../runtime/logger.js";
+import { toWireError } from "../wire-error.js";
 import type { CommandHandler, CommandHandlers } from "./commands/command-handler.js";
 import type { PlanroomSocket } from "./planroom-io.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -12,13 +13,6 @@ export interface DispatchOptions {
   rateLimit: { burst: number; perSecond: number };
   log: Logger;
   now?: () => number;
-}
-
-/** Turns anything thrown into the error half of an ack; unknown errors become `INTERNAL`. */
-export function toWireError(error: unknown, log: Logger, command: string): WireError {
-  if (error instanceof PlanroomError) return error.toJSON();
-  log.error(`${command}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  return { code: "INTERNAL", message: "internal error" };
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { io as connectClient } from "socket.io-client";
 import { describe, expect, it } from "vitest";
 import { loadConfig, parseConfig } from "../../../server/app/config.js";
-import { reviewLink } from "../../../server/transport/http/http-api.js";
+import { reviewLink } from "../../../shared/index.js";
 import { createDevPrincipals, hashToken, PrincipalRegistry } from "../../../server/auth/principals.js";
 import { createMemoryStore } from "../../../server/store/memory-store.js";
 import { chainPlan, startTestServer, tokenOf, useTestServer } from "../../support/planroom-test-kit.js";
@@ -109,7 +109,7 @@ describe("HTTP API", () => {
   });
 
   it("builds review links", () => {
-    expect(reviewLink("http://h:1/", "a b", "p1")).toBe("http://h:1/?token=a%20b#/plans/p1");
+    expect(reviewLink({ serverUrl: "http://h:1/", token: "a b", planId: "p1" })).toBe("http://h:1/?token=a%20b#/plans/p1");
   });
 });
 

@@ -1,0 +1,37 @@
+import { Router } from "express";
+import { formatPlan, PlanroomError } from "../../../shared/index.js";
+import type { PrincipalRegistry } from "../../auth/principals.js";
+import { listItem, matchesFilter, page } from "../../rooms/plan-list.js";
+import type { RoomDirectory } from "../../rooms/room-directory.js";
+import { bearerAuth, requestPrincipal } from "./bearer-auth.js";
+import { planReadQuery, plansListQuery } from "./http-queries.js";
+
+/**
+ * `GET /api/plans` (the rows of `plans:list`, a page at a time) and `GET /api/plans/:id` (the plan,
+ * its policy, votes and events, a page at a time), with a bearer token and the same visibility
+ * as the sockets.
+ */
+export function planRoutes(deps: { directory: RoomDirectory; registry: PrincipalRegistry }): Router {
+  const router = Router();
+  router.use("/api/plans", bearerAuth(deps.registry));
+
+  router.get("/api/plans", (req, res) => {
+    const { status, submittedBy, limit, cursor } = plansListQuery(req.query);
+    const states = deps.directory.visibleStates(requestPrincipal(res)).filter((s) => matchesFilter(s, { status, submittedBy }));
+    const result = page(states, limit, cursor);
+    if (!result) throw new PlanroomError("VALIDATION", "invalid cursor", [{ path: ["cursor"], message: "not a cursor this server gave out" }]);
+    res.json({ ok: true, plans: result.items.map(listItem), ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) });
+  });
+
+  router.get("/api/plans/:id", async (req, res) => {
+    const { afterSeq, limit } = planReadQuery(req.query);
+    const room = deps.directory.visible(req.params.id, requestPrincipal(res));
+    const all = await room.eventsAfter(afterSeq);
+    const state = room.durable;
+    const events = all.slice(0, limit);
+    const last = events[events.length - 1];
+    const nextAfterSeq = all.length > limit && last ? last.seq : undefined;
+    res.json({ ok: true, plan: state.plan, formatted: formatPlan(state.plan), policy: state.policy, votes: state.votes, submittedBy: state.submittedBy, seq: state.seq, events, ...(nextAfterSeq !== undefined ? { nextAfterSeq } : {}) });
+  });
+  return router;
+}

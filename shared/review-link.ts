@@ -1,0 +1,26 @@
+/** Where a review link leads: the server, optionally a plan, optionally the reader's token. */
+export interface ReviewLinkOptions {
+  /** The server's URL, as clients reach it (`http://host:port`); a trailing slash is fine. */
+  serverUrl: string;
+  /** The plan to open; without it the link opens the dashboard's list of plans. */
+  planId?: string | undefined;
+  /** The reader's bearer token; without it the dashboard asks the reader to sign in. */
+  token?: string | undefined;
+}
+
+/**
+ * The dashboard link of a plan: `${serverUrl}/?token=<token>#/plans/<planId>` (the server serves
+ * the dashboard at `/`). An options object, so that a token can never land where the plan id goes.
+ *
+ * @example
+ * ```ts
+ * reviewLink({ serverUrl: "http://planroom.lan:8080", planId: "Xy12", token: "rev-1-token" });
+ * // → "http://planroom.lan:8080/?token=rev-1-token#/plans/Xy12"
+ * ```
+ */
+export function reviewLink(options: ReviewLinkOptions): string {
+  const base = options.serverUrl.replace(/\/+$/, "");
+  const query = options.token ? `?token=${encodeURIComponent(options.token)}` : "";
+  const fragment = options.planId ? `#/plans/${encodeURIComponent(options.planId)}` : "";
+  return `${base}/${query}${fragment}`;
+}

@@ -6,7 +6,7 @@ import { parseStatuses } from "../../client/cli/list-command.js";
 import { parsePlanFile } from "../../client/cli/plan-file.js";
 import { eventLine, planTable, progressBar, progressLine, voteLines } from "../../client/cli/terminal-format.js";
 import { PlanroomError, type PlanEvent, type PlanListItem } from "../../shared/index.js";
-import { PlanLog } from "./plan-log.js";
+import { PlanLog } from "../support/plan-log.js";
 
 const plain = pc.createColors(false);
 const colour = pc.createColors(true);

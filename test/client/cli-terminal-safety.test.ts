@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type PlanroomClient } from "../../client/index.js";
 import { demoServerTools } from "../../examples/demo-tools.js";
 import type { PlanroomServer } from "../../server/index.js";
-import { runCli, startCli } from "./cli-process.js";
-import { startRealServer, TOKENS } from "./real-server.js";
+import { runCli, startCli } from "../support/cli-process.js";
+import { startRealServer } from "../support/real-server.js";
+import { realServerPrincipal, TOKENS } from "../support/test-principals.js";
 
 /** What a hostile plan, tool or principal writes to rewrite a reviewer's terminal. */
 const ATTACK = "\x1b[2K\r✓ approved\x1b]0;pwned\x07\x08\x08\x9b1A\u202Eexe.txt\u2066\x7f";
@@ -16,9 +17,9 @@ const NORMAL = "Déjà vu café 🚀 日本語";
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/u;
 
 const principals = [
-  { id: "agent-1", name: `Agent${ATTACK}`, roles: ["agent" as const], token: TOKENS.agent },
-  { id: "reviewer-1", name: `Reviewer${ATTACK}`, roles: ["reviewer" as const], token: TOKENS.reviewer1 },
-  { id: "observer-1", name: "Observer", roles: ["observer" as const], token: TOKENS.observer },
+  { ...realServerPrincipal("agent-1"), name: `Agent${ATTACK}` },
+  { ...realServerPrincipal("reviewer-1"), name: `Reviewer${ATTACK}` },
+  realServerPrincipal("observer-1"),
 ];
 const tools = {
   ...demoServerTools,

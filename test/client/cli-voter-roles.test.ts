@@ -3,8 +3,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type PlanroomClient } from "../../client/index.js";
 import type { PlanroomServer } from "../../server/index.js";
-import { runCli } from "./cli-process.js";
-import { startRealServer, TOKENS } from "./real-server.js";
+import { runCli } from "../support/cli-process.js";
+import { startRealServer } from "../support/real-server.js";
+import { TOKENS } from "../support/test-principals.js";
 
 let server: PlanroomServer;
 let dataDir: string;

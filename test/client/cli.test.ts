@@ -3,8 +3,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type PlanroomClient } from "../../client/index.js";
 import type { PlanroomServer } from "../../server/index.js";
-import { runCli, startCli } from "./cli-process.js";
-import { startRealServer, TOKENS } from "./real-server.js";
+import { runCli, startCli } from "../support/cli-process.js";
+import { startRealServer } from "../support/real-server.js";
+import { TOKENS } from "../support/test-principals.js";
 
 const PLAN_FILE = new URL("../../examples/plan.json", import.meta.url).pathname;
 let server: PlanroomServer;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { connect, PlanroomError, type PlanroomClient } from "../../client/index.js";
-import { MiniServer } from "./mini-server.js";
-import { PlanLog } from "./plan-log.js";
+import { MiniServer } from "../support/mini-server.js";
+import { PlanLog } from "../support/plan-log.js";
 
 const clients: PlanroomClient[] = [];
 const servers: MiniServer[] = [];

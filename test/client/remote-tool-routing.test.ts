@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { connect } from "../../client/index.js";
-import { TOKENS, useRealServers } from "./real-server.js";
+import { useRealServers } from "../support/real-server.js";
+import { TOKENS } from "../support/test-principals.js";
 
 const { server: realServer, client } = useRealServers();
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TOKENS, useRealServers } from "./real-server.js";
+import { useRealServers } from "../support/real-server.js";
+import { TOKENS } from "../support/test-principals.js";
 
 const { server: realServer, client } = useRealServers();
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { PlanHandle, PlanroomError, RoomHandle, type ConnectionState } from "../../client/index.js";
 import type { RoomClient } from "../../client/room-handle.js";
 import type { CommandInput, CommandName, CommandResult, PlanEvent, PresenceDelta, PresenceMember } from "../../shared/index.js";
-import { PlanLog } from "./plan-log.js";
+import { PlanLog } from "../support/plan-log.js";
 
 /** A scripted client: `plan:join` answers from the log, optionally after a hook runs. */
 class FakeClient implements RoomClient {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { connect, type PlanroomClient, type RoomHandle } from "../../client/index.js";
-import { chainPlan, tokenOf, useTestServer } from "../support/planroom-test-kit.js";
+import { chainPlan, useTestServer } from "../support/planroom-test-kit.js";
+import { tokenOf } from "../support/test-principals.js";
 
 const scope = useTestServer();
 const clients: PlanroomClient[] = [];

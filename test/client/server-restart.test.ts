@@ -2,7 +2,8 @@ import { rm } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect, type PlanroomClient } from "../../client/index.js";
 import type { PlanroomServer } from "../../server/index.js";
-import { startRealServer, TOKENS } from "./real-server.js";
+import { startRealServer } from "../support/real-server.js";
+import { realServerPrincipal, TOKENS } from "../support/test-principals.js";
 
 const clients: PlanroomClient[] = [];
 let running: PlanroomServer | undefined;
@@ -88,10 +89,7 @@ describe("a token revoked across a restart", { timeout: 30_000 }, () => {
     const second = await startRealServer({
       dataDir,
       port: first.server.port,
-      principals: [
-        { id: "agent-1", name: "Agent", roles: ["agent"], token: TOKENS.agent },
-        { id: "reviewer-2", name: "Reviewer 2", roles: ["reviewer"], token: TOKENS.reviewer2 },
-      ],
+      principals: [realServerPrincipal("agent-1"), realServerPrincipal("reviewer-2")],
     });
     running = second.server;
 

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { WatchHandle } from "../../client/index.js";
 import { applyToListItem, listItemFromSubmitted, matchesFilter, type WatchClient } from "../../client/watch-handle.js";
 import type { CommandInput, PlanEvent, PlanListItem } from "../../shared/index.js";
-import { PlanLog } from "./plan-log.js";
+import { PlanLog } from "../support/plan-log.js";
 
 const client: WatchClient = { command: async () => ({}) as never, detachWatch: async () => undefined };
 

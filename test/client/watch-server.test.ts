@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connect, type PlanroomClient } from "../../client/index.js";
 import type { PlanroomServer } from "../../server/index.js";
-import { startRealServer, TOKENS } from "./real-server.js";
+import { startRealServer } from "../support/real-server.js";
+import { TOKENS } from "../support/test-principals.js";
 
 let server: PlanroomServer;
 let cleanup: () => Promise<void>;

@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../client/index.js";
-import { startRealServer, TOKENS } from "../client/real-server.js";
+import { startRealServer } from "../support/real-server.js";
+import { TOKENS } from "../support/test-principals.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 let stop: () => Promise<void>;

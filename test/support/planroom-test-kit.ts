@@ -1,31 +1,12 @@
 import { io as connectClient, type Socket } from "socket.io-client";
 import { afterEach } from "vitest";
 import type { CommandInput, CommandName, CommandResult, PlanEvent, PresenceDelta, ToolInvoke, ToolResult, WireError } from "../../shared/index.js";
-import type { PrincipalConfig } from "../../server/app/config.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "../../server/app/create-server.js";
 import { silentLogger } from "../../server/runtime/logger.js";
 import { createMemoryStore } from "../../server/store/memory-store.js";
+import { TEST_PRINCIPALS, tokenOf } from "./test-principals.js";
 
-/** The principals of the test servers; each token is `<id>-token-secret`. */
-export const TEST_PRINCIPALS: PrincipalConfig[] = [
-  { id: "agent-1", name: "Agent One", roles: ["agent"], token: "agent-1-token-secret" },
-  { id: "agent-2", name: "Agent Two", roles: ["agent"], token: "agent-2-token-secret" },
-  { id: "rev-1", name: "Reviewer One", roles: ["reviewer"], token: "rev-1-token-secret" },
-  { id: "rev-2", name: "Reviewer Two", roles: ["reviewer"], token: "rev-2-token-secret" },
-  { id: "rev-3", name: "Reviewer Three", roles: ["reviewer"], token: "rev-3-token-secret" },
-  { id: "obs", name: "Observer", roles: ["observer"], token: "obs-token-secret-123" },
-  { id: "root", name: "Admin", roles: ["admin"], token: "root-token-secret-12" },
-  { id: "stranger", name: "Stranger", roles: ["reviewer"], token: "stranger-token-secret" },
-];
-
-/** The token of a test principal. */
-export function tokenOf(id: string): string {
-  const p = TEST_PRINCIPALS.find((x) => x.id === id);
-  if (!p) throw new Error(`no test principal ${id}`);
-  return p.token;
-}
-
-/** Starts a server on port 0 with the test principals and a memory store (unless given). */
+/** Starts a server on port 0 with {@link TEST_PRINCIPALS} and a memory store (unless given). */
 export async function startTestServer(options: PlanroomServerOptions = {}): Promise<PlanroomServer> {
   return createPlanroomServer({ host: "127.0.0.1", port: 0, principals: TEST_PRINCIPALS, store: createMemoryStore(), log: silentLogger, webDir: "/nonexistent", ...options });
 }
@@ -52,7 +33,7 @@ export interface ConnectOptions {
   serveTools?: string[];
 }
 
-/** Connects with a principal's token and waits for the connection. */
+/** Connects with the token of one of {@link TEST_PRINCIPALS} and waits for the connection. */
 export async function connect(url: string, id: string, opts: ConnectOptions = {}): Promise<TestClient> {
   const socket = connectClient(url, { auth: { token: tokenOf(id) }, transports: ["websocket"], reconnection: false, forceNew: true });
   const events: PlanEvent[] = [];

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type PlanroomClient } from "../../client/index.js";
-import { hasChromium, startRig, tokenOf, type DashboardRig } from "./dashboard-kit.js";
+import { hasChromium, startRig, type DashboardRig } from "../support/dashboard-rig.js";
+import { dashboardTokenOf } from "../support/test-principals.js";
 
 /** A server that lets reviewers and admins vote (`approvalRules.voterRoles`). */
 let rig: DashboardRig;
@@ -16,7 +17,7 @@ afterAll(async () => {
 });
 
 function agent(): PlanroomClient {
-  const client = connect(rig.server.url, { token: tokenOf("deploy-bot"), socketOptions: { transports: ["websocket"] } });
+  const client = connect(rig.server.url, { token: dashboardTokenOf("deploy-bot"), socketOptions: { transports: ["websocket"] } });
   clients.push(client);
   return client;
 }
@@ -24,8 +25,8 @@ function agent(): PlanroomClient {
 describe.runIf(hasChromium)("the approval panel under the server's voter roles", () => {
   it("enables voting for an admin the policy names, and tells an observer the server's rule as the server states it", async () => {
     const plan = await agent().submit({ description: "Scale the workers", steps: [{ id: "scale", tool: "scale", params: { n: 4 } }] }, { approval: { reviewers: ["admin"] }, tools: { scale: () => "scaled" } });
-    const rita = await rig.open(`/?token=${tokenOf("root")}#/plans/${plan.planId}`);
-    const olga = await rig.open(`/?token=${tokenOf("olga")}#/plans/${plan.planId}`);
+    const rita = await rig.open(`/?token=${dashboardTokenOf("root")}#/plans/${plan.planId}`);
+    const olga = await rig.open(`/?token=${dashboardTokenOf("olga")}#/plans/${plan.planId}`);
     for (const page of [rita, olga]) await page.locator('.room-title [data-plan-status="pending_approval"]').waitFor();
 
     // The observer: refused before any click, with the reason the server gives for such a vote.
@@ -33,7 +34,7 @@ describe.runIf(hasChromium)("the approval panel under the server's voter roles",
     expect(await olga.locator('button[data-action="reject"]').isDisabled()).toBe(true);
     const reason = "this server lets only principals with the role reviewer or admin vote, and you have the role observer";
     expect(await olga.locator("#vote-hint").textContent()).toBe(`You cannot vote: ${reason}.`);
-    const server = connect(rig.server.url, { token: tokenOf("olga"), socketOptions: { transports: ["websocket"] } });
+    const server = connect(rig.server.url, { token: dashboardTokenOf("olga"), socketOptions: { transports: ["websocket"] } });
     clients.push(server);
     await expect(server.command("plan:vote", { planId: plan.planId, version: 1, decision: "approve" })).rejects.toMatchObject({ code: "FORBIDDEN", message: `${reason} (plan ${plan.planId})` });
 

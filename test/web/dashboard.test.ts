@@ -3,7 +3,9 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type PlanroomClient } from "../../client/index.js";
 import type { PlanInput } from "../../shared/index.js";
-import { Gates, hasChromium, OUTPUT_DIR, startRig, tokenOf, type DashboardRig } from "./dashboard-kit.js";
+import { hasChromium, OUTPUT_DIR, startRig, type DashboardRig } from "../support/dashboard-rig.js";
+import { Gates } from "../support/step-gates.js";
+import { dashboardTokenOf } from "../support/test-principals.js";
 
 let rig: DashboardRig;
 const clients: PlanroomClient[] = [];
@@ -18,7 +20,7 @@ afterAll(async () => {
 });
 
 function agent(): PlanroomClient {
-  const client = connect(rig.server.url, { token: tokenOf("deploy-bot"), socketOptions: { transports: ["websocket"] } });
+  const client = connect(rig.server.url, { token: dashboardTokenOf("deploy-bot"), socketOptions: { transports: ["websocket"] } });
   clients.push(client);
   return client;
 }
@@ -62,9 +64,9 @@ describe.runIf(hasChromium)("the dashboard in Chromium", () => {
   it("lets two reviewers approve an agent's plan, shows the run live across a reload, and lets an admin resume it after it failed", async () => {
     const gates = new Gates();
     const plan = await agent().submit(RELEASE, { approval: { quorum: 2 }, autoExecute: true, tools: releaseTools(gates) });
-    const link = `/?token=${tokenOf("alice")}#/plans/${plan.planId}`;
+    const link = `/?token=${dashboardTokenOf("alice")}#/plans/${plan.planId}`;
     const alice = await rig.open(link);
-    const bob = await rig.open(`/?token=${tokenOf("bob")}#/plans/${plan.planId}`);
+    const bob = await rig.open(`/?token=${dashboardTokenOf("bob")}#/plans/${plan.planId}`);
 
     // Signed in from the link; the token is gone from the address bar; who you are is shown.
     await alice.locator(".whoami-name", { hasText: "Alice Martin" }).waitFor();
@@ -147,7 +149,7 @@ describe.runIf(hasChromium)("the dashboard in Chromium", () => {
     const aliceResume = alice.locator('button[data-action="resume"]');
     expect(await aliceResume.isDisabled()).toBe(true);
     expect(await alice.locator("#run-blocked").textContent()).toBe("You cannot resume the plan: only the submitter and admins may resume a plan.");
-    const root = await rig.open(`/?token=${tokenOf("root")}#/plans/${plan.planId}`);
+    const root = await rig.open(`/?token=${dashboardTokenOf("root")}#/plans/${plan.planId}`);
     const resume = root.locator('button[data-action="resume"]');
     await resume.waitFor();
     expect(await resume.isDisabled()).toBe(false);
@@ -166,7 +168,7 @@ describe.runIf(hasChromium)("the dashboard in Chromium", () => {
   }, 90_000);
 
   it("lists plans live and shows an observer the vote buttons disabled, with the reason", async () => {
-    const olga = await rig.open(`/?token=${tokenOf("olga")}#/`);
+    const olga = await rig.open(`/?token=${dashboardTokenOf("olga")}#/`);
     await olga.locator("#plans-title").waitFor();
     const plan = await agent().submit({ description: "Rotate the staging database password", steps: [{ id: "rotate", tool: "rotate_secret", params: { name: "db" } }] }, { tools: { rotate_secret: () => "rotated" } });
     const row = olga.locator(`tr[data-plan-id="${plan.planId}"]`);
@@ -205,7 +207,7 @@ describe.runIf(hasChromium)("the dashboard in Chromium", () => {
       },
       { tools: { echo: () => "ok", a_tool_with_a_long_name_too: () => "ok", another_rather_long_tool_name_here: () => "ok", t: () => "ok" } },
     );
-    const page = await rig.open(`/?token=${tokenOf("alice")}#/`);
+    const page = await rig.open(`/?token=${dashboardTokenOf("alice")}#/`);
     await page.setViewportSize({ width: 1280, height: 900 });
     const row = page.locator(`tr[data-plan-id="${plan.planId}"]`);
     await row.waitFor();
@@ -271,7 +273,7 @@ describe.runIf(hasChromium)("the dashboard in Chromium", () => {
       { description: "Clean up old preview environments", steps: [{ id: "list", tool: "list_envs", params: { older_than_days: 14 } }, { id: "drop", tool: "drop_envs", dependsOn: ["list"] }] },
       { approval: { quorum: 2, expiresInMs: 600_000, reviewersMayCancel: true }, tools: { list_envs: () => [], drop_envs: () => 0 } },
     );
-    const alice = await rig.open(`/?token=${tokenOf("alice")}#/plans/${plan.planId}`);
+    const alice = await rig.open(`/?token=${dashboardTokenOf("alice")}#/plans/${plan.planId}`);
     await alice.locator(".connection[data-state=connected]").waitFor();
     expect(await alice.locator(".approval .countdown").textContent()).toMatch(/^in (10:00|9:[0-5]\d)$/);
 
@@ -282,7 +284,7 @@ describe.runIf(hasChromium)("the dashboard in Chromium", () => {
     expect(await alice.locator(".votes .vote").count()).toBe(0);
 
     // Bob votes from the SDK; the agent then revises, which dismisses his vote.
-    const bob = connect(rig.server.url, { token: tokenOf("bob"), socketOptions: { transports: ["websocket"] } });
+    const bob = connect(rig.server.url, { token: dashboardTokenOf("bob"), socketOptions: { transports: ["websocket"] } });
     clients.push(bob);
     const bobRoom = await bob.join(plan.planId);
     await bobRoom.approve("fine by me");
@@ -323,8 +325,8 @@ describe.runIf(hasChromium)("the dashboard in Chromium", () => {
       { description: "Migrate the billing database", steps: [{ id: "backup", tool: "backup_db" }, { id: "migrate", tool: "migrate_db", dependsOn: ["backup"] }] },
       { tools: { backup_db: () => "backed up", migrate_db: () => "migrated" } },
     );
-    const alice = await rig.open(`/?token=${tokenOf("alice")}#/plans/${plan.planId}`);
-    const root = await rig.open(`/?token=${tokenOf("root")}#/plans/${plan.planId}`);
+    const alice = await rig.open(`/?token=${dashboardTokenOf("alice")}#/plans/${plan.planId}`);
+    const root = await rig.open(`/?token=${dashboardTokenOf("root")}#/plans/${plan.planId}`);
     for (const page of [alice, root]) await page.locator('.room-title [data-plan-status="pending_approval"]').waitFor();
     expect(await root.locator('button[data-action="execute"]').count()).toBe(0);
 
@@ -355,7 +357,7 @@ describe.runIf(hasChromium)("the dashboard in Chromium", () => {
     const page = await rig.open("/?token=not-a-real-token-at-all");
     await page.locator("#sign-in-error", { hasText: "That token was not accepted." }).waitFor();
     expect(page.url()).not.toContain("token=");
-    await page.locator("#token").fill(tokenOf("bob"));
+    await page.locator("#token").fill(dashboardTokenOf("bob"));
     await page.keyboard.press("Enter");
     await page.locator(".whoami-name", { hasText: "Bob Chen" }).waitFor();
     await page.locator("#plans-title").waitFor();

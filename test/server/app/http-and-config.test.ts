@@ -7,7 +7,8 @@ import { loadConfig, parseConfig } from "../../../server/app/config.js";
 import { reviewLink } from "../../../shared/index.js";
 import { createDevPrincipals, hashToken, PrincipalRegistry } from "../../../server/auth/principals.js";
 import { createMemoryStore } from "../../../server/store/memory-store.js";
-import { chainPlan, startTestServer, tokenOf, useTestServer } from "../../support/planroom-test-kit.js";
+import { chainPlan, startTestServer, useTestServer } from "../../support/planroom-test-kit.js";
+import { tokenOf } from "../../support/test-principals.js";
 
 const scope = useTestServer();
 

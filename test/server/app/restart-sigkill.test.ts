@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { PlanEvent } from "../../../shared/index.js";
 import { startChildServer, type ChildServer } from "../../support/child-server.js";
-import { connect, TEST_PRINCIPALS, type TestClient } from "../../support/planroom-test-kit.js";
+import { connect, type TestClient } from "../../support/planroom-test-kit.js";
+import { TEST_PRINCIPALS } from "../../support/test-principals.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterAll(async () => {

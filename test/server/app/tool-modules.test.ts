@@ -9,7 +9,8 @@ import { createPlanroomServer, type PlanroomServer } from "../../../server/app/c
 import { silentLogger } from "../../../server/runtime/logger.js";
 import { loadToolModule, loadToolModules } from "../../../server/app/tool-modules.js";
 import { startChildServer } from "../../support/child-server.js";
-import { runCli, startCli } from "../../client/cli-process.js";
+import { runCli, startCli } from "../../support/cli-process.js";
+import { REAL_SERVER_PRINCIPALS, TOKENS } from "../../support/test-principals.js";
 
 let dir: string;
 /** Writes a file in the test's temporary folder and returns its absolute path. */
@@ -126,11 +127,6 @@ describe("toolModules configuration", () => {
 });
 
 describe("a server with tool modules", { timeout: 30_000 }, () => {
-  const TOKENS = { agent: "agent-token-0123456789", reviewer: "reviewer-token-0123456789" };
-  const principals = [
-    { id: "agent-1", name: "Agent", roles: ["agent" as const], token: TOKENS.agent },
-    { id: "reviewer-1", name: "Reviewer", roles: ["reviewer" as const], token: TOKENS.reviewer },
-  ];
   const clients: PlanroomClient[] = [];
   const client = (url: string, token: string): PlanroomClient => {
     const c = connect(url, { token });
@@ -146,10 +142,10 @@ describe("a server with tool modules", { timeout: 30_000 }, () => {
     const dataDir = await mkdtemp(join(tmpdir(), "planroom-tool-modules-data-"));
     let server: PlanroomServer | undefined;
     try {
-      server = await createPlanroomServer({ host: "127.0.0.1", port: 0, dataDir, principals, toolModules: [module], log: silentLogger, shutdownGraceMs: 500 });
+      server = await createPlanroomServer({ host: "127.0.0.1", port: 0, dataDir, principals: REAL_SERVER_PRINCIPALS, toolModules: [module], log: silentLogger, shutdownGraceMs: 500 });
       expect(server.toolNames).toEqual(["greet"]);
       const handle = await client(server.url, TOKENS.agent).submit({ description: "greet from a module", steps: [{ id: "hi", tool: "greet", description: "Greet", params: { name: "world" } }] }, { autoExecute: true });
-      await (await client(server.url, TOKENS.reviewer).join(handle.planId)).approve();
+      await (await client(server.url, TOKENS.reviewer1).join(handle.planId)).approve();
       const final = await handle.done();
       expect(final.status).toBe("completed");
       expect(final.steps[0]?.result).toEqual({ greeting: "hello, world", attempt: 1 });
@@ -162,14 +158,14 @@ describe("a server with tool modules", { timeout: 30_000 }, () => {
   it("serve --tools prints the tools and runs examples/plan.json without an agent's tools", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "planroom-tool-modules-serve-"));
     const config = join(dataDir, "config.json");
-    await writeFile(config, JSON.stringify({ principals }));
+    await writeFile(config, JSON.stringify({ principals: REAL_SERVER_PRINCIPALS }));
     const child = await startChildServer(["--port", "0", "--host", "127.0.0.1", "--data", join(dataDir, "data"), "--config", config, "--tools", "examples/demo-tools.ts"]);
     try {
       await expect.poll(() => child.output()).toContain("server tools: echo, sleep, word_count\n");
       // A plan file holds the plan and its approval policy side by side (as `planroom submit` reads it).
       const { approval, ...plan } = JSON.parse(await readFile("examples/plan.json", "utf8")) as Parameters<PlanroomClient["submit"]>[0] & { approval: ApprovalPolicyInput };
       const handle = await client(child.url, TOKENS.agent).submit(plan, { approval, autoExecute: true });
-      await (await client(child.url, TOKENS.reviewer).join(handle.planId)).approve();
+      await (await client(child.url, TOKENS.reviewer1).join(handle.planId)).approve();
       const final = await handle.done();
       expect(final.status).toBe("completed");
       expect(final.steps.find((s) => s.id === "count")?.result).toEqual({ words: 9 });

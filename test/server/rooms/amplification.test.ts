@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { PlanEvent } from "../../../shared/index.js";
 import { createFileStore } from "../../../server/store/file/file-store.js";
-import { connect, tokenOf, useTestServer, type TestClient } from "../../support/planroom-test-kit.js";
+import { connect, useTestServer, type TestClient } from "../../support/planroom-test-kit.js";
+import { tokenOf } from "../../support/test-principals.js";
 
 const scope = useTestServer();
 const dirs: string[] = [];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../../../shared/index.js";
 import { HTTP_STATUS } from "../../../../server/transport/http/http-status.js";
-import { chainPlan, tokenOf, useTestServer } from "../../../support/planroom-test-kit.js";
+import { chainPlan, useTestServer } from "../../../support/planroom-test-kit.js";
+import { tokenOf } from "../../../support/test-principals.js";
 
 const scope = useTestServer();
 

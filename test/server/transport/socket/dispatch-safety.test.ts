@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { io as connectClient } from "socket.io-client";
 import { createMemoryStore } from "../../../../server/store/memory-store.js";
 import type { Store } from "../../../../server/store/store.js";
-import { chainPlan, type TestClient, tokenOf, useTestServer } from "../../../support/planroom-test-kit.js";
+import { chainPlan, type TestClient, useTestServer } from "../../../support/planroom-test-kit.js";
+import { tokenOf } from "../../../support/test-principals.js";
 
 const scope = useTestServer();
 const client = (id = "agent-1"): Promise<TestClient> => scope.join(id);

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { connect as connectSdk, type PlanroomClient } from "../../../../client/index.js";
 import type { PlanroomServer } from "../../../../server/app/create-server.js";
 import { ManualClock } from "../../../support/manual-clock.js";
-import { startTestServer, tokenOf } from "../../../support/planroom-test-kit.js";
+import { startTestServer } from "../../../support/planroom-test-kit.js";
+import { tokenOf } from "../../../support/test-principals.js";
 
 type Transport = "websocket" | "polling";
 

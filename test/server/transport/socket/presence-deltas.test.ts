@@ -2,7 +2,8 @@ import { io as connectClient, type Socket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PrincipalConfig } from "../../../../server/app/config.js";
 import type { PresenceDelta, Snapshot } from "../../../../shared/index.js";
-import { chainPlan, TEST_PRINCIPALS, useTestServer } from "../../../support/planroom-test-kit.js";
+import { chainPlan, useTestServer } from "../../../support/planroom-test-kit.js";
+import { TEST_PRINCIPALS } from "../../../support/test-principals.js";
 
 const scope = useTestServer();
 

@@ -1,7 +1,8 @@
 import { io as connectClient, type Socket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PlanroomServer } from "../../../../server/app/create-server.js";
-import { startTestServer, tokenOf } from "../../../support/planroom-test-kit.js";
+import { startTestServer } from "../../../support/planroom-test-kit.js";
+import { tokenOf } from "../../../support/test-principals.js";
 
 let server: PlanroomServer | undefined;
 const sockets: Socket[] = [];

@@ -1,18 +1,18 @@
 /**
  * What the dashboard's browser tests share: a freshly built dashboard, a real server on port 0
- * with a temporary data directory, Debian's Chromium driven by playwright-core, and gates that let
- * a test release an agent's tool calls one at a time.
+ * with a temporary data directory and the dashboard principals, and Debian's Chromium driven by
+ * playwright-core (`step-gates.ts` lets a test release an agent's tool calls one at a time).
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { requirementMet } from "../support/environment-requirement.js";
+import { requirementMet } from "./environment-requirement.js";
 import { buildDashboard } from "../../client/web/build.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "../../server/app/create-server.js";
-import type { PrincipalConfig } from "../../server/app/config.js";
 import { silentLogger } from "../../server/runtime/logger.js";
+import { DASHBOARD_PRINCIPALS } from "./test-principals.js";
 
 /** Debian's Chromium, which the browser tests drive. */
 const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -22,22 +22,6 @@ export const hasChromium: boolean = requirementMet("dashboard browser tests", ex
 
 /** Where screenshots go. */
 export const OUTPUT_DIR = resolve("test-output");
-
-/** The principals of the dashboard tests. */
-const PRINCIPALS: PrincipalConfig[] = [
-  { id: "deploy-bot", name: "Deploy Bot", roles: ["agent"], token: "deploy-bot-token-0001" },
-  { id: "alice", name: "Alice Martin", roles: ["reviewer"], token: "alice-token-000000001" },
-  { id: "bob", name: "Bob Chen", roles: ["reviewer"], token: "bob-token-00000000001" },
-  { id: "olga", name: "Olga Observer", roles: ["observer"], token: "olga-token-0000000001" },
-  { id: "root", name: "Rita Admin", roles: ["admin"], token: "root-token-0000000001" },
-];
-
-/** A principal's token. */
-export function tokenOf(id: string): string {
-  const found = PRINCIPALS.find((p) => p.id === id);
-  if (!found) throw new Error(`no principal ${id}`);
-  return found.token;
-}
 
 /** Chromium flags for headless runs in containers and CI. */
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -56,7 +40,7 @@ export async function startRig(serverOptions: Pick<PlanroomServerOptions, "appro
   const work = await mkdtemp(join(tmpdir(), "planroom-web-"));
   const webDir = join(work, "web");
   await buildDashboard({ outDir: webDir });
-  const server = await createPlanroomServer({ host: "127.0.0.1", port: 0, dataDir: join(work, "data"), principals: PRINCIPALS, webDir, log: silentLogger, ...serverOptions });
+  const server = await createPlanroomServer({ host: "127.0.0.1", port: 0, dataDir: join(work, "data"), principals: DASHBOARD_PRINCIPALS, webDir, log: silentLogger, ...serverOptions });
   let browser: Browser;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -81,23 +65,4 @@ export async function startRig(serverOptions: Pick<PlanroomServerOptions, "appro
       await rm(work, { recursive: true, force: true });
     },
   };
-}
-
-/** Tool calls that wait until the test releases them, one step at a time. */
-export class Gates {
-  readonly #waiting = new Map<string, () => void>();
-  readonly #opened = new Set<string>();
-
-  /** Resolves when the step's gate is released (at once if it already was). */
-  wait(stepId: string): Promise<void> {
-    if (this.#opened.has(stepId)) return Promise.resolve();
-    return new Promise((resolveGate) => this.#waiting.set(stepId, resolveGate));
-  }
-
-  /** Releases a step's tool call. */
-  release(stepId: string): void {
-    this.#opened.add(stepId);
-    this.#waiting.get(stepId)?.();
-    this.#waiting.delete(stepId);
-  }
 }

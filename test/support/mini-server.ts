@@ -1,8 +1,12 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
-import type { ToolInvoke, ToolResult } from "../../shared/index.js";
+import { DEFAULT_VOTER_ROLES, type Ack, type ClientToServerEvents, type CommandInput, type CommandResult, type ErrorCode, type ServerToClientEvents, type ToolInvoke, type ToolResult } from "../../shared/index.js";
 import { PlanLog } from "./plan-log.js";
+
+/** The mini server's Socket.IO server and sockets, typed by the Planroom wire (`shared/protocol.ts`). */
+type MiniIo = Server<ClientToServerEvents, ServerToClientEvents>;
+type MiniSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /**
  * A tiny Socket.IO server speaking enough of the Planroom wire for SDK tests: `plan:join` (with
@@ -11,14 +15,14 @@ import { PlanLog } from "./plan-log.js";
  */
 export class MiniServer {
   readonly plans = new Map<string, PlanLog>();
-  readonly joins: { planId: string; afterSeq?: number }[] = [];
+  readonly joins: CommandInput<"plan:join">[] = [];
   readonly leaves: { token: string; planId: string }[] = [];
   /** How the next `plan:join`s are answered, one entry each: `"silent"` (no answer) or an error code; empty: normally. */
-  readonly joinScript: string[] = [];
+  readonly joinScript: ("silent" | ErrorCode)[] = [];
   port = 0;
   silent = false;
-  #io: Server | undefined;
-  readonly #sockets = new Map<string, Socket>();
+  #io: MiniIo | undefined;
+  readonly #sockets = new Map<string, MiniSocket>();
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -26,12 +30,12 @@ export class MiniServer {
 
   async start(): Promise<void> {
     const http = createServer();
-    const io = new Server(http);
+    const io: MiniIo = new Server(http);
     io.use((socket, next) => (socket.handshake.auth.token === "bad" ? next(new Error("unknown token")) : next()));
     io.on("connection", (socket) => {
       this.#sockets.set(String(socket.handshake.auth.token), socket);
-      socket.on("session:whoami", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, principal: { id: "agent-1", name: "Agent", roles: ["agent"] } }));
-      socket.on("plan:join", (p: { planId: string; afterSeq?: number }, ack: (r: unknown) => void) => {
+      socket.on("session:whoami", (_p, ack) => ack({ ok: true, principal: { id: "agent-1", name: "Agent", roles: ["agent"] }, voterRoles: [...DEFAULT_VOTER_ROLES] }));
+      socket.on("plan:join", (p, ack) => {
         if (this.silent) return;
         const scripted = this.joinScript.shift();
         if (scripted === "silent") return;
@@ -42,18 +46,19 @@ export class MiniServer {
         void socket.join(p.planId);
         ack({ ok: true, snapshot: log.snapshot(), events: log.after(p.afterSeq) });
       });
-      socket.on("plan:leave", (p: { planId: string }, ack: (r: unknown) => void) => {
+      socket.on("plan:leave", (p, ack) => {
         this.leaves.push({ token: String(socket.handshake.auth.token), planId: p.planId });
         void socket.leave(p.planId);
-        ack({ ok: true });
+        // An empty result is typed `Record<string, never>`, which `{ ok: true }` cannot satisfy by inference.
+        ack({ ok: true } as Ack<CommandResult<"plan:leave">>);
       });
-      socket.on("plan:submit", (p: { plan: { description: string; steps: [] }; tools: string[] }, ack: (r: unknown) => void) => {
+      socket.on("plan:submit", (p, ack) => {
         const id = `p${this.plans.size + 1}`;
         const log = new PlanLog(id, p.plan, { tools: p.tools });
         this.plans.set(id, log);
         ack({ ok: true, planId: id, version: 1, seq: 1 });
       });
-      socket.on("plans:watch", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, plans: [] }));
+      socket.on("plans:watch", (_p, ack) => ack({ ok: true, plans: [] }));
     });
     await new Promise<void>((resolve) => http.listen(this.port, "127.0.0.1", resolve));
     this.port = (http.address() as AddressInfo).port;
@@ -68,7 +73,7 @@ export class MiniServer {
 
   /** Calls a tool on the current socket of the client holding `token`. */
   async invoke(token: string, request: ToolInvoke): Promise<ToolResult> {
-    return (await this.#sockets.get(token)!.timeout(5_000).emitWithAck("tool:invoke", request)) as ToolResult;
+    return this.#sockets.get(token)!.timeout(5_000).emitWithAck("tool:invoke", request);
   }
 
   async stop(): Promise<void> {

@@ -1,30 +1,26 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { afterEach } from "vitest";
-import { connect, type PlanroomClient } from "../../client/index.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach } from "vitest";
+import { connect, type PlanroomClient } from "../../client/index.js";
 import { demoServerTools } from "../../examples/demo-tools.js";
 import { createPlanroomServer, silentLogger, type PlanroomServer, type PlanroomServerOptions } from "../../server/index.js";
+import { REAL_SERVER_PRINCIPALS } from "./test-principals.js";
 
-/** Fixed tokens of the test principals. */
-export const TOKENS = {
-  agent: "agent-token-0123456789",
-  reviewer1: "reviewer1-token-0123456789",
-  reviewer2: "reviewer2-token-0123456789",
-  observer: "observer-token-0123456789",
-} as const;
+/** What {@link startRealServer} takes: server options over the defaults, and the data directory to use (default: a new temporary one). */
+export type RealServerOptions = Partial<PlanroomServerOptions> & { dataDir?: string };
 
-const principals = [
-  { id: "agent-1", name: "Agent", roles: ["agent" as const], token: TOKENS.agent },
-  { id: "reviewer-1", name: "Reviewer 1", roles: ["reviewer" as const], token: TOKENS.reviewer1 },
-  { id: "reviewer-2", name: "Reviewer 2", roles: ["reviewer" as const], token: TOKENS.reviewer2 },
-  { id: "observer-1", name: "Observer", roles: ["observer" as const], token: TOKENS.observer },
-];
+/** A started real server, its data directory, and how to stop it and remove that directory. */
+export interface RealServer {
+  server: PlanroomServer;
+  dataDir: string;
+  cleanup: () => Promise<void>;
+}
 
-/** A real Planroom server on port 0 (or a given port), on a temporary data directory, with the demo's server tools. */
-export async function startRealServer(options: Partial<PlanroomServerOptions> & { dataDir?: string } = {}): Promise<{ server: PlanroomServer; dataDir: string; cleanup: () => Promise<void> }> {
+/** A real Planroom server on port 0 (or a given port), on a temporary data directory, with {@link REAL_SERVER_PRINCIPALS} and the demo's server tools. */
+export async function startRealServer(options: RealServerOptions = {}): Promise<RealServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "planroom-test-")));
-  const server = await createPlanroomServer({ port: 0, host: "127.0.0.1", dataDir, principals, tools: demoServerTools, log: silentLogger, shutdownGraceMs: 500, ...options });
+  const server = await createPlanroomServer({ port: 0, host: "127.0.0.1", dataDir, principals: REAL_SERVER_PRINCIPALS, tools: demoServerTools, log: silentLogger, shutdownGraceMs: 500, ...options });
   return {
     server,
     dataDir,
@@ -38,7 +34,7 @@ export async function startRealServer(options: Partial<PlanroomServerOptions> & 
 /** A test file's real servers and SDK clients; everything started is closed after each test. */
 export function useRealServers(): {
   /** Starts a real server (see {@link startRealServer}). */
-  server: (options?: Parameters<typeof startRealServer>[0]) => Promise<PlanroomServer>;
+  server: (options?: RealServerOptions) => Promise<PlanroomServer>;
   /** Connects an SDK client. */
   client: (url: string, token: string) => PlanroomClient;
 } {

@@ -1,4 +1,7 @@
 import {
+  applyToListRow,
+  matchesListFilter,
+  planListRowFromSubmitted,
   statusAfter,
   type CommandInput,
   type CommandName,
@@ -9,7 +12,7 @@ import {
 } from "../shared/index.js";
 import { ListenerHub } from "./listener-hub.js";
 
-/** Which plans a watcher follows. */
+/** Which plans a watcher follows (the filter of `plans:watch`, matched by `matchesListFilter`). */
 export interface WatchFilter {
   status?: PlanStatus | PlanStatus[];
   submittedBy?: string;
@@ -25,93 +28,6 @@ type WatchListeners = {
   plan: (item: PlanListItem, event?: PlanEvent) => void;
   event: (event: PlanEvent) => void;
 };
-
-/** Whether a list row passes a watch filter. */
-export function matchesFilter(item: Pick<PlanListItem, "status" | "submittedBy">, filter: WatchFilter): boolean {
-  if (filter.status !== undefined) {
-    const wanted = Array.isArray(filter.status) ? filter.status : [filter.status];
-    if (!wanted.includes(item.status)) return false;
-  }
-  if (filter.submittedBy !== undefined && item.submittedBy.id !== filter.submittedBy) return false;
-  return true;
-}
-
-type Decision = "approve" | "reject";
-
-/** Sets a row's `votes`, `approvals` and `rejections` from its voters' latest decisions. */
-function deriveVotes(item: PlanListItem, votes: ReadonlyMap<string, Decision>): void {
-  item.votes = [...votes].map(([voterId, decision]) => ({ voterId, decision }));
-  item.approvals = item.votes.filter((v) => v.decision === "approve").length;
-  item.rejections = item.votes.length - item.approvals;
-}
-
-/**
- * Updates a list row from one event of its plan, in place; returns false when the event is not the
- * row's next one (the row is left as it was). `votes` holds each voter's latest decision on the
- * current version (seed it from the row's `votes`); `approvals` and `rejections` are counted from it.
- */
-export function applyToListItem(item: PlanListItem, event: PlanEvent, votes: Map<string, Decision>): boolean {
-  if (event.seq <= item.seq) return false;
-  switch (event.type) {
-    case "plan.revised":
-      item.version = event.data.plan.version;
-      item.description = event.data.plan.description;
-      item.total = event.data.plan.steps.length;
-      item.finished = 0;
-      votes.clear();
-      deriveVotes(item, votes);
-      break;
-    case "vote.cast": {
-      const { voterId, decision, version } = event.data.vote;
-      if (version === item.version) votes.set(voterId, decision);
-      deriveVotes(item, votes);
-      break;
-    }
-    case "plan.reopened":
-      item.finished = Math.max(0, item.finished - event.data.resetSteps.length);
-      if (event.data.status === "pending_approval") {
-        votes.clear();
-        deriveVotes(item, votes);
-      }
-      break;
-    case "step.completed":
-    case "step.failed":
-    case "step.skipped":
-    case "step.cancelled":
-      item.finished = Math.min(item.total, item.finished + 1);
-      break;
-    default:
-      break;
-  }
-  item.status = statusAfter(event) ?? item.status;
-  const ran = item.status === "completed" || item.status === "failed" || item.status === "cancelled";
-  item.progress = item.total === 0 ? (ran ? 100 : 0) : (item.finished / item.total) * 100;
-  item.seq = event.seq;
-  item.updatedAt = event.at;
-  return true;
-}
-
-/** Builds a list row from a `plan.submitted` event. */
-export function listItemFromSubmitted(event: Extract<PlanEvent, { type: "plan.submitted" }>): PlanListItem {
-  const { plan, policy, submittedBy } = event.data;
-  return {
-    id: plan.id,
-    description: plan.description,
-    status: plan.status,
-    version: plan.version,
-    submittedBy: { id: submittedBy.id, name: submittedBy.name },
-    createdAt: plan.createdAt,
-    updatedAt: event.at,
-    total: plan.steps.length,
-    finished: 0,
-    progress: 0,
-    approvals: 0,
-    rejections: 0,
-    votes: [],
-    quorum: policy.quorum,
-    seq: event.seq,
-  };
-}
 
 /** How long events of plans that came to match the filter are gathered before their rows are fetched. */
 const FETCH_DELAY_MS = 20;
@@ -129,7 +45,6 @@ export class WatchHandle {
   /** The filter this handle was opened with. */
   readonly filter: WatchFilter;
   readonly #plans = new Map<string, PlanListItem>();
-  readonly #votes = new Map<string, Map<string, Decision>>();
   readonly #hub = new ListenerHub<WatchListeners>();
   readonly #client: WatchClient;
   /** Plans whose row is being fetched, with their events received meanwhile (in order). */
@@ -173,7 +88,7 @@ export class WatchHandle {
     for (const item of items) {
       const before = this.#plans.get(item.id);
       if (before && before.seq >= item.seq) continue;
-      if (!matchesFilter(item, this.filter)) {
+      if (!matchesListFilter(item, this.filter)) {
         if (before) this.#remove(before);
         continue;
       }
@@ -187,39 +102,28 @@ export class WatchHandle {
     let row = this.#plans.get(event.planId);
     if (event.type === "plan.submitted") {
       if (row && row.seq >= event.seq) return;
-      const item = listItemFromSubmitted(event);
-      if (!matchesFilter(item, this.filter)) return;
+      const item = planListRowFromSubmitted(event);
+      if (!matchesListFilter(item, this.filter)) return;
       row = this.#add(item);
     } else if (!row) {
       this.#unknown(event);
       return;
     } else {
-      if (!applyToListItem(row, event, this.#votesOf(row))) return;
-      if (!matchesFilter(row, this.filter)) this.#remove(row);
+      if (!applyToListRow(row, event)) return;
+      if (!matchesListFilter(row, this.filter)) this.#remove(row);
     }
     this.#hub.emit("event", event);
     this.#hub.emit("plan", row, event);
   }
 
   #add(item: PlanListItem): PlanListItem {
-    const votes = new Map<string, Decision>();
-    // `votes` is absent in rows from servers that predate it: keep their counts then.
-    for (const v of (item.votes as PlanListItem["votes"] | undefined) ?? []) votes.set(v.voterId, v.decision);
-    const row: PlanListItem = { ...item, votes: [...votes].map(([voterId, decision]) => ({ voterId, decision })) };
+    const row: PlanListItem = { ...item, votes: item.votes.map((v) => ({ ...v })), submittedBy: { ...item.submittedBy } };
     this.#plans.set(row.id, row);
-    this.#votes.set(row.id, votes);
     return row;
   }
 
   #remove(row: PlanListItem): void {
     this.#plans.delete(row.id);
-    this.#votes.delete(row.id);
-  }
-
-  #votesOf(row: PlanListItem): Map<string, Decision> {
-    let votes = this.#votes.get(row.id);
-    if (!votes) this.#votes.set(row.id, (votes = new Map(row.votes.map((v) => [v.voterId, v.decision]))));
-    return votes;
   }
 
   /** An event of a plan without a row: fetch the row when the event brings the plan into the filter. */
@@ -232,7 +136,7 @@ export class WatchHandle {
     // Without a status filter every visible plan of the submitter is already followed.
     if (this.filter.status === undefined) return;
     const status = statusAfter(event);
-    if (status === undefined || !matchesFilter({ status, submittedBy: { id: "", name: "" } }, { status: this.filter.status })) return;
+    if (status === undefined || !matchesListFilter({ status, submittedBy: { id: "" } }, { status: this.filter.status })) return;
     this.#pending.set(event.planId, [event]);
     this.#scheduleFetch();
   }
@@ -281,7 +185,7 @@ export class WatchHandle {
     const buffered = this.#pending.get(id) ?? [];
     this.#pending.delete(id);
     const row = this.#plans.get(id);
-    if (item && (!row || row.seq < item.seq) && matchesFilter(item, this.filter)) this.#hub.emit("plan", this.#add(item));
+    if (item && (!row || row.seq < item.seq) && matchesListFilter(item, this.filter)) this.#hub.emit("plan", this.#add(item));
     if (this.#plans.has(id)) {
       for (const event of buffered) this.receive(event);
       return;

@@ -1,5 +1,7 @@
 import type { PlanData } from "./plan.js";
 import type { StepStatus } from "./step.js";
+import { formatDuration } from "./duration.js";
+import { PLAN_STATUS_WORDS } from "./status-words.js";
 import { summary } from "./summary.js";
 import { terminalSafeLine, terminalSafeText } from "./terminal-safe.js";
 
@@ -21,25 +23,6 @@ export interface FormatPlanOptions {
   maxParamsLength?: number;
   /** Most steps listed; the rest are counted in one closing line. All by default. */
   maxSteps?: number;
-}
-
-const STATUS_TEXT: Record<PlanData["status"], string> = {
-  draft: "draft",
-  pending_approval: "pending approval",
-  approved: "approved",
-  rejected: "rejected",
-  expired: "expired",
-  executing: "executing",
-  completed: "completed",
-  failed: "failed",
-  cancelled: "cancelled",
-};
-
-/** A duration as people read it: `850ms`, `1.5s`, `42s`, `3m5s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1_000)}s`;
 }
 
 function truncate(text: string, max: number): string {
@@ -96,7 +79,7 @@ export function formatPlan(plan: PlanData, options: FormatPlanOptions = {}): str
   const safe = terminalSafeLine;
   const lines = [
     `Plan: ${paragraph(plan.description, "      ")}`,
-    `ID: ${safe(plan.id)} · version ${plan.version} · status: ${STATUS_TEXT[plan.status]}`,
+    `ID: ${safe(plan.id)} · version ${plan.version} · status: ${PLAN_STATUS_WORDS[plan.status]}`,
     `Options: ${optionsLine(plan)}`,
   ];
   if (plan.decision) {

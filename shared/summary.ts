@@ -20,6 +20,15 @@ export interface PlanSummary {
   running: { id: string; tool: string; description: string; startedAt?: number; attempt: number }[];
 }
 
+/**
+ * `finished / total` in percent; for a plan without steps, 0 until its run is over (completed,
+ * failed or cancelled) and 100 from then on.
+ */
+export function progressPercent(finished: number, total: number, status: PlanData["status"]): number {
+  const over = status === "completed" || status === "failed" || status === "cancelled";
+  return total === 0 ? (over ? 100 : 0) : (finished / total) * 100;
+}
+
 /** Summarises a plan's progress; `now` is used for the elapsed time of a running plan. */
 export function summary(plan: PlanData, now: number = Date.now()): PlanSummary {
   const counts: Record<StepStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0, skipped: 0, cancelled: 0 };
@@ -34,8 +43,7 @@ export function summary(plan: PlanData, now: number = Date.now()): PlanSummary {
   }
   const total = plan.steps.length;
   const finished = counts.completed + counts.failed + counts.skipped + counts.cancelled;
-  const over = plan.status === "completed" || plan.status === "failed" || plan.status === "cancelled";
-  const progress = total === 0 ? (over ? 100 : 0) : (finished / total) * 100;
+  const progress = progressPercent(finished, total, plan.status);
   const elapsedMs = plan.startedAt === undefined ? 0 : Math.max(0, (plan.finishedAt ?? now) - plan.startedAt);
   return { id: plan.id, description: plan.description, status: plan.status, total, counts, finished, progress, elapsedMs, totalDurationMs, running };
 }

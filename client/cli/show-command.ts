@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { terminalSafeLine, terminalSafeText } from "../../shared/index.js";
+import { countListVotes, terminalSafeLine, terminalSafeText } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
 import type { Runner } from "./runner.js";
@@ -18,7 +18,7 @@ async function show(ctx: CliContext, planId: string): Promise<number> {
     ctx.io.out(terminalSafeText(room.formatted));
     ctx.io.out("");
     ctx.io.out(`Status: ${statusText(plan.status, ctx.c)} · submitted by ${terminalSafeLine(room.state.submittedBy.name)}`);
-    const approvals = votes.filter((v) => v.decision === "approve").length;
+    const { approvals } = countListVotes(votes.filter((v) => v.version === plan.version));
     ctx.io.out(`Votes (${approvals}/${policy.quorum} approvals needed):`);
     const lines = voteLines(votes, ctx.c);
     ctx.io.out(lines.length > 0 ? lines.join("\n") : "  (none yet)");

@@ -1,12 +1,12 @@
-import { findStep, formatDuration, terminalSafeLine as safe, type PlanEvent, type PlanListItem, type PlanState, type PlanStatus, type Vote } from "../../shared/index.js";
+import { EVENT_TONE, eventSentence, PLAN_STATUS_WORDS, terminalSafeLine as safe, type EventTone, type PlanEvent, type PlanEventType, type PlanListItem, type PlanState, type PlanStatus, type Vote } from "../../shared/index.js";
 import type { Colors } from "./cli-context.js";
 
 // Every text these lines take from a plan, its events or its principals goes through `safe`
 // (`terminalSafeLine`) before any colour is added: each is one line, controls shown as `\uXXXX`.
 
-/** Colours a plan status by how it is going. */
+/** A plan status's word (`PLAN_STATUS_WORDS`), coloured by how it is going. */
 export function statusText(status: PlanStatus, c: Colors): string {
-  const text = status.replace("_", " ");
+  const text = PLAN_STATUS_WORDS[status];
   switch (status) {
     case "completed":
     case "approved":
@@ -37,60 +37,47 @@ export function progressLine(item: Pick<PlanListItem, "id" | "description" | "st
   return `${progressBar(item.progress, c, tty)} ${item.finished}/${item.total} ${statusText(item.status, c)} ${c.bold(safe(item.id))} ${safe(item.description)}`;
 }
 
-function stepLabel(state: PlanState | undefined, stepId: string): string {
-  const step = state ? findStep(state.plan, stepId) : undefined;
-  return step ? `${safe(stepId)} (${safe(step.tool)})` : safe(stepId);
+/** The mark before a step event's sentence. */
+const STEP_MARKS: Partial<Record<PlanEventType, string>> = {
+  "step.started": "▶",
+  "step.retrying": "↻",
+  "step.completed": "✓",
+  "step.failed": "✗",
+  "step.skipped": "-",
+  "step.cancelled": "/",
+};
+
+function toned(text: string, tone: EventTone, c: Colors): string {
+  switch (tone) {
+    case "good":
+      return c.green(text);
+    case "bad":
+      return c.red(text);
+    case "info":
+      return c.cyan(text);
+    case "muted":
+      return c.yellow(text);
+    case "neutral":
+      return text;
+  }
 }
 
-/** One line describing an event, with step durations; every text taken from the event or the plan is terminal-safe. */
-export function eventLine(event: PlanEvent, state: PlanState | undefined, c: Colors): string {
-  switch (event.type) {
-    case "plan.submitted":
-      return `submitted by ${safe(event.data.submittedBy.name)}: ${safe(event.data.plan.description)} (${event.data.plan.steps.length} steps)`;
-    case "plan.revised":
-      return `revised to version ${event.data.plan.version} (${event.data.dismissedVotes} votes dismissed)`;
-    case "vote.cast": {
-      const v = event.data.vote;
-      const decision = v.decision === "approve" ? c.green("approve") : c.red("reject");
-      return `${safe(v.voterName)} voted ${decision} on version ${v.version}${v.comment ? `: ${safe(v.comment)}` : ""}`;
-    }
-    case "plan.approved":
-      return c.green(`approved by ${event.data.by.map(safe).join(", ") || "policy"}`);
-    case "plan.rejected":
-      return c.red(`rejected by ${event.data.by.map(safe).join(", ")}${event.data.reason ? `: ${safe(event.data.reason)}` : ""}`);
-    case "plan.expired":
-      return c.red("the approval request expired");
-    case "plan.reopened":
-      return `reopened (${event.data.resetSteps.length} steps reset, now ${event.data.status.replace("_", " ")})`;
-    case "plan.started":
-      return c.cyan(`started (run ${event.data.run})`);
-    case "step.started":
-      return `${c.cyan("▶")} ${stepLabel(state, event.data.stepId)} started${event.data.attempt > 1 ? ` (attempt ${event.data.attempt})` : ""}`;
-    case "step.retrying":
-      return `${c.yellow("↻")} ${stepLabel(state, event.data.stepId)} retrying in ${formatDuration(event.data.delayMs)} after attempt ${event.data.attempt}: ${safe(event.data.error.message)}`;
-    case "step.completed":
-      return `${c.green("✓")} ${stepLabel(state, event.data.stepId)} completed in ${formatDuration(event.data.durationMs)}`;
-    case "step.failed": {
-      const took = event.data.durationMs !== undefined ? ` after ${formatDuration(event.data.durationMs)}` : "";
-      return `${c.red("✗")} ${stepLabel(state, event.data.stepId)} failed${took}: [${safe(event.data.error.code)}] ${safe(event.data.error.message)}`;
-    }
-    case "step.skipped":
-      return `${c.dim("-")} ${stepLabel(state, event.data.stepId)} skipped: ${safe(event.data.reason)}`;
-    case "step.cancelled":
-      return `${c.yellow("/")} ${stepLabel(state, event.data.stepId)} cancelled: ${safe(event.data.reason)}`;
-    case "plan.completed":
-      return c.green(`completed in ${formatDuration(event.data.durationMs)}`);
-    case "plan.failed":
-      return c.red(`failed after ${formatDuration(event.data.durationMs)}: [${safe(event.data.error.code)}] ${safe(event.data.error.message)}`);
-    case "plan.cancelled":
-      return c.yellow(`cancelled: ${safe(event.data.reason)}`);
-  }
+/**
+ * One line describing an event: the dashboard's sentence (`eventSentence`, durations included),
+ * terminal-safe, coloured by its tone; a step event's sentence has a coloured mark before it
+ * instead (`✓ Step a completed in 5 ms`). `_state` is not read (kept for callers that pass it).
+ */
+export function eventLine(event: PlanEvent, _state: PlanState | undefined, c: Colors): string {
+  const text = safe(eventSentence(event));
+  const tone = EVENT_TONE[event.type];
+  const mark = STEP_MARKS[event.type];
+  return mark === undefined ? toned(text, tone, c) : `${toned(mark, tone, c)} ${text}`;
 }
 
 /** A table of plans for `planroom list` (every cell terminal-safe). */
 export function planTable(items: readonly PlanListItem[], c: Colors): string {
   if (items.length === 0) return "no plans";
-  const rows = items.map((p) => [safe(p.id), p.status.replace("_", " "), `${p.progress.toFixed(0)}%`, `${p.approvals}/${p.quorum}`, safe(p.submittedBy.name), safe(p.description)]);
+  const rows = items.map((p) => [safe(p.id), PLAN_STATUS_WORDS[p.status], `${p.progress.toFixed(0)}%`, `${p.approvals}/${p.quorum}`, safe(p.submittedBy.name), safe(p.description)]);
   const header = ["ID", "STATUS", "PROGRESS", "VOTES", "BY", "DESCRIPTION"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[], colour?: (i: number, text: string) => string): string =>
@@ -98,7 +85,7 @@ export function planTable(items: readonly PlanListItem[], c: Colors): string {
       const padded = i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0);
       return colour ? colour(i, padded) : padded;
     }).join("  ");
-  return [c.bold(line(header)), ...rows.map((r, k) => line(r, (i, text) => (i === 1 ? statusText(items[k]!.status, c).replace(items[k]!.status.replace("_", " "), text) : text)))].join("\n");
+  return [c.bold(line(header)), ...rows.map((r, k) => line(r, (i, text) => (i === 1 ? statusText(items[k]!.status, c).replace(PLAN_STATUS_WORDS[items[k]!.status], text) : text)))].join("\n");
 }
 
 /** One line per vote (names and comments terminal-safe). */

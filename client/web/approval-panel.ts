@@ -4,7 +4,7 @@
  * voter roles let vote (the same rule as the server's, `mayVote` in `shared/`), disabled with a
  * reason for the others.
  */
-import { mayVote, type PlanEventOf, type PlanState, type Principal, type Role } from "../../shared/index.js";
+import { mayVote, revisionChangesText, type PlanEventOf, type PlanState, type Principal, type Role } from "../../shared/index.js";
 import { h, replaceChildren } from "./element.js";
 import { formatAge, formatClock, formatCountdown } from "./format-time.js";
 
@@ -113,15 +113,7 @@ export class ApprovalPanel {
     replaceChildren(this.#decision, d ? `${d.outcome === "approved" ? "Approved" : d.outcome === "rejected" ? "Rejected" : "Expired"}${deciders.length > 0 ? ` by ${deciders.join(", ")}` : ""} at ${formatClock(d.at)}${d.reason ? ` — ${d.reason}` : ""}` : null);
 
     if (plan.version > 1 && revision && revision.data.plan.version === plan.version) {
-      const c = revision.data.changes;
-      const changed = [
-        c.description ? "the description" : "",
-        c.options.length > 0 ? `options ${c.options.join(", ")}` : "",
-        c.stepsAdded.length > 0 ? `added ${c.stepsAdded.join(", ")}` : "",
-        c.stepsRemoved.length > 0 ? `removed ${c.stepsRemoved.join(", ")}` : "",
-        c.stepsChanged.length > 0 ? `changed ${c.stepsChanged.join(", ")}` : "",
-      ].filter(Boolean);
-      replaceChildren(this.#revision, h("strong", { text: `Revised to version ${plan.version}` }), `: ${changed.join("; ") || "no visible change"}. `, revision.data.dismissedVotes > 0 ? `${revision.data.dismissedVotes} earlier vote${revision.data.dismissedVotes === 1 ? " was" : "s were"} dismissed.` : "No votes had been cast.");
+      replaceChildren(this.#revision, h("strong", { text: `Revised to version ${plan.version}` }), `: ${revisionChangesText(revision.data.changes)}. `, revision.data.dismissedVotes > 0 ? `${revision.data.dismissedVotes} earlier vote${revision.data.dismissedVotes === 1 ? " was" : "s were"} dismissed.` : "No votes had been cast.");
       this.#revision.hidden = false;
     } else if (plan.version > 1) {
       replaceChildren(this.#revision, h("strong", { text: `Version ${plan.version}` }), ": the plan was revised; votes on earlier versions were dismissed.");

@@ -1,14 +1,7 @@
-/** How the dashboard writes durations, ages and countdowns. Pure. */
+/** How the dashboard writes ages, countdowns and times of day (and, from shared/, durations). Pure. */
 
-/** A duration for people: `420 ms`, `2.4 s`, `38 s`, `3 min 05 s`, `2 h 07 min`. */
-export function formatDuration(ms: number): string {
-  const v = Math.max(0, ms);
-  if (v < 1_000) return `${Math.round(v)} ms`;
-  if (v < 10_000) return `${(Math.floor(v / 100) / 10).toFixed(1)} s`;
-  if (v < 60_000) return `${Math.floor(v / 1_000)} s`;
-  if (v < 3_600_000) return `${Math.floor(v / 60_000)} min ${String(Math.floor((v % 60_000) / 1_000)).padStart(2, "0")} s`;
-  return `${Math.floor(v / 3_600_000)} h ${String(Math.floor((v % 3_600_000) / 60_000)).padStart(2, "0")} min`;
-}
+/** Durations are written by the shared `formatDuration` (the CLI's and plan texts' too). */
+export { formatDuration } from "../../shared/index.js";
 
 /** How long ago `at` was, at `now`: `just now`, `12 s ago`, `5 min ago`, `3 h ago`, `2 d ago`. */
 export function formatAge(at: number, now: number): string {

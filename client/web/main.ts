@@ -5,7 +5,7 @@
 import type { Role } from "../../shared/index.js";
 import { connect, type ConnectionState, type PlanroomClient, type Principal, type WatchHandle } from "../index.js";
 import { h, replaceChildren } from "./element.js";
-import { PlanRoomView } from "./plan-room.js";
+import { PlanRoomView } from "./plan-room-view.js";
 import { PlansListView } from "./plans-list.js";
 import { watchRoute, type Route } from "./router.js";
 import { forgetToken, signInView, storeToken, takeToken } from "./sign-in.js";

@@ -2,7 +2,7 @@
  * The plans list, live: status, submitter, progress, votes and age of every plan this principal
  * may see, filtered by status; new plans appear without a reload (a `WatchHandle` keeps the rows).
  */
-import type { PlanListItem, PlanStatus } from "../../shared/index.js";
+import { matchesListFilter, type PlanListFilter, type PlanListItem } from "../../shared/index.js";
 import type { WatchHandle } from "../index.js";
 import { h, replaceChildren } from "./element.js";
 import { formatAge } from "./format-time.js";
@@ -11,13 +11,13 @@ import { PLAN_STATUS_LABEL, statusClass } from "./status-text.js";
 import { RenderBatcher } from "./render-batcher.js";
 
 /** The filter choices, in the order shown. */
-const FILTERS: { id: string; label: string; statuses: readonly PlanStatus[] | undefined }[] = [
-  { id: "all", label: "All", statuses: undefined },
-  { id: "pending", label: "Pending approval", statuses: ["pending_approval", "draft"] },
-  { id: "running", label: "Running", statuses: ["approved", "executing"] },
-  { id: "completed", label: "Completed", statuses: ["completed"] },
-  { id: "failed", label: "Failed", statuses: ["failed"] },
-  { id: "closed", label: "Rejected / cancelled", statuses: ["rejected", "expired", "cancelled"] },
+const FILTERS: { id: string; label: string; filter: PlanListFilter }[] = [
+  { id: "all", label: "All", filter: {} },
+  { id: "pending", label: "Pending approval", filter: { status: ["pending_approval", "draft"] } },
+  { id: "running", label: "Running", filter: { status: ["approved", "executing"] } },
+  { id: "completed", label: "Completed", filter: { status: ["completed"] } },
+  { id: "failed", label: "Failed", filter: { status: ["failed"] } },
+  { id: "closed", label: "Rejected / cancelled", filter: { status: ["rejected", "expired", "cancelled"] } },
 ];
 
 /** The votes column: `2/3 approvals`, plus rejections when there are any. */
@@ -70,7 +70,7 @@ export class PlansListView {
     replaceChildren(
       this.#filters,
       ...FILTERS.map((f) => {
-        const count = f.statuses ? rows.filter((r) => f.statuses!.includes(r.status)).length : rows.length;
+        const count = rows.filter((r) => matchesListFilter(r, f.filter)).length;
         return h(
           "button",
           {
@@ -91,7 +91,7 @@ export class PlansListView {
         );
       }),
     );
-    const shown = rows.filter((r) => !chosen.statuses || chosen.statuses.includes(r.status)).sort((a, b) => b.createdAt - a.createdAt);
+    const shown = rows.filter((r) => matchesListFilter(r, chosen.filter)).sort((a, b) => b.createdAt - a.createdAt);
     this.#count.textContent = `${shown.length} of ${rows.length} plan${rows.length === 1 ? "" : "s"}`;
     if (shown.length === 0) {
       replaceChildren(this.#body, h("tr", {}, h("td", { colspan: 6, class: "empty muted", text: rows.length === 0 ? "No plans yet. Plans submitted by agents appear here as they arrive." : "No plans match this filter." })));

@@ -1,30 +1,15 @@
 /** Words and colours of plan and step statuses, the same everywhere in the dashboard. Pure. */
-import type { PlanStatus, StepStatus } from "../../shared/index.js";
+import { capitalised, PLAN_STATUS_WORDS, STEP_STATUS_WORDS, type PlanStatus, type StepStatus } from "../../shared/index.js";
 import type { BarState } from "./timeline-layout.js";
 
-/** How a plan status reads. */
-export const PLAN_STATUS_LABEL: Readonly<Record<PlanStatus, string>> = {
-  draft: "Draft",
-  pending_approval: "Pending approval",
-  approved: "Approved",
-  rejected: "Rejected",
-  expired: "Expired",
-  executing: "Running",
-  completed: "Completed",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
+const labels = <K extends string>(words: Readonly<Record<K, string>>): Record<K, string> =>
+  Object.fromEntries(Object.entries<string>(words).map(([status, word]) => [status, capitalised(word)])) as Record<K, string>;
 
-/** How a step (or timeline bar) status reads. */
-export const STEP_STATUS_LABEL: Readonly<Record<StepStatus | BarState, string>> = {
-  pending: "Pending",
-  queued: "Queued",
-  running: "Running",
-  completed: "Done",
-  failed: "Failed",
-  skipped: "Skipped",
-  cancelled: "Cancelled",
-};
+/** How a plan status reads: the shared word (`PLAN_STATUS_WORDS`), capitalised. */
+export const PLAN_STATUS_LABEL: Readonly<Record<PlanStatus, string>> = labels(PLAN_STATUS_WORDS);
+
+/** How a step (or timeline bar) status reads: the shared word (`STEP_STATUS_WORDS`), capitalised; a bar may also be queued. */
+export const STEP_STATUS_LABEL: Readonly<Record<StepStatus | BarState, string>> = { ...labels(STEP_STATUS_WORDS), queued: "Queued" };
 
 /** The CSS class that colours a status (see `styles.css`: `.status-completed` …). */
 export function statusClass(status: PlanStatus | StepStatus | BarState): string {

@@ -1,7 +1,6 @@
 /** Each step in full: tool, description, parameters (pretty JSON), and its result or error once known. */
-import type { PlanData, Step } from "../../shared/index.js";
+import { formatDuration, type PlanData, type Step } from "../../shared/index.js";
 import { h } from "./element.js";
-import { formatDuration } from "./format-time.js";
 import { STEP_STATUS_LABEL, statusClass } from "./status-text.js";
 
 /** Pretty JSON for people (two-space indent). */

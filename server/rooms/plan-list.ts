@@ -1,45 +1,8 @@
-import { summary, type PlanListItem, type PlanState, type PlanStatus } from "../../shared/index.js";
+import type { PlanState } from "../../shared/index.js";
 
-/** One row of `plans:list` / `plans:watch` for a plan's state. */
-export function listItem(state: PlanState): PlanListItem {
-  const s = summary(state.plan);
-  // One vote per voter: a later vote replaces the voter's earlier one (as `applyEvent` keeps them).
-  const latest = new Map(state.votes.filter((v) => v.version === state.plan.version).map((v) => [v.voterId, v]));
-  const current = [...latest.values()];
-  return {
-    id: state.plan.id,
-    description: state.plan.description,
-    status: state.plan.status,
-    version: state.plan.version,
-    submittedBy: { id: state.submittedBy.id, name: state.submittedBy.name },
-    createdAt: state.plan.createdAt,
-    updatedAt: state.plan.updatedAt,
-    total: s.total,
-    finished: s.finished,
-    progress: s.progress,
-    approvals: current.filter((v) => v.decision === "approve").length,
-    rejections: current.filter((v) => v.decision === "reject").length,
-    votes: current.map((v) => ({ voterId: v.voterId, decision: v.decision })),
-    quorum: state.policy.quorum,
-    seq: state.seq,
-  };
-}
-
-/** Filters of a plan list. */
-export interface ListFilter {
-  status?: PlanStatus | PlanStatus[] | undefined;
-  submittedBy?: string | undefined;
-}
-
-/** Whether a state passes the filter. */
-export function matchesFilter(state: PlanState, filter: ListFilter): boolean {
-  if (filter.submittedBy !== undefined && state.submittedBy.id !== filter.submittedBy) return false;
-  if (filter.status !== undefined) {
-    const wanted = Array.isArray(filter.status) ? filter.status : [filter.status];
-    if (!wanted.includes(state.plan.status)) return false;
-  }
-  return true;
-}
+// The rows and the filter are the shared ones (`planListRow`, `matchesListFilter`): the watching
+// client builds and filters the same rows. `listItem` and `matchesFilter` are their names here.
+export { planListRow as listItem, matchesListFilter as matchesFilter } from "../../shared/index.js";
 
 function encodeCursor(state: PlanState): string {
   return Buffer.from(JSON.stringify([state.plan.createdAt, state.plan.id])).toString("base64url");

@@ -1,16 +1,4 @@
-import type { PlanData, Step } from "../../shared/index.js";
-
-/** JSON text of a value with object keys sorted, so that equal params compare equal whatever their key order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
-/** What a step does: a change to any of these means its result no longer holds. */
-function workOf(step: Step): string {
-  return canonical([step.tool, step.params, step.dependsOn, step.retry ?? null]);
-}
+import { stepRevisionKey, type PlanData, type Step } from "../../shared/index.js";
 
 /**
  * The revised steps with what earlier runs left: a step whose id existed keeps its attempt count
@@ -28,7 +16,7 @@ export function carryOver(before: PlanData, revised: readonly Step[]): Step[] {
     if (known !== undefined) return known;
     const step = byId.get(id);
     const prior = old.get(id);
-    const result = step !== undefined && prior !== undefined && prior.status === "completed" && workOf(prior) === workOf(step) && step.dependsOn.every(kept);
+    const result = step !== undefined && prior !== undefined && prior.status === "completed" && stepRevisionKey(prior) === stepRevisionKey(step) && step.dependsOn.every(kept);
     keeps.set(id, result);
     return result;
   };

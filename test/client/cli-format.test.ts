@@ -20,15 +20,15 @@ describe("terminal output", () => {
     expect(progressBar(250, plain, false, 4)).toBe("[####] 100%");
   });
 
-  it("event lines name the step and its tool, with durations", () => {
+  it("event lines name the step, with durations", () => {
     const log = new PlanLog("p1");
     const events = log.runToCompletion();
     const state = log.state;
-    expect(eventLine(events[3]!, state, plain)).toBe("▶ search (search_files) started");
-    expect(eventLine(events[4]!, state, plain)).toBe("✓ search (search_files) completed in 5ms");
-    expect(eventLine(events[7]!, state, plain)).toBe("completed in 20ms");
+    expect(eventLine(events[3]!, state, plain)).toBe("▶ Step search started");
+    expect(eventLine(events[4]!, state, plain)).toBe("✓ Step search completed in 5 ms");
+    expect(eventLine(events[7]!, state, plain)).toBe("Plan completed in 20 ms");
     const vote = { planId: "p1", seq: 10, type: "vote.cast", at: 1, data: { vote: { voterId: "r1", voterName: "Reviewer 1", decision: "reject", comment: "too broad", version: 1, at: 1 } } } as const;
-    expect(eventLine(vote, state, plain)).toBe("Reviewer 1 voted reject on version 1: too broad");
+    expect(eventLine(vote, state, plain)).toBe("Reviewer 1 rejected version 1: “too broad”");
   });
 
   it("the plan table lists id, status, progress and votes", () => {
@@ -54,7 +54,7 @@ describe("terminal output of hostile text", () => {
     { type: "vote.cast", data: { vote: { voterId: "r1", voterName: evil("voter"), decision: "approve", comment: evil("comment"), version: 1, at: 1 } } },
     { type: "plan.approved", data: { by: [evil("alice")] } },
     { type: "plan.rejected", data: { by: [evil("bob")], reason: evil("reason") } },
-    { type: "step.started", data: { ...step, attempt: 1 } },
+    { type: "step.started", data: { stepId: evil("started"), attempt: 1 } },
     { type: "step.retrying", data: { ...step, attempt: 1, delayMs: 5, error } },
     { type: "step.failed", data: { ...step, attempt: 1, error, durationMs: 5 } },
     { type: "step.skipped", data: { stepId: evil("id"), reason: evil("skip") } },
@@ -73,7 +73,7 @@ describe("terminal output of hostile text", () => {
         expect(line, event.type).toContain(NORMAL);
       }
     }
-    expect(eventLine(events[6]!, log.state, plain)).toMatch(/^✗ search \(tool\\u001b.*\) failed after 5ms: \[E\\u001b.*\] boom\\u001b/);
+    expect(eventLine(events[6]!, log.state, plain)).toMatch(/^✗ Step search failed after 5 ms: \[E\\u001b.*\] boom\\u001b/);
   });
 
   it("the plan table, progress lines and vote lines are one line per item with controls escaped", () => {

@@ -94,8 +94,8 @@ describe("planroom shows a hostile plan without letting it steer the terminal", 
     const watch = await watching;
     expect(watch.code, watch.stderr).toBe(1); // the plan failed
     expectTerminalSafe(watch.stdout, "watch ID");
-    expect(watch.stdout).toContain(`Reviewer${SHOWN} voted approve on version 1: looks fine${SHOWN}\\u000afake line`);
-    expect(watch.stdout).toMatch(/✗ boom \(explode\) failed after \d+ms: \[\w+\] .*tool failed\\u001b\[2K\\u000d✓ approved.*\\u000aerror: none/);
+    expect(watch.stdout).toContain(`Reviewer${SHOWN} approved version 1: “looks fine${SHOWN}\\u000afake line”`);
+    expect(watch.stdout).toMatch(/✗ Step boom failed after \d+ ms: \[\w+\] .*tool failed\\u001b\[2K\\u000d✓ approved.*\\u000aerror: none/);
     await expect.poll(everyPlan.output, { timeout: 15_000 }).toMatch(/plan\.failed|failed after/);
     everyPlan.child.kill("SIGTERM");
     const all = await everyPlan.ended;

@@ -184,8 +184,8 @@ describe("planroom against a running server", { timeout: 90_000 }, () => {
     await room.approve();
     const run = await ended;
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/✓ greet \(echo\) completed in \d+ms/);
-    expect(run.stdout).toMatch(/✓ pause \(sleep\) completed in \d+ms/);
+    expect(run.stdout).toMatch(/✓ Step greet completed in \d+ ms/);
+    expect(run.stdout).toMatch(/✓ Step pause completed in [\d.]+ m?s/);
     expect(run.stdout).toContain("completed in");
     expect(run.stdout).not.toMatch(/\x1b\[/); // not a TTY: no colours
   });

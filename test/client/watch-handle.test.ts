@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { WatchHandle } from "../../client/index.js";
-import { applyToListItem, listItemFromSubmitted, matchesFilter, type WatchClient } from "../../client/watch-handle.js";
-import type { CommandInput, PlanEvent, PlanListItem } from "../../shared/index.js";
+import type { WatchClient } from "../../client/watch-handle.js";
+import { planListRowFromSubmitted, type CommandInput, type PlanEvent, type PlanListItem } from "../../shared/index.js";
 import { PlanLog } from "../support/plan-log.js";
 
 const client: WatchClient = { command: async () => ({}) as never, detachWatch: async () => undefined };
@@ -31,7 +31,7 @@ describe("WatchHandle", () => {
     const approved = log.append({ type: "plan.approved", data: { by: ["r"] } });
     watch.receive(approved);
     expect(watch.plans.size).toBe(0);
-    watch.reset([{ ...listItemFromSubmitted(log.events[0] as Extract<PlanEvent, { type: "plan.submitted" }>), seq: 2, status: "approved" }]);
+    watch.reset([{ ...planListRowFromSubmitted(log.events[0] as Extract<PlanEvent, { type: "plan.submitted" }>), seq: 2, status: "approved" }]);
     watch.receive(approved);
     expect(seen).toHaveLength(0);
     expect(watch.plans.get("p1")?.status).toBe("approved");
@@ -39,23 +39,24 @@ describe("WatchHandle", () => {
 
   it("filters rows by status and submitter", () => {
     const log = new PlanLog("p1");
-    const row = listItemFromSubmitted(log.events[0] as Extract<PlanEvent, { type: "plan.submitted" }>);
-    expect(matchesFilter(row, { status: "pending_approval" })).toBe(true);
-    expect(matchesFilter(row, { status: ["completed", "failed"] })).toBe(false);
-    expect(matchesFilter(row, { submittedBy: "someone-else" })).toBe(false);
-    const watch = new WatchHandle(client, { status: "completed" });
-    watch.receive(log.events[0]!);
-    expect(watch.plans.size).toBe(0);
+    for (const filter of [{ status: "completed" as const }, { status: ["completed" as const, "failed" as const] }, { submittedBy: "someone-else" }]) {
+      const watch = new WatchHandle(client, filter);
+      watch.receive(log.events[0]!);
+      expect(watch.plans.size, JSON.stringify(filter)).toBe(0);
+    }
+    const mine = new WatchHandle(client, { status: "pending_approval", submittedBy: "agent-1" });
+    mine.receive(log.events[0]!);
+    expect(mine.plans.size).toBe(1);
   });
 
   it("counts a changed vote once", () => {
     const log = new PlanLog("p1");
-    const row = listItemFromSubmitted(log.events[0] as Extract<PlanEvent, { type: "plan.submitted" }>);
-    const votes = new Map<string, "approve" | "reject">();
+    const watch = new WatchHandle(client, {});
+    watch.receive(log.events[0]!);
     const vote = (decision: "approve" | "reject") => log.append({ type: "vote.cast", data: { vote: { voterId: "r1", voterName: "R1", decision, version: 1, at: 1 } } });
-    applyToListItem(row, vote("approve"), votes);
-    applyToListItem(row, vote("reject"), votes);
-    expect(row).toMatchObject({ approvals: 0, rejections: 1 });
+    watch.receive(vote("approve"));
+    watch.receive(vote("reject"));
+    expect(watch.plans.get("p1")).toMatchObject({ approvals: 0, rejections: 1 });
   });
 
   it("seeds each voter's decision from the list row, so a repeated vote is counted once", () => {
@@ -140,5 +141,5 @@ describe("WatchHandle", () => {
 });
 
 function submittedRow(log: PlanLog): PlanListItem {
-  return listItemFromSubmitted(log.events[0] as Extract<PlanEvent, { type: "plan.submitted" }>);
+  return planListRowFromSubmitted(log.events[0] as Extract<PlanEvent, { type: "plan.submitted" }>);
 }

@@ -16,7 +16,7 @@ describe("formatPlan", () => {
     expect(formatPlan(seedPlan())).toMatchInlineSnapshot(`
       "Plan: Search and analyze files
       ID: plan-1 · version 1 · status: draft
-      Options: approval required · stop on error · parallel (max 3) · step timeout 30s · retry 2× (backoff 500ms)
+      Options: approval required · stop on error · parallel (max 3) · step timeout 30 s · retry 2× (backoff 500 ms)
 
       Steps (3):
         1. search_files — Find Go files
@@ -45,15 +45,15 @@ describe("formatPlan", () => {
     expect(formatPlan(plan, { maxValueLength: 10 })).toMatchInlineSnapshot(`
       "Plan: Search and analyze files
       ID: plan-1 · version 1 · status: failed
-      Options: approval required · stop on error · parallel (max 3) · step timeout 30s · retry 2× (backoff 500ms)
+      Options: approval required · stop on error · parallel (max 3) · step timeout 30 s · retry 2× (backoff 500 ms)
       Decision: approved by alice@example.com
       Progress: 3/3 steps (100.0%)
       Error: step "step-2" failed: permission denied
 
       Steps (3):
-        1. [x] search_files — Find Go files (1.5s)
+        1. [x] search_files — Find Go files (1.5 s)
            params: {"pattern":"*.go","root":"/src"}
-        2. [!] read_file — Read the main file (542ms)
+        2. [!] read_file — Read the main file (542 ms)
            params: {"path":"/src/main.…(+2 chars)"}
            depends on: 1 (step-1)
            attempts: 2
@@ -72,7 +72,7 @@ describe("formatPlan", () => {
     expect(text).toMatchInlineSnapshot(`
       "Plan: Nothing to do
       ID: empty · version 1 · status: draft
-      Options: no approval needed · continue on error · sequential · step timeout 30s · no retry
+      Options: no approval needed · continue on error · sequential · step timeout 30 s · no retry
 
       Steps (0):
         (none)"

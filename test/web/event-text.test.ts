@@ -8,11 +8,11 @@ const base = { planId: "p1", seq: 3, at: 0 };
 describe("describeEvent", () => {
   it("says who voted and why", () => {
     const event = { ...base, type: "vote.cast", data: { vote: { voterId: "a", voterName: "Alice", decision: "reject", comment: "too risky", version: 1, at: 0 } } } as PlanEvent;
-    expect(describeEvent(event)).toEqual({ text: "Alice rejected: “too risky”", tone: "neutral" });
+    expect(describeEvent(event)).toEqual({ text: "Alice rejected version 1: “too risky”", tone: "neutral" });
   });
   it("shows step failures with their message, in the bad tone", () => {
     const event = { ...base, type: "step.failed", data: { stepId: "deploy", attempt: 1, error: { code: "TOOL_ERROR", message: "disk full" } } } as PlanEvent;
-    expect(describeEvent(event)).toEqual({ text: "Step deploy failed: disk full", tone: "bad" });
+    expect(describeEvent(event)).toEqual({ text: "Step deploy failed: [TOOL_ERROR] disk full", tone: "bad" });
   });
   it("summarises a revision and the dismissed votes", () => {
     const event = {
@@ -20,7 +20,7 @@ describe("describeEvent", () => {
       type: "plan.revised",
       data: { plan: { version: 2 }, changes: { description: false, options: [], stepsAdded: ["c"], stepsRemoved: [], stepsChanged: ["a"] }, dismissedVotes: 2 },
     } as unknown as PlanEvent;
-    expect(describeEvent(event).text).toBe("Revised to version 2: added c; changed a; 2 vote(s) dismissed");
+    expect(describeEvent(event).text).toBe("Revised to version 2: added c; changed a; 2 votes dismissed");
   });
 });
 

@@ -3,13 +3,13 @@
  * timeline and the start / resume / cancel controls, every step in full, the formatted plan text, the live event log
  * and who is in the room. Everything follows one `RoomHandle` (joined through the SDK).
  */
-import { mayCancel, mayExecute, mayResume, summary, type PlanData, type PlanEventOf, type PlanState, type Principal, type Role } from "../../shared/index.js";
+import { formatDuration, mayCancel, mayExecute, mayResume, summary, type PlanData, type PlanEventOf, type PlanState, type Principal, type Role } from "../../shared/index.js";
 import type { PlanroomClient, RoomHandle } from "../index.js";
 import { ApprovalPanel } from "./approval-panel.js";
 import { DagView } from "./dag-view.js";
 import { h, replaceChildren } from "./element.js";
-import { EventLogView } from "./event-log.js";
-import { formatAge, formatDuration } from "./format-time.js";
+import { EventLogView } from "./event-log-view.js";
+import { formatAge } from "./format-time.js";
 import { PresenceView } from "./presence-view.js";
 import { PLAN_STATUS_LABEL, statusClass } from "./status-text.js";
 import { StepListView } from "./step-list.js";

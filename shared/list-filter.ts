@@ -1,0 +1,20 @@
+/** Whether a plan shows in a filtered plans list (`plans:list`, `plans:watch`, the dashboard's chips). Pure. */
+import type { PlanStatus } from "./lifecycle.js";
+import type { PlanListFilter } from "./protocol.js";
+
+/** What the filter looks at: a list row, or a plan's state (`{ plan, submittedBy }`). */
+export type ListFilterSubject = { status: PlanStatus; submittedBy: { id: string } } | { plan: { status: PlanStatus }; submittedBy: { id: string } };
+
+/**
+ * Whether a row or a state passes a list filter: its status is the filter's status (or one of
+ * them) and its submitter is the filter's `submittedBy`; an absent field lets every plan through.
+ */
+export function matchesListFilter(subject: ListFilterSubject, filter: Readonly<PlanListFilter>): boolean {
+  if (filter.submittedBy !== undefined && subject.submittedBy.id !== filter.submittedBy) return false;
+  if (filter.status !== undefined) {
+    const status = "plan" in subject ? subject.plan.status : subject.status;
+    const wanted: readonly PlanStatus[] = Array.isArray(filter.status) ? filter.status : [filter.status];
+    if (!wanted.includes(status)) return false;
+  }
+  return true;
+}

@@ -3,7 +3,8 @@
  * observers watch every plan. Runs in Node and in browsers.
  */
 export { connect, PlanroomClient, toPlanInput, type ConnectOptions, type ConnectionState, type SubmitOptions } from "./planroom-client.js";
-export { RoomHandle, stateFromSnapshot, type DecisionOutcome, type RoomListeners } from "./room-handle.js";
+export { RoomHandle, stateFromSnapshot, type DecisionOutcome } from "./room-handle.js";
+export type { RoomListeners } from "./room-listeners.js";
 export { PlanHandle, type PlanRevision } from "./plan-handle.js";
 export type { PresenceChange } from "./presence-list.js";
 export { WatchHandle, type WatchFilter } from "./watch-handle.js";

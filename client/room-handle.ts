@@ -22,6 +22,9 @@ import {
 import { ListenerHub } from "./listener-hub.js";
 import type { ConnectionState } from "./planroom-client.js";
 import { isEmptyChange, presenceChange, PresenceList, type PresenceChange } from "./presence-list.js";
+import type { RoomListeners } from "./room-listeners.js";
+import { RoomRejoin } from "./room-rejoin.js";
+import { waitForRoomState, type StateCheck } from "./room-state-wait.js";
 
 /** What a room handle needs from its client (kept narrow so that handles are testable alone). */
 export interface RoomClient {
@@ -31,22 +34,6 @@ export interface RoomClient {
   /** Background re-joins are retried only while the client is connected (a reconnection re-joins anyway). */
   readonly connectionState: ConnectionState;
 }
-
-/** Re-join failures worth another attempt: the server may answer next time (a disconnect during the call reads as `TIMEOUT`). */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set(["TIMEOUT", "INTERNAL", "RATE_LIMITED"]);
-/** The first pause between background re-join attempts, doubled each time up to the cap. */
-const RETRY_FIRST_MS = 250;
-const RETRY_MAX_MS = 5_000;
-
-/** The listener signatures of a {@link RoomHandle}. */
-export type RoomListeners = {
-  [T in PlanEventType]: (event: PlanEventOf<T>, state: PlanState) => void;
-} & {
-  "*": (event: PlanEvent, state: PlanState) => void;
-  presence: (members: PresenceMember[], change: PresenceChange) => void;
-  change: (state: PlanState) => void;
-  closed: (error: PlanroomError) => void;
-};
 
 /** The decision of an approval request. */
 export type DecisionOutcome = "approved" | "rejected" | "expired";
@@ -81,17 +68,23 @@ export class RoomHandle {
   #resyncAgain = false;
   #needsSnapshot = false;
   #closed: PlanroomError | undefined;
-  /** True while a background re-join (with retries) is under way. */
-  #recovering = false;
-  /** Set when another re-join was asked for during the current attempt: retry without waiting. */
-  #retryNow = false;
-  /** Ends the current pause between re-join attempts. */
-  #wake: (() => void) | undefined;
+  /** The background re-join, with its retries. */
+  readonly #rejoin: RoomRejoin;
 
   /** @internal Use `client.join(planId)`. */
   constructor(client: RoomClient, planId: string) {
     this.client = client;
     this.planId = planId;
+    this.#rejoin = new RoomRejoin({
+      planId,
+      sync: () => this.sync(),
+      isClosed: () => this.#closed !== undefined,
+      isConnected: () => this.client.connectionState === "connected",
+      giveUp: (failure) => {
+        this.client.detachRoom(this);
+        this.close(failure);
+      },
+    });
   }
 
   /** The room's state: plan, policy, votes, submitter, remote tools and the last applied `seq`. */
@@ -238,53 +231,7 @@ export class RoomHandle {
    */
   resync(): void {
     if (this.#closed) return;
-    if (this.#recovering) {
-      this.#retryNow = true;
-      this.#wake?.();
-      return;
-    }
-    this.#recovering = true;
-    void this.#recover();
-  }
-
-  async #recover(): Promise<void> {
-    try {
-      let pause = RETRY_FIRST_MS;
-      while (!this.#closed) {
-        this.#retryNow = false;
-        try {
-          await this.sync();
-          return;
-        } catch (error) {
-          if (this.#closed) return;
-          const failure = error instanceof PlanroomError ? error : new PlanroomError("INTERNAL", `plan ${this.planId}: ${String(error)}`);
-          if (!TRANSIENT_CODES.has(failure.code)) {
-            this.client.detachRoom(this);
-            this.close(failure);
-            return;
-          }
-          if (this.#retryNow) continue;
-          // Disconnected: the reconnection re-joins every room.
-          if (this.client.connectionState !== "connected") return;
-          await this.#pause(pause);
-          pause = Math.min(RETRY_MAX_MS, pause * 2);
-        }
-      }
-    } finally {
-      this.#recovering = false;
-    }
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        if (this.#wake === done) this.#wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#wake = done;
-    });
+    this.#rejoin.request();
   }
 
   /** @internal A live `plan:event` of this room. */
@@ -330,7 +277,7 @@ export class RoomHandle {
   close(error: PlanroomError): void {
     if (this.#closed) return;
     this.#closed = error;
-    this.#wake?.();
+    this.#rejoin.wake();
     this.#hub.emit("closed", error);
   }
 
@@ -397,31 +344,7 @@ export class RoomHandle {
     return complete;
   }
 
-  #waitFor<T>(check: (state: PlanState) => { value: T } | { error: PlanroomError } | undefined): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const settle = (): boolean => {
-        if (this.#closed) {
-          reject(this.#closed);
-          return true;
-        }
-        const outcome = this.#state ? check(this.#state) : undefined;
-        if (!outcome) return false;
-        if ("value" in outcome) resolve(outcome.value);
-        else reject(outcome.error);
-        return true;
-      };
-      if (settle()) return;
-      const offChange = this.#hub.on("change", () => {
-        if (settle()) off();
-      });
-      const offClosed = this.#hub.on("closed", () => {
-        settle();
-        off();
-      });
-      const off = (): void => {
-        offChange();
-        offClosed();
-      };
-    });
+  #waitFor<T>(check: StateCheck<T>): Promise<T> {
+    return waitForRoomState({ hub: this.#hub, state: () => this.#state, closedWith: () => this.#closed }, check);
   }
 }

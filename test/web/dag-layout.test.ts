@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { assignLayers, DEFAULT_DAG_GEOMETRY, edgePath, layoutDag, type DagLayout, type DagNode } from "../../client/web/dag-layout.js";
+import { edgePath } from "../../client/web/dag-edge-path.js";
+import { assignLayers } from "../../client/web/dag-layering.js";
+import { DEFAULT_DAG_GEOMETRY, layoutDag, type DagLayout, type DagNode } from "../../client/web/dag-layout.js";
 
 const step = (id: string, ...dependsOn: string[]) => ({ id, dependsOn });
 

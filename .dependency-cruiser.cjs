@@ -87,18 +87,11 @@ module.exports = {
     },
     ...layerRules,
     {
-      name: "server-http-not-to-socket",
-      comment: "the HTTP and socket transports are side by side and independent",
+      name: "server-transports-independent",
+      comment: "the HTTP and socket transports are side by side and independent: neither imports the other",
       severity: "error",
-      from: { path: "^server/transport/http/" },
-      to: { path: "^server/transport/socket/" },
-    },
-    {
-      name: "server-socket-not-to-http",
-      comment: "the HTTP and socket transports are side by side and independent",
-      severity: "error",
-      from: { path: "^server/transport/socket/" },
-      to: { path: "^server/transport/http/" },
+      from: { path: "^server/transport/(http|socket)/" },
+      to: { path: "^server/transport/(http|socket)/", pathNot: "^server/transport/$1/" },
     },
     {
       name: "server-store-interface-not-to-file-store",

@@ -5,7 +5,7 @@
  *
  *   npm run example
  */
-import { ExecutionPlan, formatPlan, summary, type JsonValue } from "../shared/index.js";
+import { ExecutionPlan, formatDuration, formatPlan, summary, type JsonValue } from "../shared/index.js";
 import { Executor, type ToolHandler } from "../server/index.js";
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -60,14 +60,14 @@ console.log(`Approved by ${plan.decision?.by.join(", ")}\n`);
 
 const executor = new Executor(tools, {
   onStepStart: (_plan, step) => console.log(`Starting:  ${step.description}${step.attempts > 1 ? ` (attempt ${step.attempts})` : ""}`),
-  onStepComplete: (_plan, step) => console.log(`Completed: ${step.description} (took ${step.durationMs}ms)`),
-  onStepRetry: (_plan, step, error, delayMs) => console.log(`Retrying:  ${step.description} in ${delayMs}ms - ${error.code}: ${error.message}`),
+  onStepComplete: (_plan, step) => console.log(`Completed: ${step.description} (took ${formatDuration(step.durationMs ?? 0)})`),
+  onStepRetry: (_plan, step, error, delayMs) => console.log(`Retrying:  ${step.description} in ${formatDuration(delayMs)} - ${error.code}: ${error.message}`),
   onStepFailed: (_plan, step, error) => console.log(`Failed:    ${step.description} - ${error.code}: ${error.message}`),
   onPlanComplete: (done) => console.log(`\nPlan ${done.status}`),
 });
 
 const done = await executor.execute(plan);
 const s = summary(done);
-console.log(`Progress: ${s.progress.toFixed(1)}% (${s.counts.completed} completed, ${s.counts.failed} failed, ${s.counts.skipped} skipped) in ${s.elapsedMs}ms\n`);
+console.log(`Progress: ${s.progress.toFixed(1)}% (${s.counts.completed} completed, ${s.counts.failed} failed, ${s.counts.skipped} skipped) in ${formatDuration(s.elapsedMs)}\n`);
 console.log(formatPlan(done));
 process.exitCode = done.status === "completed" ? 0 : 1;

@@ -1,6 +1,7 @@
 import type { PlanState } from "./apply-event.js";
 import type { ApprovalPolicy, Principal, Role } from "./approval-policy.js";
 import { canTransition } from "./lifecycle.js";
+import { PLAN_STATUS_WORDS } from "./status-words.js";
 
 /** The answer of a permission check: allowed, or refused with a reason a person can read. */
 export type Permission = { allowed: true } | { allowed: false; reason: string };
@@ -50,7 +51,7 @@ export function isNamedReviewer(principal: Pick<Principal, "id" | "roles">, poli
  * on the plan's current version.
  */
 export function mayVote(principal: Pick<Principal, "id" | "roles">, state: PermissionState, voterRoles: readonly Role[] = DEFAULT_VOTER_ROLES): Permission {
-  if (state.plan.status !== "pending_approval") return refused(`the plan is ${state.plan.status.replace("_", " ")}, not pending approval`);
+  if (state.plan.status !== "pending_approval") return refused(`the plan is ${PLAN_STATUS_WORDS[state.plan.status]}, not pending approval`);
   const noVoterRole = voterRoleRefusal(principal, voterRoles);
   if (noVoterRole !== undefined) return refused(noVoterRole);
   if (!isNamedReviewer(principal, state.policy)) return refused(`only ${state.policy.reviewers.join(", ")} may vote on this plan`);
@@ -64,7 +65,7 @@ export function mayVote(principal: Pick<Principal, "id" | "roles">, state: Permi
  */
 export function mayCancel(principal: Pick<Principal, "id" | "roles">, state: PermissionState): Permission {
   const status = state.plan.status;
-  if (!canTransition(status, "cancelled")) return refused(`the plan is ${status.replace("_", " ")}`);
+  if (!canTransition(status, "cancelled")) return refused(`the plan is ${PLAN_STATUS_WORDS[status]}`);
   if (principal.id === state.submittedBy.id || principal.roles.includes("admin")) return allowed;
   if (state.policy.reviewersMayCancel && isNamedReviewer(principal, state.policy)) return allowed;
   return refused(state.policy.reviewersMayCancel ? "only the submitter, admins and reviewers may cancel" : "only the submitter and admins may cancel");
@@ -79,7 +80,7 @@ function mayRun(principal: Pick<Principal, "id" | "roles">, state: PermissionSta
 /** Whether the principal may start the plan's run: the submitter or an admin, once the plan is approved. */
 export function mayExecute(principal: Pick<Principal, "id" | "roles">, state: PermissionState): Permission {
   const status = state.plan.status;
-  if (status !== "approved") return refused(`the plan is ${status.replace("_", " ")}, not approved`);
+  if (status !== "approved") return refused(`the plan is ${PLAN_STATUS_WORDS[status]}, not approved`);
   return mayRun(principal, state, "start a run");
 }
 
@@ -90,6 +91,6 @@ export function mayExecute(principal: Pick<Principal, "id" | "roles">, state: Pe
  */
 export function mayResume(principal: Pick<Principal, "id" | "roles">, state: PermissionState): Permission {
   const status = state.plan.status;
-  if (status !== "failed" && status !== "cancelled") return refused(`the plan is ${status.replace("_", " ")}, not failed or cancelled`);
+  if (status !== "failed" && status !== "cancelled") return refused(`the plan is ${PLAN_STATUS_WORDS[status]}, not failed or cancelled`);
   return mayRun(principal, state, "resume a plan");
 }

@@ -2,7 +2,7 @@
  * The rows of the plans list (`plans:list`, `plans:watch`): built from a plan's state on the server,
  * kept up to date from the plan's events by a watching client, with one vote count for both. Pure.
  */
-import { applyEvent, type PlanState } from "./apply-event.js";
+import type { PlanState } from "./apply-event.js";
 import { statusAfter, type PlanEvent, type PlanEventOf } from "./events.js";
 import type { PlanListItem } from "./protocol.js";
 import { progressPercent, summary } from "./summary.js";
@@ -22,7 +22,7 @@ export function countListVotes(votes: readonly Pick<PlanListItem["votes"][number
 }
 
 /** The list row of a plan's state: its progress, the votes on its current version, its quorum. */
-export function planListRow(state: PlanState): PlanListItem {
+export function planListRow(state: Pick<PlanState, "plan" | "policy" | "votes" | "submittedBy" | "seq">): PlanListItem {
   const s = summary(state.plan);
   return {
     id: state.plan.id,
@@ -43,7 +43,9 @@ export function planListRow(state: PlanState): PlanListItem {
 
 /** The list row of a plan just submitted, from its `plan.submitted` event (as the server would list it). */
 export function planListRowFromSubmitted(event: PlanEventOf<"plan.submitted">): PlanListItem {
-  return planListRow(applyEvent(undefined, event));
+  // The row only reads the plan: no need to fold (and copy) it into a state first.
+  const { plan, policy, submittedBy } = event.data;
+  return planListRow({ plan, policy, submittedBy, votes: [], seq: event.seq });
 }
 
 /**

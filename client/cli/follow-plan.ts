@@ -1,4 +1,4 @@
-import { terminalSafeJson, type PlanEvent, type PlanState } from "../../shared/index.js";
+import { terminalSafeJson, type PlanEvent } from "../../shared/index.js";
 import type { RoomHandle } from "../room-handle.js";
 import type { CliContext } from "./cli-context.js";
 import { exitCodeForStatus } from "./exit-codes.js";
@@ -17,8 +17,8 @@ export function roomProgress(room: RoomHandle, ctx: CliContext): string {
 }
 
 /** A timestamped line for one event of a followed plan. */
-function timedEventLine(event: PlanEvent, state: PlanState | undefined, ctx: CliContext): string {
-  return `${ctx.c.dim(clockTime(event.at))} ${eventLine(event, state, ctx.c)}`;
+function timedEventLine(event: PlanEvent, ctx: CliContext): string {
+  return `${ctx.c.dim(clockTime(event.at))} ${eventLine(event, ctx.c)}`;
 }
 
 /**
@@ -29,10 +29,10 @@ function timedEventLine(event: PlanEvent, state: PlanState | undefined, ctx: Cli
  */
 export async function followPlan(ctx: CliContext, room: RoomHandle, options: { events: "lines" | "json" | "none" }): Promise<number> {
   if (options.events === "lines") ctx.io.out(roomProgress(room, ctx));
-  const off = room.on("*", (event, state) => {
+  const off = room.on("*", (event) => {
     if (options.events === "json") ctx.io.out(terminalSafeJson(event));
     if (options.events !== "lines") return;
-    ctx.io.out(timedEventLine(event, state, ctx));
+    ctx.io.out(timedEventLine(event, ctx));
     if (PROGRESS_EVENTS.has(event.type)) ctx.io.out(roomProgress(room, ctx));
   });
   try {

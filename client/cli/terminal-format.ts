@@ -1,4 +1,4 @@
-import { EVENT_TONE, eventSentence, PLAN_STATUS_WORDS, terminalSafeLine as safe, type EventTone, type PlanEvent, type PlanEventType, type PlanListItem, type PlanState, type PlanStatus, type Vote } from "../../shared/index.js";
+import { EVENT_TONE, eventSentence, PLAN_STATUS_WORDS, terminalSafeLine as safe, type EventTone, type PlanEvent, type PlanEventType, type PlanListItem, type PlanStatus, type Vote } from "../../shared/index.js";
 import type { Colors } from "./cli-context.js";
 
 // Every text these lines take from a plan, its events or its principals goes through `safe`
@@ -65,9 +65,9 @@ function toned(text: string, tone: EventTone, c: Colors): string {
 /**
  * One line describing an event: the dashboard's sentence (`eventSentence`, durations included),
  * terminal-safe, coloured by its tone; a step event's sentence has a coloured mark before it
- * instead (`✓ Step a completed in 5 ms`). `_state` is not read (kept for callers that pass it).
+ * instead (`✓ Step a completed in 5 ms`).
  */
-export function eventLine(event: PlanEvent, _state: PlanState | undefined, c: Colors): string {
+export function eventLine(event: PlanEvent, c: Colors): string {
   const text = safe(eventSentence(event));
   const tone = EVENT_TONE[event.type];
   const mark = STEP_MARKS[event.type];

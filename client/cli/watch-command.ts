@@ -20,7 +20,7 @@ async function watchAll(ctx: CliContext): Promise<number> {
   watch.on("plan", (item, event) => {
     if (!event) return;
     if (ctx.json) ctx.io.out(terminalSafeJson(event));
-    else ctx.io.out(`${progressLine(item, ctx.c, ctx.io.isTTY)} · ${eventLine(event, undefined, ctx.c)}`);
+    else ctx.io.out(`${progressLine(item, ctx.c, ctx.io.isTTY)} · ${eventLine(event, ctx.c)}`);
   });
   return new Promise<number>(() => undefined);
 }

@@ -5,7 +5,7 @@
 import type { PlanData, Step } from "../../shared/index.js";
 import { layoutDag, type DagLayout } from "./dag-layout.js";
 import { h, svg } from "./element.js";
-import { formatDuration } from "./format-time.js";
+import { formatDuration } from "../../shared/index.js";
 import { STEP_STATUS_LABEL, statusClass } from "./status-text.js";
 
 /** Shortens text to `max` characters with an ellipsis. */

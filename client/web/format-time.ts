@@ -1,7 +1,4 @@
-/** How the dashboard writes ages, countdowns and times of day (and, from shared/, durations). Pure. */
-
-/** Durations are written by the shared `formatDuration` (the CLI's and plan texts' too). */
-export { formatDuration } from "../../shared/index.js";
+/** How the dashboard writes ages, countdowns and times of day (durations: the shared `formatDuration`). Pure. */
 
 /** How long ago `at` was, at `now`: `just now`, `12 s ago`, `5 min ago`, `3 h ago`, `2 d ago`. */
 export function formatAge(at: number, now: number): string {

@@ -3,7 +3,7 @@
  * the run started, like a Gantt chart. Pure: positions are percentages of the axis.
  */
 import type { PlanData, StepStatus } from "../../shared/index.js";
-import { formatDuration } from "./format-time.js";
+import { formatDuration } from "../../shared/index.js";
 
 /** What a bar shows: a step's status, with `queued` for a step waiting in a running plan. */
 export type BarState = Exclude<StepStatus, "pending"> | "queued" | "pending";

@@ -1,10 +1,9 @@
 import { Command } from "commander";
 import { pathToFileURL } from "node:url";
-import { PlanroomError } from "../../shared/index.js";
+import { PlanroomError, reviewLink } from "../../shared/index.js";
 import { loadConfig, splitList, type ServerConfig } from "./config.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "./create-server.js";
 import { consoleLogger, type Logger } from "../runtime/logger.js";
-import { reviewLink } from "../../shared/index.js";
 
 /** The line printed once the server listens; tools and tests read the URL from it. */
 export const LISTENING_PREFIX = "planroom listening on ";

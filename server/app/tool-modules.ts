@@ -36,7 +36,7 @@ function kindOf(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "function") return "a function";
-  if (typeof value === "object") return `an object (${(value).constructor?.name ?? "no prototype"})`;
+  if (typeof value === "object") return `an object (${value.constructor?.name ?? "no prototype"})`;
   return `a ${typeof value}`;
 }
 

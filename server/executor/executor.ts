@@ -1,4 +1,4 @@
-import { PlanroomError, reopenedEvent, type ExecutionPlan, type StepGraph } from "../../shared/index.js";
+import { PLAN_STATUS_WORDS, PlanroomError, reopenedEvent, type ExecutionPlan, type StepGraph } from "../../shared/index.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
 import { applyAndNotify } from "./apply-and-notify.js";
 import type { ExecuteOptions, ExecutorOptions } from "./executor-options.js";
@@ -108,7 +108,7 @@ export class Executor {
     if (plan.status === "approved") return graph;
     const { requireApproval, autoApprove } = plan.options;
     if (requireApproval && !autoApprove) {
-      throw new PlanroomError("APPROVAL_REQUIRED", `plan ${plan.id} must be approved before it runs (it is ${plan.status.replace("_", " ")})`);
+      throw new PlanroomError("APPROVAL_REQUIRED", `plan ${plan.id} must be approved before it runs (it is ${PLAN_STATUS_WORDS[plan.status]})`);
     }
     const by = autoApprove ? [options.actor ?? "auto-approve"] : [];
     void applyAndNotify(plan, { type: "plan.approved", at: this.#clock.now(), ...(options.actor !== undefined ? { actor: options.actor } : {}), data: { by } }, this.#options);

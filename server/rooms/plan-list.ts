@@ -1,9 +1,5 @@
 import type { PlanState } from "../../shared/index.js";
 
-// The rows and the filter are the shared ones (`planListRow`, `matchesListFilter`): the watching
-// client builds and filters the same rows. `listItem` and `matchesFilter` are their names here.
-export { planListRow as listItem, matchesListFilter as matchesFilter } from "../../shared/index.js";
-
 function encodeCursor(state: PlanState): string {
   return Buffer.from(JSON.stringify([state.plan.createdAt, state.plan.id])).toString("base64url");
 }

@@ -23,12 +23,11 @@ describe("terminal output", () => {
   it("event lines name the step, with durations", () => {
     const log = new PlanLog("p1");
     const events = log.runToCompletion();
-    const state = log.state;
-    expect(eventLine(events[3]!, state, plain)).toBe("▶ Step search started");
-    expect(eventLine(events[4]!, state, plain)).toBe("✓ Step search completed in 5 ms");
-    expect(eventLine(events[7]!, state, plain)).toBe("Plan completed in 20 ms");
+    expect(eventLine(events[3]!, plain)).toBe("▶ Step search started");
+    expect(eventLine(events[4]!, plain)).toBe("✓ Step search completed in 5 ms");
+    expect(eventLine(events[7]!, plain)).toBe("Plan completed in 20 ms");
     const vote = { planId: "p1", seq: 10, type: "vote.cast", at: 1, data: { vote: { voterId: "r1", voterName: "Reviewer 1", decision: "reject", comment: "too broad", version: 1, at: 1 } } } as const;
-    expect(eventLine(vote, state, plain)).toBe("Reviewer 1 rejected version 1: “too broad”");
+    expect(eventLine(vote, plain)).toBe("Reviewer 1 rejected version 1: “too broad”");
   });
 
   it("the plan table lists id, status, progress and votes", () => {
@@ -64,16 +63,15 @@ describe("terminal output of hostile text", () => {
   ].map((e, i) => ({ planId: "p1", seq: i + 2, at: 1, ...e }) as unknown as PlanEvent);
 
   it("event lines show every control of a plan's text as an escape, coloured or not, and keep normal Unicode", () => {
-    const log = new PlanLog("p1", { description: "x", steps: [{ id: "search", tool: evil("tool") }] });
     for (const colours of [plain, colour]) {
       for (const event of events) {
-        const line = eventLine(event, log.state, colours);
+        const line = eventLine(event, colours);
         expect(line.replace(OWN_COLOURS, ""), event.type).not.toMatch(RAW_CONTROL);
         expect(line, event.type).toContain("\\u001b[2K\\u000d✓ approved");
         expect(line, event.type).toContain(NORMAL);
       }
     }
-    expect(eventLine(events[6]!, log.state, plain)).toMatch(/^✗ Step search failed after 5 ms: \[E\\u001b.*\] boom\\u001b/);
+    expect(eventLine(events[6]!, plain)).toMatch(/^✗ Step search failed after 5 ms: \[E\\u001b.*\] boom\\u001b/);
   });
 
   it("the plan table, progress lines and vote lines are one line per item with controls escaped", () => {

@@ -42,7 +42,7 @@ describe("the CLI and the dashboard describe events alike", () => {
     for (const event of events) {
       const web = describeEvent(event).text;
       for (const colours of [pc.createColors(false), pc.createColors(true)]) {
-        expect(eventLine(event, log.state, colours).replace(COLOURS, "").replace(MARK, ""), event.type).toBe(web);
+        expect(eventLine(event, colours).replace(COLOURS, "").replace(MARK, ""), event.type).toBe(web);
       }
     }
   });
@@ -53,7 +53,7 @@ describe("the CLI and the dashboard describe events alike", () => {
       const event = events.find((e) => e.type === type)!;
       const text = formatDuration(ms);
       expect(describeEvent(event).text, type).toContain(text);
-      expect(eventLine(event, undefined, pc.createColors(false)), type).toContain(text);
+      expect(eventLine(event, pc.createColors(false)), type).toContain(text);
     }
     expect(describeEvent(events.find((e) => e.type === "plan.completed")!).text).toBe("Plan completed in 2 h 07 min");
   });

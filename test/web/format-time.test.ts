@@ -1,17 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAge, formatClock, formatCountdown, formatDuration } from "../../client/web/format-time.js";
-
-describe("formatDuration", () => {
-  it("chooses a unit people read at a glance", () => {
-    expect(formatDuration(0)).toBe("0 ms");
-    expect(formatDuration(420.4)).toBe("420 ms");
-    expect(formatDuration(2_460)).toBe("2.4 s");
-    expect(formatDuration(38_900)).toBe("38 s");
-    expect(formatDuration(185_000)).toBe("3 min 05 s");
-    expect(formatDuration(7_620_000)).toBe("2 h 07 min");
-    expect(formatDuration(-5)).toBe("0 ms");
-  });
-});
+import { formatAge, formatClock, formatCountdown } from "../../client/web/format-time.js";
 
 describe("formatAge", () => {
   it("says how long ago, coarser as time passes", () => {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from "express";
-import type { Principal } from "../../../shared/index.js";
+import { PlanroomError, type Principal } from "../../../shared/index.js";
 import { bearerToken } from "../../auth/bearer-token.js";
 import type { PrincipalRegistry } from "../../auth/principals.js";
 
@@ -11,10 +11,8 @@ export function bearerAuth(registry: PrincipalRegistry) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const token = bearerToken(req.get("authorization"));
     const principal = token !== undefined ? registry.authenticate(token) : undefined;
-    if (!principal) {
-      res.status(401).json({ ok: false, error: { code: "UNAUTHENTICATED", message: "a valid bearer token is required" } });
-      return;
-    }
+    // Refused through the API's error handler, so the body is the one every error has.
+    if (!principal) return next(new PlanroomError("UNAUTHENTICATED", "a valid bearer token is required"));
     res.locals.principal = principal;
     next();
   };

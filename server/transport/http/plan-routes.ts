@@ -1,7 +1,7 @@
 import { Router } from "express";
-import { formatPlan, PlanroomError } from "../../../shared/index.js";
+import { formatPlan, matchesListFilter, planListRow, PlanroomError } from "../../../shared/index.js";
 import type { PrincipalRegistry } from "../../auth/principals.js";
-import { listItem, matchesFilter, page } from "../../rooms/plan-list.js";
+import { page } from "../../rooms/plan-list.js";
 import type { RoomDirectory } from "../../rooms/room-directory.js";
 import { bearerAuth, requestPrincipal } from "./bearer-auth.js";
 import { planReadQuery, plansListQuery } from "./http-queries.js";
@@ -17,10 +17,10 @@ export function planRoutes(deps: { directory: RoomDirectory; registry: Principal
 
   router.get("/api/plans", (req, res) => {
     const { status, submittedBy, limit, cursor } = plansListQuery(req.query);
-    const states = deps.directory.visibleStates(requestPrincipal(res)).filter((s) => matchesFilter(s, { status, submittedBy }));
+    const states = deps.directory.visibleStates(requestPrincipal(res)).filter((s) => matchesListFilter(s, { status, submittedBy }));
     const result = page(states, limit, cursor);
     if (!result) throw new PlanroomError("VALIDATION", "invalid cursor", [{ path: ["cursor"], message: "not a cursor this server gave out" }]);
-    res.json({ ok: true, plans: result.items.map(listItem), ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) });
+    res.json({ ok: true, plans: result.items.map(planListRow), ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) });
   });
 
   router.get("/api/plans/:id", async (req, res) => {

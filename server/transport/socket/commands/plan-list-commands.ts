@@ -1,5 +1,5 @@
-import { PlanroomError } from "../../../../shared/index.js";
-import { listItem, matchesFilter, page } from "../../../rooms/plan-list.js";
+import { matchesListFilter, planListRow, PlanroomError } from "../../../../shared/index.js";
+import { page } from "../../../rooms/plan-list.js";
 import { watchRoomsOf } from "../socket-rooms.js";
 import type { CommandDeps, SomeCommandHandlers } from "./command-handler.js";
 
@@ -13,16 +13,16 @@ export function planListCommands(deps: CommandDeps): SomeCommandHandlers<"sessio
     "session:whoami": ({ principal }) => ({ principal, voterRoles: [...deps.approvalRules.voterRoles] }),
 
     "plans:list": ({ principal }, p) => {
-      const states = directory.visibleStates(principal).filter((s) => matchesFilter(s, p));
+      const states = directory.visibleStates(principal).filter((s) => matchesListFilter(s, p));
       const result = page(states, p.limit, p.cursor);
       if (!result) throw new PlanroomError("VALIDATION", "invalid cursor", [{ path: ["cursor"], message: "not a cursor of this server" }]);
-      return { plans: result.items.map(listItem), ...(result.nextCursor !== undefined ? { nextCursor: result.nextCursor } : {}) };
+      return { plans: result.items.map(planListRow), ...(result.nextCursor !== undefined ? { nextCursor: result.nextCursor } : {}) };
     },
 
     "plans:watch": ({ principal, socket }, p) => {
       void socket.join(watchRoomsOf(principal));
-      const states = directory.visibleStates(principal).filter((s) => matchesFilter(s, p));
-      return { plans: (page(states, WATCH_ROWS)?.items ?? []).map(listItem) };
+      const states = directory.visibleStates(principal).filter((s) => matchesListFilter(s, p));
+      return { plans: (page(states, WATCH_ROWS)?.items ?? []).map(planListRow) };
     },
 
     "plans:unwatch": ({ principal, socket }) => {

@@ -48,16 +48,20 @@ function visitJson(v: unknown, report: (path: (string | number)[], message: stri
   report(at.slice(), `${typeof v} is not JSON`);
 }
 
-/** A zod schema accepting any plain JSON value (see {@link checkJson}). */
-export const JsonValueSchema = z.unknown().superRefine((value, ctx) => {
+/**
+ * A zod schema accepting any plain JSON value (see {@link checkJson}). It is built on `z.any()`
+ * and typed by its annotation: the walk of {@link checkJson} is what makes the value JSON, with a
+ * message and path per problem that zod's own `z.json()` does not give.
+ */
+export const JsonValueSchema: z.ZodType<JsonValue> = z.any().superRefine((value, ctx) => {
   checkJson(value, (path, message) => ctx.addIssue({ code: "custom", path, message }));
-}) as unknown as z.ZodType<JsonValue>;
+});
 
 /** A JSON object with string keys (tool parameters). */
-export const JsonObjectSchema = z.unknown().superRefine((value, ctx) => {
+export const JsonObjectSchema: z.ZodType<{ [key: string]: JsonValue }> = z.any().superRefine((value, ctx) => {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     ctx.addIssue({ code: "custom", message: "expected a JSON object" });
     return;
   }
   checkJson(value, (path, message) => ctx.addIssue({ code: "custom", path, message }));
-}) as unknown as z.ZodType<{ [key: string]: JsonValue }>;
+});

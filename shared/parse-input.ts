@@ -70,7 +70,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Pars
   });
   if (parsed.success) return { success: true, data: parsed.data };
   const issues: Issue[] = [];
-  for (const issue of parsed.error.issues) {
+  for (const issue of parsed.error.issues.flatMap((each) => unionBranchIssues(each, []))) {
     const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
     if (issue.code !== "unrecognized_keys") {
       issues.push({ path, message: issue.message, code: issue.code });
@@ -81,6 +81,22 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Pars
     for (const key of issue.keys) issues.push({ path: [...path, key], message: unknownKeyMessage(key, names), code: "unrecognized_keys" });
   }
   return { success: false, issues };
+}
+
+/**
+ * A failed union says only "Invalid input". The branch that got furthest — one that failed only
+ * inside the value, else one that at least had the value's type — says what the caller got wrong: `status: ["bogus"]` against
+ * "a status or a list of statuses" becomes `status.0: Invalid option: expected one of …`. The
+ * branch's paths are relative to the union, so they are prefixed with its path.
+ */
+function unionBranchIssues(issue: z.core.$ZodIssue, prefix: PropertyKey[]): z.core.$ZodIssue[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    const tried = issue.errors.filter((errors) => errors.length > 0);
+    const branch = tried.find((errors) => errors.every((e) => e.path.length > 0)) ?? tried.find((errors) => !errors.some((e) => e.path.length === 0 && e.code === "invalid_type"));
+    if (branch) return branch.flatMap((each) => unionBranchIssues(each, path));
+  }
+  return [{ ...issue, path }];
 }
 
 /** One line for an issue: `steps.0.dependOn: unknown key "dependOn" (did you mean "dependsOn"?)`. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { ApprovalPolicySchema, COMMAND_NAMES, COMMANDS, ExecutionPlan, nearestKey, parseInput, PlanInputSchema, PlanroomError } from "../../shared/index.js";
 
 /** The plan from the field report: four misspelled keys that used to be dropped without a word. */
@@ -25,6 +26,28 @@ describe("parseInput", () => {
       ]),
     );
     expect(parsed.issues).toHaveLength(4);
+  });
+
+  it("reports a failed union through the branch that got furthest, not as a bare \"Invalid input\"", () => {
+    const schema = COMMANDS["plans:list"].input;
+    const inList = parseInput(schema, { status: ["approved", "bogus"] });
+    const alone = parseInput(schema, { status: "bogus" });
+    const wrongType = parseInput(schema, { status: 5 });
+    for (const parsed of [inList, alone, wrongType]) {
+      expect(parsed.success).toBe(false);
+      if (parsed.success) continue;
+      expect(parsed.issues).toHaveLength(1);
+      expect(parsed.issues[0]?.code).toBe("invalid_value");
+      expect(parsed.issues[0]?.message).toMatch(/expected one of .*"pending_approval"/);
+    }
+    expect(!inList.success && inList.issues[0]?.path).toEqual(["status", 1]);
+    expect(!alone.success && alone.issues[0]?.path).toEqual(["status"]);
+  });
+
+  it("keeps the did-you-mean of an unknown key inside a union's branch", () => {
+    const schema = z.union([z.strictObject({ kind: z.literal("box"), size: z.number() }), z.array(z.number())]);
+    const parsed = parseInput(schema, { kind: "box", size: 1, sise: 2 });
+    expect(!parsed.success && parsed.issues).toEqual([{ path: ["sise"], code: "unrecognized_keys", message: 'unknown key "sise" (did you mean "size"?)' }]);
   });
 
   it("suggests nothing for a key that is like no known one", () => {

@@ -16,12 +16,15 @@ describe("HTTP input goes through the same schemas as the socket commands", () =
   it("refuses an unknown status with 400 and the socket's error body", async () => {
     const server = await scope.start({ tools: { t: () => 1 } });
     const agent = await scope.join("agent-1");
-    const socketAnswer = await agent.cmd("plans:list", { status: "bogus" } as never);
+    // `?status=` is a comma list, so the query means the list ["bogus"]
+    const socketAnswer = await agent.cmd("plans:list", { status: ["bogus"] } as never);
     const http = await get(server.url, "/api/plans?status=bogus");
     expect(http.status).toBe(400);
     expect(http.body.ok).toBe(false);
     expect(http.body.error?.code).toBe("VALIDATION");
     expect(http.body.error?.issues).toEqual(socketAnswer.ok ? [] : socketAnswer.error.issues);
+    expect(http.body.error?.issues?.[0]?.path).toEqual(["status", 0]);
+    expect(http.body.error?.message).toMatch(/status\.0: .*expected one of .*"pending_approval"/);
   });
 
   it("refuses a misspelled query key, suggesting the right one", async () => {

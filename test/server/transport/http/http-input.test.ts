@@ -7,7 +7,7 @@ import { tokenOf } from "../../../support/test-principals.js";
 const scope = useTestServer();
 
 /** GETs `path` as `who`; returns the status and the JSON body. */
-async function get(url: string, path: string, who = "rev-1"): Promise<{ status: number; body: { ok: boolean; error?: { code: string; message: string; issues?: unknown[] }; plans?: unknown[] } }> {
+async function get(url: string, path: string, who = "rev-1"): Promise<{ status: number; body: { ok: boolean; error?: { code: string; message: string; issues?: { path: unknown[]; message: string }[] }; plans?: unknown[] } }> {
   const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${tokenOf(who)}` } });
   return { status: res.status, body: (await res.json()) as never };
 }

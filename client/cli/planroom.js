@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The `planroom` command: runs the TypeScript sources through tsx, so no build step is needed.
-import { register } from "tsx/esm/api";
+// The `planroom` command: runs the compiled command line from dist/ with plain node.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
-register();
-const { main } = await import("./cli-program.ts");
-const code = await main(process.argv);
-process.exitCode = code;
-// Let pending output drain, then make sure nothing left open keeps the process alive.
-setTimeout(() => process.exit(code), 1_000).unref();
+const entry = new URL("../../dist/client/cli/planroom-main.js", import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  console.error(`planroom: the command line is not built (no ${fileURLToPath(entry)}): run \`npm run build\` in the checkout first`);
+  process.exit(2);
+}
+await import(entry.href);

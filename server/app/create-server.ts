@@ -1,7 +1,6 @@
 import { createServer, type RequestListener, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
 import { Server } from "socket.io";
 import { loadPrincipals } from "../auth/load-principals.js";
 import type { PrincipalConfig } from "../auth/principal-config.js";
@@ -28,6 +27,7 @@ import { socketBroadcast } from "../transport/socket/socket-broadcast.js";
 import { attachSocketConnections } from "../transport/socket/socket-connections.js";
 import { parseConfig, type ServerConfigInput } from "./config.js";
 import { loadToolModules } from "./tool-modules.js";
+import { defaultWebDir } from "./web-dir.js";
 
 /** Room left in a Socket.IO message for what wraps a tool's result (packet type, ack id, `{ok,result}`). */
 const RESULT_ENVELOPE_BYTES = 1_024;
@@ -40,7 +40,7 @@ export interface PlanroomServerOptions extends ServerConfigInput {
   tools?: ToolRegistry;
   clock?: Clock;
   log?: Logger;
-  /** The dashboard's built files (default `dist/web`), served at `/` when present. */
+  /** The dashboard's built files (default: the package's own `dist/web/`), served at `/` when present. */
   webDir?: string;
 }
 
@@ -111,7 +111,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const directory = new RoomDirectory({ store, reactions });
   let closing = false;
   const handlers = createCommandHandlers({ directory, runs, quota, registry, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
-  api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? resolve("dist/web"), log });
+  api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log });
   attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, rateLimit: config.rateLimit, log, now: () => clock.now() });
 
   await directory.restore();

@@ -3,6 +3,7 @@ import { pathToFileURL } from "node:url";
 import { PlanroomError, reviewLink } from "../../shared/index.js";
 import { loadConfig, splitList, type ServerConfig } from "./config.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "./create-server.js";
+import { gracefulStop, SHUTDOWN_FLUSH_MS } from "./graceful-stop.js";
 import { consoleLogger, type Logger } from "../runtime/logger.js";
 
 /** The line printed once the server listens; tools and tests read the URL from it. */
@@ -10,26 +11,15 @@ export const LISTENING_PREFIX = "planroom listening on ";
 
 /**
  * Starts a server from a validated configuration, prints `planroom listening on <url>`, its server
- * tools (one line) and the generated development tokens, if any, and stops gracefully on SIGINT/SIGTERM.
+ * tools (one line) and the generated development tokens, if any, and stops gracefully on SIGINT/SIGTERM
+ * (exiting 1 if that takes longer than `shutdownGraceMs` + {@link SHUTDOWN_FLUSH_MS}).
  */
 export async function startFromConfig(config: ServerConfig, extra: Omit<PlanroomServerOptions, keyof ServerConfig> = {}, log: Logger = consoleLogger): Promise<PlanroomServer> {
   const server = await createPlanroomServer({ ...config, log, ...extra });
   // Handle signals before saying the server is ready: a supervisor may signal it at once.
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: shutting down`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error(`shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  const stop = gracefulStop({ close: () => server.close(), deadlineMs: config.shutdownGraceMs + SHUTDOWN_FLUSH_MS, log, exit: (code) => process.exit(code) });
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
   log.info(`${LISTENING_PREFIX}${server.url}`);
   log.info(`data directory: ${config.dataDir}`);
   log.info(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");

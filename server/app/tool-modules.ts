@@ -18,6 +18,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PlanroomError } from "../../shared/index.js";
 import type { ToolHandler, ToolRegistry } from "../executor/tool-registry.js";
+import { ensureTypeScriptLoader, isTypeScriptFile } from "./typescript-loader.js";
 
 /** What a tool module exports (as its default export, or as `tools`): tool names mapped to handlers. */
 export type ToolModule = Record<string, ToolHandler>;
@@ -77,10 +78,11 @@ export function toolEntries(value: unknown, where: string): Array<[string, ToolH
 }
 
 /**
- * Imports one tool module and returns its tools. The file must exist; `.ts` modules need the
- * process to run under tsx (as `npm start` and `planroom serve` do), `.js` / `.mjs` load anywhere.
+ * Imports one tool module and returns its tools. The file must exist; `.js` / `.mjs` load anywhere,
+ * `.ts` modules through tsx, which the built server registers for them when it is installed
+ * (`typescript-loader.ts`).
  * @param path - The module's path; a relative one is resolved against `cwd`.
- * @throws PlanroomError `VALIDATION` when the file is missing, fails to import, or does not export
+ * @throws PlanroomError `VALIDATION` when the file is missing, is TypeScript with no tsx to load it, fails to import, or does not export
  *   an object of functions; the message names the module (and the tool, when one is at fault).
  */
 export async function loadToolModule(path: string, cwd: string = process.cwd()): Promise<Array<[string, ToolHandler]>> {
@@ -93,6 +95,7 @@ export async function loadToolModule(path: string, cwd: string = process.cwd()):
     const code = (error as NodeJS.ErrnoException).code;
     fail(code === "ENOENT" ? `${where} does not exist` : `cannot read ${where}: ${(error as Error).message}`);
   }
+  if (isTypeScriptFile(file)) await ensureTypeScriptLoader(where);
   let namespace: Record<string, unknown>;
   try {
     namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** The `planroom` bin (the shim package.json points at). */
-const PLANROOM_BIN = fileURLToPath(new URL("../../client/cli/planroom.js", import.meta.url));
+/**
+ * The `planroom` process from its sources (`planroom-main.ts` through tsx): the tests check the
+ * sources as they are, never a `dist/` build that may be older (the built bin has its own test,
+ * `test/package/packed-install.test.ts`).
+ */
+const PLANROOM_ARGS = ["--import", "tsx", fileURLToPath(new URL("../../client/cli/planroom-main.ts", import.meta.url))];
 
 /** What a finished `planroom` process left behind. */
 export interface CliRun {
@@ -14,7 +18,7 @@ export interface CliRun {
 /** Runs `planroom args…` as a child process with `env` added (no TTY: plain output). */
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PLANROOM_BIN, ...args], { env: { ...process.env, PLANROOM_URL: "", PLANROOM_TOKEN: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...PLANROOM_ARGS, ...args], { env: { ...process.env, PLANROOM_URL: "", PLANROOM_TOKEN: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -34,7 +38,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 /** Starts `planroom args…` and resolves once its stdout matches `ready` (for long-running commands). */
 export function startCli(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 30_000): Promise<{ child: ChildProcess; output: () => string; ended: Promise<CliRun> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PLANROOM_BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...PLANROOM_ARGS, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let started = false;

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
@@ -6,6 +7,7 @@ import type { PrincipalRegistry } from "../../auth/principals.js";
 import type { RoomDirectory } from "../../rooms/room-directory.js";
 import type { Logger } from "../../runtime/logger.js";
 import { toWireError } from "../wire-error.js";
+import { dashboardMissingPage, dashboardMissingWarning } from "./dashboard-missing.js";
 import { healthRoutes } from "./health-routes.js";
 import { HTTP_STATUS } from "./http-status.js";
 import { planRoutes } from "./plan-routes.js";
@@ -15,7 +17,7 @@ export interface HttpApiDeps {
   directory: RoomDirectory;
   registry: PrincipalRegistry;
   corsOrigins: string[];
-  /** The dashboard's built files, served at `/` when the folder exists. */
+  /** The dashboard's built files, served at `/` when they exist (else `GET /` says the dashboard is not built). */
   webDir?: string | undefined;
   log: Logger;
 }
@@ -46,7 +48,11 @@ export function createHttpApi(deps: HttpApiDeps): express.Express {
   app.use(healthRoutes(deps));
   app.use(planRoutes(deps));
 
-  if (deps.webDir && existsSync(deps.webDir)) app.use(express.static(deps.webDir));
+  if (deps.webDir !== undefined && existsSync(join(deps.webDir, "index.html"))) app.use(express.static(deps.webDir));
+  else {
+    deps.log.warn(dashboardMissingWarning(deps.webDir));
+    app.get("/", dashboardMissingPage(deps.webDir));
+  }
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ ok: false, error: { code: "NOT_FOUND", message: "no such route" } });

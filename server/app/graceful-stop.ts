@@ -9,12 +9,12 @@ export const SHUTDOWN_FLUSH_MS = 5_000;
 /** What {@link gracefulStop} needs. */
 export interface GracefulStopOptions {
   /** Closes the server (the graceful part). */
-  close(): Promise<void>;
+  close: () => Promise<void>;
   /** The hard deadline, from the first signal: past it, the process exits with code 1. */
   deadlineMs: number;
   log: Logger;
   /** Ends the process (`process.exit`; a test passes its own). */
-  exit(code: number): void;
+  exit: (code: number) => void;
 }
 
 /**

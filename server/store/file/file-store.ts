@@ -100,6 +100,10 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       epochs.clear();
       unlock = release;
     },
+    health() {
+      const refusal = unlock ? log.refusal : "the store is not open";
+      return refusal === undefined ? { writable: true } : { writable: false, reason: refusal };
+    },
     async append(events, options) {
       assertOpen();
       // Fencing, checked synchronously as the call is accepted (before it is queued for the next

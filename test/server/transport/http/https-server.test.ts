@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect, type PlanroomClient } from "../../../../client/index.js";
 import { loadConfig } from "../../../../server/app/config.js";
+import { startChildServer } from "../../../support/child-server.js";
 import { startRealServer, useRealServers } from "../../../support/real-server.js";
 import { httpsGet, makeTestCertificate, type TestCertificate } from "../../../support/test-certificate.js";
 import { TOKENS } from "../../../support/test-principals.js";
@@ -72,6 +73,30 @@ describe("HTTPS and WSS on the server's port (tls)", () => {
     expect(await start({ certFile: garbage, keyFile: certificate.keyFile })).toContain(`the TLS certificate file ${garbage} holds no usable PEM certificate`);
     expect(await start({ certFile: certificate.certFile, keyFile: garbage })).toContain(`the TLS key file ${garbage} holds no usable PEM private key`);
     expect(await start({ certFile: certificate.certFile, keyFile: other.keyFile })).toContain(`the TLS key file ${other.keyFile} does not match the certificate file ${certificate.certFile}`);
+  });
+});
+
+describe("planroom serve --tls-cert --tls-key", () => {
+  it("prints an https URL and https review links, and stops with the file's name for a bad certificate", { timeout: 60_000 }, async () => {
+    const data = await mkdtemp(join(tmpdir(), "planroom-tlsserve-"));
+    const child = await startChildServer(["--port", "0", "--data", data, "--tls-cert", certificate.certFile, "--tls-key", certificate.keyFile]);
+    try {
+      expect(child.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      await expect.poll(() => child.output()).toContain(`${child.url}/?token=`);
+      expect(child.output()).not.toContain("http://");
+      expect((await httpsGet(`${child.url}/readyz`, certificate.cert)).status).toBe(200);
+    } finally {
+      await child.kill("SIGTERM");
+    }
+    const missing = join(data, "nope.pem");
+    const failed = await startChildServer(["--port", "0", "--data", data, "--tls-cert", missing, "--tls-key", certificate.keyFile]).then(
+      async (c) => {
+        await c.kill("SIGKILL");
+        return "started";
+      },
+      (e: Error) => e.message,
+    );
+    expect(failed).toContain(`planroom: cannot read the TLS certificate file ${missing}`);
   });
 });
 

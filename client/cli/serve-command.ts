@@ -7,6 +7,8 @@ interface ServeOptions {
   host?: string;
   data?: string;
   config?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   /** Tool module paths, as given (each may be a comma-separated list). */
   tools?: string[];
 }
@@ -17,6 +19,8 @@ async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<num
     const value = options[key];
     if (value !== undefined) argv.push(`--${key}`, value);
   }
+  if (options.tlsCert !== undefined) argv.push("--tls-cert", options.tlsCert);
+  if (options.tlsKey !== undefined) argv.push("--tls-key", options.tlsKey);
   for (const value of options.tools ?? []) argv.push("--tools", value);
   // The one place where client code reaches into the server: `planroom serve` is `npm start`.
   const { serve } = (await import("../../server/app/serve.js")) as { serve: (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<unknown> };
@@ -34,6 +38,8 @@ export function registerServe(program: Command, run: Runner): void {
     .option("--host <host>", "interface to listen on (PLANROOM_HOST, default 127.0.0.1)")
     .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
     .option("--config <file>", "JSON configuration file with principals and tokens (PLANROOM_CONFIG)")
+    .option("--tls-cert <file>", "serve HTTPS/WSS with this PEM certificate (PLANROOM_TLS_CERT; needs --tls-key)")
+    .option("--tls-key <file>", "the certificate's PEM private key (PLANROOM_TLS_KEY)")
     .option("--tools <paths>", "server-side tool module(s), comma-separated or repeated, e.g. examples/demo-tools.ts (PLANROOM_TOOLS)", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .action(run(serveCommand));
 }

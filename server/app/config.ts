@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { isIP } from "node:net";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { DEFAULT_VOTER_ROLES, issueLine, parseInput, PlanroomError, PrincipalSchema } from "../../shared/index.js";
@@ -102,8 +103,35 @@ export const ServerConfigSchema = z
      * against the file's folder, others against the working directory.
      */
     toolModules: z.array(z.string().trim().min(1, "a tool module path is empty")).max(1_000).default([]),
+    /**
+     * Serve HTTPS and WSS on the port, with this PEM certificate (chain) and private key. {@link loadConfig}
+     * resolves paths from the file against the file's folder, others against the working directory.
+     */
+    tls: z
+      .object({
+        certFile: z.string({ error: "tls needs certFile, the PEM certificate (--tls-cert, PLANROOM_TLS_CERT)" }).trim().min(1, "tls.certFile is empty"),
+        keyFile: z.string({ error: "tls needs keyFile, the PEM private key (--tls-key, PLANROOM_TLS_KEY)" }).trim().min(1, "tls.keyFile is empty"),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Reverse proxies (addresses, CIDRs, or `loopback`, `linklocal`, `uniquelocal`) whose
+     * `X-Forwarded-Proto` and `X-Forwarded-For` are believed, Express's `trust proxy`. Empty: none.
+     */
+    trustProxy: z.array(z.string().trim().refine(isProxyAddress, { error: (issue) => `${JSON.stringify(issue.input)} is not an IP address, a CIDR, or loopback, linklocal, uniquelocal` })).max(1_000).default([]),
   })
   .strict();
+
+/** Whether `value` is what Express's `trust proxy` accepts in a list: an address, a CIDR (prefix or netmask), or a named range. */
+function isProxyAddress(value: string): boolean {
+  if (value === "loopback" || value === "linklocal" || value === "uniquelocal") return true;
+  const [address = "", range, extra] = value.split("/");
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
 /** A validated server configuration. */
 export type ServerConfig = z.output<typeof ServerConfigSchema>;
 /** A server configuration as written. */
@@ -112,8 +140,8 @@ export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
 /** Where configuration comes from; later sources win: file, then environment, then flags. */
 export interface ConfigSources {
   /** Parsed command-line flags; `tools` is one or more comma-separated lists of tool module paths. */
-  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined; tools?: string | readonly string[] | undefined };
-  /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`, `PLANROOM_TOOLS`). */
+  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined; tools?: string | readonly string[] | undefined; tlsCert?: string | undefined; tlsKey?: string | undefined };
+  /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`, `PLANROOM_TOOLS`, `PLANROOM_TLS_CERT`, `PLANROOM_TLS_KEY`). */
   env?: NodeJS.ProcessEnv;
   /** Folder that relative paths of the environment and flags are resolved against (default: the working directory). */
   cwd?: string;
@@ -136,7 +164,7 @@ export function parseConfig(input: unknown, origin = "configuration"): ServerCon
 /**
  * Reads the configuration: the JSON file named by `--config` or `PLANROOM_CONFIG`, overridden by
  * `PLANROOM_*` variables, overridden by flags; then validates it. `toolModules` come out as
- * absolute paths: the file's relative to the file's folder, `PLANROOM_TOOLS` and `--tools` relative
+ * absolute paths, and so do `tls`'s files: the file's relative to the file's folder, `PLANROOM_TOOLS` and `--tools` relative
  * to `cwd`; like every key, a later source replaces (does not extend) an earlier one.
  */
 export async function loadConfig(sources: ConfigSources = {}): Promise<ServerConfig> {
@@ -164,6 +192,15 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<ServerCon
       // Anything but a non-empty string is left as it is, for the schema to report.
       base.toolModules = base.toolModules.map((p: unknown) => (typeof p === "string" && p.trim() !== "" ? resolve(folder, p.trim()) : p));
     }
+    if (typeof base.tls === "object" && base.tls !== null && !Array.isArray(base.tls)) {
+      const folder = dirname(resolve(cwd, file));
+      const tls = { ...(base.tls as Record<string, unknown>) };
+      for (const key of ["certFile", "keyFile"]) {
+        const p = tls[key];
+        if (typeof p === "string" && p.trim() !== "") tls[key] = resolve(folder, p.trim());
+      }
+      base.tls = tls;
+    }
   }
   const merged: Record<string, unknown> = { ...base };
   const set = (key: string, value: unknown): void => {
@@ -177,6 +214,10 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<ServerCon
   set("dataDir", flags.data);
   for (const list of [splitList(env.PLANROOM_TOOLS), splitList(flags.tools)]) {
     if (list.length > 0) merged.toolModules = list.map((p) => resolve(cwd, p));
+  }
+  // A source naming either TLS file replaces `tls` as a whole; one without the other is reported by the schema.
+  for (const [cert, key] of [[env.PLANROOM_TLS_CERT, env.PLANROOM_TLS_KEY], [flags.tlsCert, flags.tlsKey]]) {
+    if (cert || key) merged.tls = { certFile: cert ? resolve(cwd, cert) : undefined, keyFile: key ? resolve(cwd, key) : undefined };
   }
   return parseConfig(merged, file ? `configuration (${file})` : "configuration");
 }

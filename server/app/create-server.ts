@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server as HttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { Server } from "socket.io";
@@ -14,7 +15,9 @@ import { systemClock, type Clock } from "../runtime/clock.js";
 import { consoleLogger, type Logger } from "../runtime/logger.js";
 import { createFileStore } from "../store/file/file-store.js";
 import type { Store } from "../store/store.js";
+import { clientAddress, compileProxyTrust } from "../transport/client-address.js";
 import { createHttpApi } from "../transport/http/http-api.js";
+import type { Readiness } from "../transport/http/health-routes.js";
 import { AgentSockets } from "../transport/socket/agent-sockets.js";
 import { AuthFailureLimiter } from "../transport/socket/auth-failure-limit.js";
 import { createCommandHandlers } from "../transport/socket/commands/command-handlers.js";
@@ -26,6 +29,7 @@ import { PrincipalSockets } from "../transport/socket/principal-sockets.js";
 import { socketBroadcast } from "../transport/socket/socket-broadcast.js";
 import { attachSocketConnections } from "../transport/socket/socket-connections.js";
 import { parseConfig, type ServerConfigInput } from "./config.js";
+import { loadTlsFiles } from "./tls-files.js";
 import { loadToolModules } from "./tool-modules.js";
 import { defaultWebDir } from "./web-dir.js";
 
@@ -46,7 +50,7 @@ export interface PlanroomServerOptions extends ServerConfigInput {
 
 /** A running Planroom server. */
 export interface PlanroomServer {
-  /** `http://host:port` (the real port when 0 was asked for). */
+  /** `http://host:port`, or `https://` with `tls` (the real port when 0 was asked for). */
   url: string;
   port: number;
   io: PlanroomIo;
@@ -70,6 +74,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const { store: givenStore, tools: givenTools, clock = systemClock, log = consoleLogger, webDir, ...configInput } = options;
   const config = parseConfig(configInput);
   const tools = await loadToolModules(config.toolModules, givenTools);
+  const tls = config.tls ? await loadTlsFiles(config.tls) : undefined;
   const store = givenStore ?? createFileStore({ dir: config.dataDir });
   await store.open();
   let registry: PrincipalRegistry;
@@ -87,11 +92,14 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   // routes `/socket.io/` to itself and hands every other request to it. A listener added after
   // attaching would also see Socket.IO's requests (long-polling would break).
   const api: { listener?: RequestListener } = {};
-  const http = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     if (api.listener) api.listener(req, res);
     else res.writeHead(503, { "content-type": "text/plain" }).end("starting");
-  });
-  const gate = new HandshakeGate({ failures: new AuthFailureLimiter(config.authFailureLimit, () => clock.now()), origins: new HandshakeOrigins(config.corsOrigins), registry });
+  };
+  // HTTPS and WSS directly with `tls`; Socket.IO attaches to either server the same way.
+  const http: HttpServer = tls ? createHttpsServer(tls, listener) : createServer(listener);
+  const proxyTrust = compileProxyTrust(config.trustProxy);
+  const gate = new HandshakeGate({ failures: new AuthFailureLimiter(config.authFailureLimit, () => clock.now()), origins: new HandshakeOrigins(config.corsOrigins), registry, clientAddress: (req) => clientAddress(req, proxyTrust) });
   const principalSockets = new PrincipalSockets(config.limits.maxSocketsPerPrincipal);
   const io: PlanroomServer["io"] = new Server(http, {
     // Runs on each new engine.io session, before anything is allocated for it: blocked addresses and foreign origins.
@@ -111,7 +119,12 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const directory = new RoomDirectory({ store, reactions });
   let closing = false;
   const handlers = createCommandHandlers({ directory, runs, quota, registry, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
-  api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log });
+  const readiness = (): Readiness => {
+    if (closing) return { ok: false, reason: "shutting down" };
+    const health = store.health();
+    return health.writable ? { ok: true } : { ok: false, reason: `the store refuses writes: ${health.reason}` };
+  };
+  api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy });
   attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, rateLimit: config.rateLimit, log, now: () => clock.now() });
 
   await directory.restore();
@@ -142,5 +155,5 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       }
     })());
 
-  return { url: `http://${host}:${port}`, port, io, http, store, devPrincipals: generated, toolNames: [...tools.keys()].sort(), close };
+  return { url: `${tls ? "https" : "http"}://${host}:${port}`, port, io, http, store, devPrincipals: generated, toolNames: [...tools.keys()].sort(), close };
 }

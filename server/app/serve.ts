@@ -30,7 +30,7 @@ export async function startFromConfig(config: ServerConfig, extra: Omit<Planroom
   return server;
 }
 
-/** The `serve` command line: `--host`, `--port`, `--data`, `--config`, `--tools` (and `PLANROOM_*` variables). */
+/** The `serve` command line: `--host`, `--port`, `--data`, `--config`, `--tools`, `--tls-cert`, `--tls-key` (and `PLANROOM_*` variables). */
 export async function serve(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<PlanroomServer> {
   const program = new Command("planroom-serve")
     .description("Start a Planroom server on the embedded store")
@@ -38,6 +38,8 @@ export async function serve(argv: readonly string[] = process.argv.slice(2), env
     .option("--port <port>", "TCP port, 0 for any free one (PLANROOM_PORT, default 8080)")
     .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
     .option("--config <file>", "JSON configuration file (PLANROOM_CONFIG)")
+    .option("--tls-cert <file>", "serve HTTPS/WSS with this PEM certificate (PLANROOM_TLS_CERT; needs --tls-key)")
+    .option("--tls-key <file>", "the certificate's PEM private key (PLANROOM_TLS_KEY)")
     .option("--tools <paths>", "server-side tool module(s), comma-separated or repeated (PLANROOM_TOOLS)", (value: string, previous: string[] | undefined) => [...(previous ?? []), ...splitList(value)])
     .exitOverride();
   program.parse([...argv], { from: "user" });

@@ -32,6 +32,9 @@ export function createMemoryStore(): Store {
       leases.clear();
       opened = true;
     },
+    health() {
+      return opened ? { writable: true } : { writable: false, reason: "the store is not open" };
+    },
     async append(events, options) {
       assertOpen();
       // fencing first: nothing of a refused call is stored

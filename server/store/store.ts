@@ -50,9 +50,18 @@ export interface Store {
   releaseLease(planId: string, owner: string): Promise<void>;
   /** Everything appended so far is durable, snapshots written. */
   flush(): Promise<void>;
+  /**
+   * Whether the store accepts appends now: not before `open()` or after `close()`, and not once a
+   * failed write made it refuse every later append (the file store, until it is reopened). Cheap,
+   * for readiness checks.
+   */
+  health(): StoreHealth;
   /** Flushes, then releases files. The store can be opened again. */
   close(): Promise<void>;
 }
+
+/** What {@link Store.health} reports: writable, or why not. */
+export type StoreHealth = { writable: true } | { writable: false; reason: string };
 
 /** An executor lease as granted by {@link Store.acquireLease}: who holds it, and its epoch. */
 export interface LeaseToken {

@@ -117,6 +117,12 @@ export class EventLog {
     this.opened = true;
   }
 
+  /** Why appends are refused now (not open, or a failed write), or undefined when they are accepted. */
+  get refusal(): string | undefined {
+    if (!this.opened) return "the event log is not open";
+    return this.failure ? `the event log failed and must be reopened: ${this.failure.message}` : undefined;
+  }
+
   /** Ids of every plan with a log. */
   planIds(): string[] {
     return [...this.plans.keys()];

@@ -7,7 +7,7 @@ import { EventLog, type EventLogStats } from "./event-log.js";
 import { foldPlan } from "../fold-plan.js";
 import { LeaseTable } from "../lease-table.js";
 import { PlanIndex } from "./plan-index.js";
-import { DOCUMENT_KEY, type Store } from "../store.js";
+import { DOCUMENT_KEY, type Store, type StoreHealth } from "../store.js";
 
 /** Options of {@link createFileStore}. */
 export interface FileStoreOptions {
@@ -99,6 +99,10 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       leases.clear();
       epochs.clear();
       unlock = release;
+    },
+    health(): StoreHealth {
+      const refusal = unlock ? log.refusal : "the store is not open";
+      return refusal === undefined ? { writable: true } : { writable: false, reason: refusal };
     },
     async append(events, options) {
       assertOpen();

@@ -8,7 +8,7 @@ import type { RoomDirectory } from "../../rooms/room-directory.js";
 import type { Logger } from "../../runtime/logger.js";
 import { toWireError } from "../wire-error.js";
 import { dashboardMissingPage, dashboardMissingWarning } from "./dashboard-missing.js";
-import { healthRoutes } from "./health-routes.js";
+import { healthRoutes, type Readiness } from "./health-routes.js";
 import { HTTP_STATUS } from "./http-status.js";
 import { planRoutes } from "./plan-routes.js";
 
@@ -20,29 +20,41 @@ export interface HttpApiDeps {
   /** The dashboard's built files, served at `/` when they exist (else `GET /` says the dashboard is not built). */
   webDir?: string | undefined;
   log: Logger;
+  /** The server's readiness, answered at `GET /readyz`. */
+  readiness: () => Readiness;
+  /**
+   * Addresses and CIDRs of the reverse proxies whose `X-Forwarded-Proto` / `X-Forwarded-For` are
+   * believed (Express's `trust proxy`); empty: none.
+   */
+  trustProxy: string[];
 }
 
+/** The CSP's directives; `upgrade-insecure-requests` is added only over TLS. */
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  connectSrc: ["'self'", "ws:", "wss:"],
+  imgSrc: ["'self'", "data:"],
+};
+
 /**
- * The HTTP side: `GET /healthz`, `GET /api/plans`, `GET /api/plans/:id` (bearer token, same
+ * The HTTP side: `GET /healthz`, `GET /readyz`, `GET /api/plans`, `GET /api/plans/:id` (bearer token, same
  * visibility as the sockets), helmet headers with a CSP that allows the dashboard and its
- * Socket.IO connection, CORS from the configured origins, and the dashboard's static files.
+ * Socket.IO connection (HSTS and `upgrade-insecure-requests` only over TLS), CORS from the configured origins, and the dashboard's static files.
  */
 export function createHttpApi(deps: HttpApiDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          connectSrc: ["'self'", "ws:", "wss:"],
-          imgSrc: ["'self'", "data:"],
-        },
-      },
-    }),
-  );
+  app.set("trust proxy", deps.trustProxy);
+  // Over plain HTTP, `upgrade-insecure-requests` would make the browser fetch the dashboard's own
+  // scripts over https:// (which is not there) and HSTS would be meaningless: both only over TLS,
+  // direct or reported by a trusted proxy (`req.secure`).
+  const overTls = helmet({ contentSecurityPolicy: { directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: [] } } });
+  const overHttp = helmet({ contentSecurityPolicy: { directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: null } }, strictTransportSecurity: false });
+  app.use((req, res, next) => {
+    (req.secure ? overTls : overHttp)(req, res, next);
+  });
   app.use(cors({ origin: deps.corsOrigins.length > 0 ? deps.corsOrigins : false }));
 
   app.use(healthRoutes(deps));

@@ -9,6 +9,11 @@ export interface HandshakeGateDeps {
   failures: AuthFailureLimiter;
   origins: HandshakeOrigins;
   registry: PrincipalRegistry;
+  /**
+   * The client's address of a request (see `client-address.ts`: the forwarded one only from trusted
+   * proxies); by default the TCP peer's.
+   */
+  clientAddress?: (req: IncomingMessage) => string | undefined;
 }
 
 /**
@@ -33,7 +38,7 @@ export class HandshakeGate {
 
   /** Socket.IO's `allowRequest` option. */
   readonly allowRequest = (req: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void): void => {
-    const address = addressKey(req.socket.remoteAddress);
+    const address = this.addressOf(req);
     const wait = this.deps.failures.retryAfterMs(address);
     if (wait > 0) {
       const token = bearerToken(req.headers.authorization);
@@ -47,6 +52,11 @@ export class HandshakeGate {
     if (!this.deps.origins.allows(req)) return callback("FORBIDDEN: this origin may not open a Socket.IO connection (only the server's own origin and corsOrigins may)", false);
     callback(null, true);
   };
+
+  /** The key failed authentications of `req` are counted under: its client's address (per /64 for IPv6). */
+  addressOf(req: IncomingMessage): string {
+    return addressKey(this.deps.clientAddress ? this.deps.clientAddress(req) : req.socket.remoteAddress);
+  }
 
   /**
    * The refusal (`RATE_LIMITED: …`) for a socket whose address is blocked now, unless its

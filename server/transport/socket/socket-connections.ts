@@ -2,7 +2,6 @@ import type { PrincipalRegistry } from "../../auth/principals.js";
 import type { RoomDirectory } from "../../rooms/room-directory.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { AgentSockets } from "./agent-sockets.js";
-import { addressKey } from "./auth-failure-limit.js";
 import type { CommandHandlers } from "./commands/command-handler.js";
 import { attachDispatch } from "./dispatch.js";
 import type { HandshakeGate } from "./handshake-gate.js";
@@ -36,7 +35,8 @@ export function attachSocketConnections(io: PlanroomIo, deps: SocketConnectionsD
       next(new Error(message));
       process.nextTick(() => socket.conn.close());
     };
-    const address = addressKey(socket.handshake.address);
+    // Not `socket.handshake.address` (the TCP peer): behind a trusted proxy, the client it forwards for.
+    const address = deps.gate.addressOf(socket.conn.request);
     const blocked = deps.gate.refusal(address, socket.conn.request);
     if (blocked !== undefined) return refuse(blocked);
     const auth: unknown = socket.handshake.auth;

@@ -83,6 +83,13 @@ for (const makeHarness of harnesses) {
       await harness.cleanup();
     });
 
+    it("reports itself writable while open, and why not once closed", async () => {
+      store = await harness.create();
+      expect(store.health()).toEqual({ writable: true });
+      await store.close();
+      expect(store.health()).toEqual({ writable: false, reason: expect.stringContaining("not open") });
+    });
+
     it("appends and reads events back, in order, after a given seq", async () => {
       store = await harness.create();
       const p = new PlanEvents("p1");

@@ -39,7 +39,7 @@ export interface SubmitOptions {
   approval?: ApprovalPolicyInput;
   /** Tools this agent serves itself, by name. */
   tools?: ToolMap;
-  /** Start the plan as soon as it is approved. */
+  /** Start the plan as soon as it is approved (default true; `false`: it waits for `execute()`). */
   autoExecute?: boolean;
 }
 
@@ -183,7 +183,7 @@ export class PlanroomClient {
         plan: toPlanInput(plan),
         tools: Object.keys(tools),
         ...(options.approval !== undefined ? { approval: options.approval } : {}),
-        ...(options.autoExecute !== undefined ? { autoExecute: options.autoExecute } : {}),
+        autoExecute: options.autoExecute ?? true,
       });
       this.#tools.register(planId, tools);
       const handle = new PlanHandle(this, planId, Object.keys(tools).length > 0);

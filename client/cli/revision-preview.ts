@@ -7,7 +7,7 @@ import { canonicalJson, ExecutionOptionsSchema, stepRevisionKey, terminalSafeLin
 import type { Colors } from "./cli-context.js";
 
 /** One step's changed parts, by name. */
-export type StepPart = "tool" | "params" | "dependsOn" | "retry" | "description";
+type StepPart = "tool" | "params" | "dependsOn" | "retry" | "description";
 
 /** The difference between a plan and its next version. */
 export interface RevisionPreview {
@@ -31,7 +31,7 @@ function changedParts(before: Step, after: Step): StepPart[] {
 /** Compares the current plan with the next version (both as plan data, defaults applied). */
 export function previewRevision(before: PlanData, after: PlanData): RevisionPreview {
   const options = Object.keys(ExecutionOptionsSchema.shape)
-    .map((key) => ({ key, from: before.options[key as keyof PlanData["options"]] as unknown, to: after.options[key as keyof PlanData["options"]] as unknown }))
+    .map((key) => ({ key, from: before.options[key as keyof PlanData["options"]], to: after.options[key as keyof PlanData["options"]] }))
     .filter((o) => canonicalJson(o.from) !== canonicalJson(o.to));
   const old = new Map(before.steps.map((s) => [s.id, s]));
   const now = new Map(after.steps.map((s) => [s.id, s]));

@@ -12,6 +12,8 @@ import {
   type Principal,
 } from "../shared/index.js";
 import { checkCommandInput, emitCommand, type PlanroomSocket } from "./command.js";
+import { describeConnectFailure } from "./connect-failure.js";
+import { checkServerUrl } from "./server-url.js";
 import { ListenerHub } from "./listener-hub.js";
 import { PlanHandle } from "./plan-handle.js";
 import { RoomHandle } from "./room-handle.js";
@@ -37,7 +39,7 @@ export interface SubmitOptions {
   approval?: ApprovalPolicyInput;
   /** Tools this agent serves itself, by name. */
   tools?: ToolMap;
-  /** Start the plan as soon as it is approved. */
+  /** Start the plan as soon as it is approved (default true; `false`: it waits for `execute()`). */
   autoExecute?: boolean;
 }
 
@@ -65,17 +67,19 @@ export class PlanroomClient {
   readonly #rooms = new Map<string, Set<RoomHandle>>();
   readonly #watches = new Set<WatchHandle>();
   readonly #tools = new ToolServer();
-  readonly #hub = new ListenerHub<{ connection: (state: ConnectionState) => void; fatal: (error: PlanroomError) => void }>();
+  readonly #hub = new ListenerHub<{ connection: (state: ConnectionState) => void; fatal: (error: PlanroomError) => void; unreachable: (error: PlanroomError) => void }>();
   #state: ConnectionState = "connecting";
   #everConnected = false;
   #fatal: PlanroomError | undefined;
   #lastError: string | undefined;
+  /** Set while the client has never been connected and its last attempt failed at the network (see `describeConnectFailure`). */
+  #unreachable: PlanroomError | undefined;
 
-  /** Use {@link connect}. */
+  /** Use {@link connect}. Throws `VALIDATION` for a URL that is not `http://` or `https://`. */
   constructor(url: string, options: ConnectOptions) {
-    this.url = url.replace(/\/+$/, "");
+    this.url = checkServerUrl(url);
     this.#timeoutMs = options.commandTimeoutMs ?? 10_000;
-    this.#socket = io(url, {
+    this.#socket = io(this.url, {
       auth: { token: options.token },
       // The token as a header too (Node only; browsers send no headers with a WebSocket): a server
       // that blocks this address after failed logins from it (a shared NAT, a flood) still lets a
@@ -92,6 +96,7 @@ export class PlanroomClient {
       const again = this.#everConnected;
       this.#everConnected = true;
       this.#lastError = undefined;
+      this.#unreachable = undefined;
       this.#setState("connected");
       if (again) this.#resync();
     });
@@ -100,8 +105,9 @@ export class PlanroomClient {
       for (const handles of this.#rooms.values()) for (const handle of handles) handle.connectionLost();
       this.#setState(socket.active ? "reconnecting" : "disconnected");
     });
-    socket.on("connect_error", (error: Error & { data?: unknown }) => {
-      this.#lastError = error.message;
+    socket.on("connect_error", (error: Error & { data?: unknown; type?: unknown; description?: unknown }) => {
+      const unreachable = describeConnectFailure(this.url, error);
+      this.#lastError = unreachable ?? error.message;
       if (!socket.active) {
         // The server refused the handshake (middleware error): retrying would not help.
         this.#fatal = new PlanroomError("UNAUTHENTICATED", `${this.url} refused the connection: ${error.message}`);
@@ -111,6 +117,12 @@ export class PlanroomClient {
         this.#hub.emit("fatal", this.#fatal);
       } else if (this.#everConnected) {
         this.#setState("reconnecting");
+      } else if (unreachable !== undefined) {
+        // Never connected, and the attempt failed at the network: commands waiting for the
+        // connection fail now, with the reason, instead of at their timeout. The socket keeps
+        // trying, so a later command succeeds once the server is there.
+        this.#unreachable = new PlanroomError("UNREACHABLE", unreachable, { cause: error });
+        this.#hub.emit("unreachable", this.#unreachable);
       }
     });
     socket.on("plan:event", (event: PlanEvent) => this.#dispatchEvent(event));
@@ -171,7 +183,7 @@ export class PlanroomClient {
         plan: toPlanInput(plan),
         tools: Object.keys(tools),
         ...(options.approval !== undefined ? { approval: options.approval } : {}),
-        ...(options.autoExecute !== undefined ? { autoExecute: options.autoExecute } : {}),
+        autoExecute: options.autoExecute ?? true,
       });
       this.#tools.register(planId, tools);
       const handle = new PlanHandle(this, planId, Object.keys(tools).length > 0);
@@ -284,6 +296,7 @@ export class PlanroomClient {
   #whenConnected(deadline: number, name: string): Promise<void> {
     if (this.#fatal) return Promise.reject(this.#fatal);
     if (this.#socket.connected) return Promise.resolve();
+    if (this.#unreachable) return Promise.reject(this.#unreachable);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         done();
@@ -300,16 +313,24 @@ export class PlanroomClient {
         done();
         reject(error);
       });
+      const offUnreachable = this.#hub.on("unreachable", (error) => {
+        done();
+        reject(error);
+      });
       const done = (): void => {
         clearTimeout(timer);
         offState();
         offFatal();
+        offUnreachable();
       };
     });
   }
 }
 
-/** Connects to a Planroom server. The connection is made in the background; commands wait for it. */
+/**
+ * Connects to a Planroom server. The connection is made in the background; commands wait for it.
+ * Throws `VALIDATION` for a URL that is not `http://` or `https://` (with a hint).
+ */
 export function connect(url: string, options: ConnectOptions): PlanroomClient {
   return new PlanroomClient(url, options);
 }

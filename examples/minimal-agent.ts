@@ -9,7 +9,7 @@ const tools: ToolMap = {
   hello: (params) => `hello, ${typeof params.name === "string" ? params.name : "nobody"}`,
   shout: (_params, ctx) => (typeof ctx.dependencies.hello === "string" ? ctx.dependencies.hello : "").toUpperCase(),
 };
-const plan = await client.submit({ description: "Say hello, then shout it", steps }, { tools, autoExecute: true });
+const plan = await client.submit({ description: "Say hello, then shout it", steps }, { tools });
 console.log(`review: ${client.url}/#/plans/${plan.planId}`);
 const final = await plan.done(); // approved by a reviewer, run, and finished
 console.log(final.status, final.steps.at(-1)?.result);

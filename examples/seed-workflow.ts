@@ -113,7 +113,7 @@ export async function runSeedWorkflow(options: SeedWorkflowOptions): Promise<Pla
   const log = options.log ?? ((line: string) => console.log(line));
   const client = connect(options.url, { token: options.token });
   try {
-    const plan = await client.submit(seedPlan(), { tools: seedTools(options.dir), approval: options.approval ?? { quorum: 2 }, autoExecute: true });
+    const plan = await client.submit(seedPlan(), { tools: seedTools(options.dir), approval: options.approval ?? { quorum: 2 } });
     log(plan.formatted);
     log(`\nwaiting for approval: ${reviewLink({ serverUrl: options.url, planId: plan.planId })}`);
     plan.on("vote.cast", (e) => log(`vote: ${e.data.vote.voterName} ${e.data.vote.decision}s`));

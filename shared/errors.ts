@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   "RESULT_TOO_LARGE",
   "QUOTA_EXCEEDED",
   "OUTCOME_UNKNOWN",
+  "UNREACHABLE",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -9,18 +9,22 @@ export interface ReviewLinkOptions {
 }
 
 /**
- * The dashboard link of a plan: `${serverUrl}/?token=<token>#/plans/<planId>` (the server serves
- * the dashboard at `/`). An options object, so that a token can never land where the plan id goes.
+ * The dashboard link of a plan: `${serverUrl}/#/plans/<planId>?token=<token>` (the server serves
+ * the dashboard at `/`). The token rides in the fragment, which browsers never send to a server,
+ * so it stays out of proxy and access logs; the dashboard takes it and clears the address bar.
+ * Without a plan the route is `#/`; without a token there is no `?token=`. An options object, so
+ * that a token can never land where the plan id goes.
  *
  * @example
  * ```ts
  * reviewLink({ serverUrl: "http://planroom.lan:8080", planId: "Xy12", token: "rev-1-token" });
- * // → "http://planroom.lan:8080/?token=rev-1-token#/plans/Xy12"
+ * // → "http://planroom.lan:8080/#/plans/Xy12?token=rev-1-token"
  * ```
  */
 export function reviewLink(options: ReviewLinkOptions): string {
   const base = options.serverUrl.replace(/\/+$/, "");
-  const query = options.token ? `?token=${encodeURIComponent(options.token)}` : "";
-  const fragment = options.planId ? `#/plans/${encodeURIComponent(options.planId)}` : "";
-  return `${base}/${query}${fragment}`;
+  const route = options.planId ? `/plans/${encodeURIComponent(options.planId)}` : "/";
+  const token = options.token ? `?token=${encodeURIComponent(options.token)}` : "";
+  if (!options.planId && !token) return `${base}/`;
+  return `${base}/#${route}${token}`;
 }

@@ -1,6 +1,7 @@
 import pc from "picocolors";
 import { PlanroomError, terminalSafeJson, terminalSafeLine, terminalSafeText, type Issue } from "../../shared/index.js";
 import { connect, type PlanroomClient } from "../planroom-client.js";
+import { checkServerUrl } from "../server-url.js";
 import type { CliIO } from "./cli-io.js";
 import { exitCodeForError } from "./exit-codes.js";
 
@@ -54,9 +55,9 @@ export class CliContext {
     return this.#token;
   }
 
-  /** The client, connected on first use. */
+  /** The client, connected on first use; a URL that is not `http://` or `https://` is a `VALIDATION` error before anything is sent. */
   client(): PlanroomClient {
-    this.#client ??= connect(this.url, { token: this.token, commandTimeoutMs: this.timeoutMs });
+    this.#client ??= connect(checkServerUrl(this.url), { token: this.token, commandTimeoutMs: this.timeoutMs });
     return this.#client;
   }
 

@@ -6,6 +6,8 @@ import { CliContext, DEFAULT_URL, type GlobalOptions } from "./cli-context.js";
 import { processIO, type CliIO } from "./cli-io.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 import { registerList } from "./list-command.js";
+import { registerRevise } from "./revise-command.js";
+import { registerRuns } from "./run-commands.js";
 import type { Runner } from "./runner.js";
 import { registerServe } from "./serve-command.js";
 import { registerShow } from "./show-command.js";
@@ -64,6 +66,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerList(program, run);
   registerShow(program, run);
   registerVotes(program, run);
+  registerRevise(program, run);
+  registerRuns(program, run);
   registerCancel(program, run);
   registerWatch(program, run);
   for (const command of program.commands) {

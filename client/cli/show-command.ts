@@ -4,13 +4,14 @@ import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
 import type { Runner } from "./runner.js";
 import { roomProgress } from "./follow-plan.js";
+import { agentToolsLine, stepOutcomeLines } from "./step-outcomes.js";
 import { statusText, voteLines } from "./terminal-format.js";
 
 async function show(ctx: CliContext, planId: string): Promise<number> {
   const room = await ctx.client().join(planId);
   try {
     if (ctx.json) {
-      ctx.printJson({ plan: room.plan, policy: room.policy, votes: room.votes, presence: room.presence, submittedBy: room.state.submittedBy, summary: room.summary(), formatted: room.formatted });
+      ctx.printJson({ plan: room.plan, policy: room.policy, votes: room.votes, presence: room.presence, submittedBy: room.state.submittedBy, tools: room.state.tools, summary: room.summary(), formatted: room.formatted });
       return EXIT.OK;
     }
     const { plan, votes, policy } = room;
@@ -18,10 +19,13 @@ async function show(ctx: CliContext, planId: string): Promise<number> {
     ctx.io.out(terminalSafeText(room.formatted));
     ctx.io.out("");
     ctx.io.out(`Status: ${statusText(plan.status, ctx.c)} · submitted by ${terminalSafeLine(room.state.submittedBy.name)}`);
+    ctx.io.out(agentToolsLine(room.state.tools));
     const { approvals } = countListVotes(votes.filter((v) => v.version === plan.version));
     ctx.io.out(`Votes (${approvals}/${policy.quorum} approvals needed):`);
     const lines = voteLines(votes, ctx.c);
     ctx.io.out(lines.length > 0 ? lines.join("\n") : "  (none yet)");
+    const outcomes = stepOutcomeLines(plan, ctx.c);
+    if (outcomes.length > 0) ctx.io.out(`Results:\n${outcomes.join("\n")}`);
     if (plan.startedAt !== undefined) ctx.io.out(roomProgress(room, ctx));
     return EXIT.OK;
   } finally {
@@ -29,7 +33,7 @@ async function show(ctx: CliContext, planId: string): Promise<number> {
   }
 }
 
-/** `planroom show ID`: the formatted plan, its votes and status. */
+/** `planroom show ID`: the formatted plan, its status, its agent's tools, votes, step results and errors. */
 export function registerShow(program: Command, run: Runner): void {
-  program.command("show").description("show a plan: formatted steps, status, votes and progress").argument("<id>", "the plan id").action(run(show));
+  program.command("show").description("show a plan: formatted steps, status, the tools its agent serves, votes, each step's result or error, and progress").argument("<id>", "the plan id").action(run(show));
 }

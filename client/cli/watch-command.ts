@@ -1,13 +1,26 @@
 import type { Command } from "commander";
-import { terminalSafeJson, terminalSafeLine } from "../../shared/index.js";
+import { countListVotes, terminalSafeJson, terminalSafeLine, type Vote } from "../../shared/index.js";
+import type { RoomHandle } from "../room-handle.js";
 import type { CliContext } from "./cli-context.js";
 import { followPlan } from "./follow-plan.js";
 import type { Runner } from "./runner.js";
 import { eventLine, progressLine } from "./terminal-format.js";
 
+/** The votes on the current version so far: `1/2 approvals (Reviewer 1 approves, Reviewer 2 rejects)`, or `no votes yet`. */
+function votesSoFar(room: RoomHandle): string {
+  // A voter's latest vote counts (a repeated vote replaces the earlier one).
+  const latest = new Map<string, Vote>(room.votes.filter((v) => v.version === room.plan.version).map((v) => [v.voterId, v]));
+  const current = [...latest.values()];
+  if (current.length === 0) return `no votes yet (quorum ${room.policy.quorum})`;
+  const { approvals } = countListVotes(current);
+  const who = current.map((v) => `${terminalSafeLine(v.voterName)} ${v.decision === "approve" ? "approves" : "rejects"}`).join(", ");
+  return `${approvals}/${room.policy.quorum} approvals (${who})`;
+}
+
 async function watchOne(ctx: CliContext, planId: string): Promise<number> {
   const room = await ctx.client().join(planId);
-  if (!ctx.json) ctx.io.out(`${ctx.c.bold(terminalSafeLine(planId))} ${terminalSafeLine(room.plan.description)}`);
+  // The first line says where the plan stands, votes already cast included: later lines are events only.
+  if (!ctx.json) ctx.io.out(`${ctx.c.bold(terminalSafeLine(planId))} ${terminalSafeLine(room.plan.description)} · ${votesSoFar(room)}`);
   return followPlan(ctx, room, { events: ctx.json ? "json" : "lines" });
 }
 

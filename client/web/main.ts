@@ -8,7 +8,7 @@ import { h, replaceChildren } from "./element.js";
 import { PlanRoomView } from "./plan-room-view.js";
 import { PlansListView } from "./plans-list.js";
 import { watchRoute, type Route } from "./router.js";
-import { forgetToken, signInView, storeToken, takeToken } from "./sign-in.js";
+import { forgetToken, hasLinkToken, signInView, storeToken, takeToken } from "./sign-in.js";
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
   connecting: "Connecting…",
@@ -159,6 +159,11 @@ function showSignIn(root: HTMLElement, error?: string): void {
 
 const root = document.getElementById("app");
 if (root) {
+  // A review link opened in a tab already on the dashboard changes only the fragment (no page
+  // load): start again, so that its token is taken and the address bar cleared.
+  window.addEventListener("hashchange", () => {
+    if (hasLinkToken(window.location.href)) window.location.reload();
+  });
   const token = takeToken(window);
   if (token) void start(root, token);
   else showSignIn(root);

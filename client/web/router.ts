@@ -1,11 +1,15 @@
-/** Hash routes of the dashboard: `#/` (plans) and `#/plans/<id>` (a plan room). */
+/**
+ * Hash routes of the dashboard: `#/` (plans) and `#/plans/<id>` (a plan room). A route may carry
+ * parameters after a `?` (a review link's `?token=…`, which sign-in takes away); they do not
+ * change the route.
+ */
 
 /** A parsed route. */
 export type Route = { name: "plans" } | { name: "plan"; planId: string };
 
 /** Parses a location hash; anything unknown is the plans list. */
 export function parseRoute(hash: string): Route {
-  const match = /^#?\/plans\/([^/?#]+)\/?$/.exec(hash);
+  const match = /^#?\/plans\/([^/?#]+)\/?(?:\?.*)?$/.exec(hash);
   if (match) {
     try {
       return { name: "plan", planId: decodeURIComponent(match[1]!) };

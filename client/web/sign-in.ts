@@ -1,18 +1,47 @@
 /**
- * Sign-in with a token. The token lives in the session storage; a `?token=` in a link is taken
- * once, stored, and removed from the address bar so that it is not bookmarked or shared.
+ * Sign-in with a token. The token lives in the session storage. A review link carries it in the
+ * fragment (`#/plans/<id>?token=…`), which never reaches a server; it is taken once, stored, and
+ * removed from the address bar (without a history entry) so that it is not bookmarked or shared.
+ * The old form `/?token=…#/plans/<id>` is still accepted and cleared the same way.
  */
 import { h } from "./element.js";
 
 /** The session-storage key of the token. */
 export const TOKEN_KEY = "planroom.token";
 
-/** Splits a `?token=` off a URL: the token (if any) and the URL without it (hash kept). */
+/** The `token` parameter of `params`, trimmed; undefined when absent or blank. */
+function tokenParam(params: URLSearchParams): string | undefined {
+  return params.get("token")?.trim() || undefined;
+}
+
+/**
+ * Splits a token off a dashboard URL: from the fragment's query (`#/plans/p1?token=…`, what
+ * review links carry) or from the old form's query string (`/?token=…#/plans/p1`); the fragment's
+ * wins when both hold one. Returns the token (if any) and the URL without any token (path, other
+ * query parameters and route kept).
+ */
 export function extractToken(href: string): { token: string | undefined; cleanUrl: string } {
   const url = new URL(href);
-  const token = url.searchParams.get("token")?.trim() || undefined;
-  url.searchParams.delete("token");
-  return { token, cleanUrl: `${url.pathname}${url.search}${url.hash}` };
+  const queryToken = tokenParam(url.searchParams);
+  if (url.searchParams.has("token")) url.searchParams.delete("token");
+  let hash = url.hash;
+  const mark = hash.indexOf("?");
+  let hashToken: string | undefined;
+  if (mark !== -1) {
+    const params = new URLSearchParams(hash.slice(mark + 1));
+    if (params.has("token")) {
+      hashToken = tokenParam(params);
+      params.delete("token");
+      const rest = params.toString();
+      hash = `${hash.slice(0, mark)}${rest ? `?${rest}` : ""}`;
+    }
+  }
+  return { token: hashToken ?? queryToken, cleanUrl: `${url.pathname}${url.search}${hash}` };
+}
+
+/** Whether `href` carries a token for the dashboard to take (a review link opened in a tab already on the dashboard). */
+export function hasLinkToken(href: string): boolean {
+  return extractToken(href).token !== undefined;
 }
 
 /** What {@link takeToken} needs of the browser (injectable for tests). */
@@ -22,12 +51,17 @@ export interface TokenHost {
   sessionStorage: Pick<Storage, "getItem" | "setItem">;
 }
 
+function relativeHref(href: string): string {
+  const url = new URL(href);
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
 /** Takes a token from the address bar into the session storage (once), then returns the stored token. */
 export function takeToken(host: TokenHost): string | undefined {
   const { token, cleanUrl } = extractToken(host.location.href);
+  if (cleanUrl !== relativeHref(host.location.href)) host.history.replaceState(null, "", cleanUrl);
   if (token !== undefined) {
     host.sessionStorage.setItem(TOKEN_KEY, token);
-    host.history.replaceState(null, "", cleanUrl);
   }
   return host.sessionStorage.getItem(TOKEN_KEY) ?? undefined;
 }

@@ -40,7 +40,7 @@ describe("planroom help and usage", { timeout: 90_000 }, () => {
   it("--help documents the commands, the environment and the exit codes; exit 0", async () => {
     const run = await runCli(["--help"]);
     expect(run.code).toBe(0);
-    for (const word of ["serve", "submit", "list", "show", "approve", "reject", "cancel", "watch", "PLANROOM_URL", "PLANROOM_TOKEN", "Exit codes:"]) expect(run.stdout).toContain(word);
+    for (const word of ["serve", "submit", "list", "show", "approve", "reject", "revise", "execute", "resume", "cancel", "watch", "PLANROOM_URL", "PLANROOM_TOKEN", "Exit codes:"]) expect(run.stdout).toContain(word);
     const sub = await runCli(["submit", "--help"]);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toMatch(/--quorum <n>[\s\S]*--wait[\s\S]*Exit codes:/);

@@ -14,7 +14,7 @@ describe("npm run demo -- --auto", () => {
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/Planroom demo server: http:\/\/127\.0\.0\.1:\d+/);
-    expect(stdout).toMatch(/reviewer-1: http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+#\/plans\/[\w-]+/);
+    expect(stdout).toMatch(/reviewer-1: http:\/\/127\.0\.0\.1:\d+\/#\/plans\/[\w-]+\?token=[\w-]+$/m);
     expect(stdout).toContain("vote: Reviewer 1 approves");
     expect(stdout).toContain("vote: Reviewer 2 approves");
     expect(stdout).toMatch(/Completed: report \(took \d+/);

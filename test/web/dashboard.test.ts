@@ -323,7 +323,7 @@ describe.runIf(hasChromium)("the dashboard in Chromium", () => {
   it("lets an admin start an approved plan from the page, and shows a reviewer why it may not", async () => {
     const plan = await agent().submit(
       { description: "Migrate the billing database", steps: [{ id: "backup", tool: "backup_db" }, { id: "migrate", tool: "migrate_db", dependsOn: ["backup"] }] },
-      { tools: { backup_db: () => "backed up", migrate_db: () => "migrated" } },
+      { tools: { backup_db: () => "backed up", migrate_db: () => "migrated" }, autoExecute: false },
     );
     const alice = await rig.open(`/?token=${dashboardTokenOf("alice")}#/plans/${plan.planId}`);
     const root = await rig.open(`/?token=${dashboardTokenOf("root")}#/plans/${plan.planId}`);

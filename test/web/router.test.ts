@@ -14,3 +14,10 @@ describe("parseRoute", () => {
     expect(routeHash({ name: "plans" })).toBe("#/");
   });
 });
+
+describe("parseRoute with parameters", () => {
+  it("ignores what follows a ? in the fragment", () => {
+    expect(parseRoute("#/plans/p1?token=abc")).toEqual({ name: "plan", planId: "p1" });
+    expect(parseRoute("#/?token=abc")).toEqual({ name: "plans" });
+  });
+});

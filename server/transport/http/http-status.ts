@@ -32,4 +32,6 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   /** Whether the write happened is not known (the store failed mid-commit). */
   OUTCOME_UNKNOWN: 503,
   TIMEOUT: 504,
+  /** A client could not reach the server (the SDK's and CLI's code; the server never answers with it). */
+  UNREACHABLE: 503,
 };

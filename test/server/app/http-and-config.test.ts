@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { io as connectClient } from "socket.io-client";
 import { describe, expect, it } from "vitest";
 import { loadConfig, parseConfig } from "../../../server/app/config.js";
-import { reviewLink } from "../../../shared/index.js";
 import { createDevPrincipals, hashToken, PrincipalRegistry } from "../../../server/auth/principals.js";
 import { createMemoryStore } from "../../../server/store/memory-store.js";
 import { chainPlan, startTestServer, useTestServer } from "../../support/planroom-test-kit.js";
@@ -107,10 +106,6 @@ describe("HTTP API", () => {
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://review.example");
     const other = await fetch(`${server.url}/healthz`, { headers: { origin: "https://evil.example" } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
-  });
-
-  it("builds review links", () => {
-    expect(reviewLink({ serverUrl: "http://h:1/", token: "a b", planId: "p1" })).toBe("http://h:1/?token=a%20b#/plans/p1");
   });
 });
 

@@ -1,0 +1,53 @@
+import type { Command } from "commander";
+import { ExecutionPlan, terminalSafeLine } from "../../shared/index.js";
+import type { CliContext } from "./cli-context.js";
+import { EXIT } from "./exit-codes.js";
+import { readPlanFile } from "./plan-file.js";
+import { isEmptyPreview, previewLines, previewRevision } from "./revision-preview.js";
+import type { Runner } from "./runner.js";
+
+interface ReviseOptions {
+  dryRun?: boolean;
+}
+
+async function revise(ctx: CliContext, planId: string, file: string, options: ReviseOptions): Promise<number> {
+  // The file is checked before connecting, like submit's.
+  const { plan: input, approval } = await readPlanFile(file);
+  const next = ExecutionPlan.fromInput(input).toJSON();
+  const client = ctx.client();
+  const room = await client.join(planId);
+  try {
+    const current = room.plan;
+    const preview = previewRevision(current, next);
+    const shownId = terminalSafeLine(planId);
+    const empty = isEmptyPreview(preview);
+    if (!ctx.json) {
+      ctx.io.out(empty ? `plan ${shownId} version ${current.version} already matches ${terminalSafeLine(file)}: nothing to send` : `revising plan ${shownId}, version ${current.version}:`);
+      for (const line of previewLines(preview, next, ctx.c)) ctx.io.out(line);
+      if (approval !== undefined) ctx.io.out(ctx.c.dim(`  (the file's "approval" is not sent: a revision keeps the plan's policy)`));
+    }
+    if (empty || options.dryRun) {
+      if (ctx.json) ctx.printJson({ planId, version: current.version, changes: preview, sent: false });
+      else if (options.dryRun && !empty) ctx.io.out("dry run: nothing sent");
+      return EXIT.OK;
+    }
+    // Sent with the version the diff was computed against: if the plan moved on meanwhile, the server answers CONFLICT.
+    const result = await client.command("plan:revise", { planId, version: current.version, description: input.description, options: input.options ?? {}, steps: input.steps });
+    if (ctx.json) ctx.printJson({ planId, fromVersion: current.version, ...result, changes: preview, sent: true });
+    else ctx.io.out(`plan ${shownId} is now version ${result.version}; earlier votes were dismissed and it awaits approval again`);
+    return EXIT.OK;
+  } finally {
+    await room.leave().catch(() => undefined);
+  }
+}
+
+/** `planroom revise ID FILE [--dry-run]`: shows what a plan file changes in a pending plan, then sends it as the next version. */
+export function registerRevise(program: Command, run: Runner): void {
+  program
+    .command("revise")
+    .description("revise a plan awaiting approval (its submitter): prints what the plan file changes — description, options, steps added, removed and changed (matched by id) — then sends it as the next version")
+    .argument("<id>", "the plan id")
+    .argument("<file>", "the plan file (as submit takes it)")
+    .option("-n, --dry-run", "print the changes without sending them")
+    .action(run(revise));
+}

@@ -9,6 +9,8 @@ interface ServeOptions {
   config?: string;
   /** Tool module paths, as given (each may be a comma-separated list). */
   tools?: string[];
+  logFormat?: string;
+  logLevel?: string;
 }
 
 async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<number> {
@@ -18,6 +20,8 @@ async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<num
     if (value !== undefined) argv.push(`--${key}`, value);
   }
   for (const value of options.tools ?? []) argv.push("--tools", value);
+  if (options.logFormat !== undefined) argv.push("--log-format", options.logFormat);
+  if (options.logLevel !== undefined) argv.push("--log-level", options.logLevel);
   // The one place where client code reaches into the server: `planroom serve` is `npm start`.
   const { serve } = (await import("../../server/app/serve.js")) as { serve: (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<unknown> };
   await serve(argv, ctx.io.env);
@@ -35,5 +39,7 @@ export function registerServe(program: Command, run: Runner): void {
     .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
     .option("--config <file>", "JSON configuration file with principals and tokens (PLANROOM_CONFIG)")
     .option("--tools <paths>", "server-side tool module(s), comma-separated or repeated, e.g. examples/demo-tools.ts (PLANROOM_TOOLS)", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .option("--log-format <format>", "log lines as json or pretty (default: pretty on a terminal, else json)")
+    .option("--log-level <level>", "least severe level logged: trace, debug, info, warn, error, fatal or silent (default info)")
     .action(run(serveCommand));
 }

@@ -3,16 +3,23 @@ import { pathToFileURL } from "node:url";
 import { PlanroomError, reviewLink } from "../../shared/index.js";
 import { loadConfig, splitList, type ServerConfig } from "./config.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "./create-server.js";
-import { consoleLogger, type Logger } from "../runtime/logger.js";
+import type { Logger } from "../runtime/logger.js";
+import { createStructuredLogger } from "../runtime/structured-logger.js";
 
 /** The line printed once the server listens; tools and tests read the URL from it. */
 export const LISTENING_PREFIX = "planroom listening on ";
 
+/** Prints a start-up line as it is on stdout, never through the logger (scripts read these lines; tokens must not reach log files). */
+function print(line: string): void {
+  console.log(line);
+}
+
 /**
  * Starts a server from a validated configuration, prints `planroom listening on <url>`, its server
- * tools (one line) and the generated development tokens, if any, and stops gracefully on SIGINT/SIGTERM.
+ * tools (one line) and the generated development tokens, if any, plainly on stdout, logs through
+ * `log` (default: the structured logger of `logFormat` and `logLevel`), and stops gracefully on SIGINT/SIGTERM.
  */
-export async function startFromConfig(config: ServerConfig, extra: Omit<PlanroomServerOptions, keyof ServerConfig> = {}, log: Logger = consoleLogger): Promise<PlanroomServer> {
+export async function startFromConfig(config: ServerConfig, extra: Omit<PlanroomServerOptions, keyof ServerConfig> = {}, log: Logger = createStructuredLogger({ format: config.logFormat, level: config.logLevel })): Promise<PlanroomServer> {
   const server = await createPlanroomServer({ ...config, log, ...extra });
   // Handle signals before saying the server is ready: a supervisor may signal it at once.
   let stopping = false;
@@ -30,17 +37,18 @@ export async function startFromConfig(config: ServerConfig, extra: Omit<Planroom
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
-  log.info(`${LISTENING_PREFIX}${server.url}`);
-  log.info(`data directory: ${config.dataDir}`);
-  log.info(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");
+  print(`${LISTENING_PREFIX}${server.url}`);
+  print(`data directory: ${config.dataDir}`);
+  print(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");
+  if (server.metricsUrl !== undefined) print(`metrics (no token needed): ${server.metricsUrl}`);
   if (server.devPrincipals.length > 0) {
-    log.info("no principals configured: using the development set stored in the data directory:");
-    for (const p of server.devPrincipals) log.info(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink({ serverUrl: server.url, token: p.token })}`);
+    print("no principals configured: using the development set stored in the data directory:");
+    for (const p of server.devPrincipals) print(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink({ serverUrl: server.url, token: p.token })}`);
   }
   return server;
 }
 
-/** The `serve` command line: `--host`, `--port`, `--data`, `--config`, `--tools` (and `PLANROOM_*` variables). */
+/** The `serve` command line: `--host`, `--port`, `--data`, `--config`, `--tools`, `--log-format`, `--log-level` (and `PLANROOM_*` variables). */
 export async function serve(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<PlanroomServer> {
   const program = new Command("planroom-serve")
     .description("Start a Planroom server on the embedded store")
@@ -49,6 +57,8 @@ export async function serve(argv: readonly string[] = process.argv.slice(2), env
     .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
     .option("--config <file>", "JSON configuration file (PLANROOM_CONFIG)")
     .option("--tools <paths>", "server-side tool module(s), comma-separated or repeated (PLANROOM_TOOLS)", (value: string, previous: string[] | undefined) => [...(previous ?? []), ...splitList(value)])
+    .option("--log-format <format>", "log lines as json or pretty (default: pretty on a terminal, else json)")
+    .option("--log-level <level>", "least severe level logged: trace, debug, info, warn, error, fatal or silent (default info)")
     .exitOverride();
   program.parse([...argv], { from: "user" });
   const config = await loadConfig({ flags: program.opts(), env });

@@ -8,7 +8,9 @@ import type { Logger } from "../../runtime/logger.js";
 import { toWireError } from "../wire-error.js";
 import { healthRoutes } from "./health-routes.js";
 import { HTTP_STATUS } from "./http-status.js";
+import { metricsRoutes, type MetricsExposition } from "./metrics-routes.js";
 import { planRoutes } from "./plan-routes.js";
+import { requestLog } from "./request-log.js";
 
 /** What the HTTP routes need. */
 export interface HttpApiDeps {
@@ -18,16 +20,19 @@ export interface HttpApiDeps {
   /** The dashboard's built files, served at `/` when the folder exists. */
   webDir?: string | undefined;
   log: Logger;
+  /** The server's metrics, served at `GET /metrics` to admins and the `metrics` role; none: no route. */
+  metrics?: MetricsExposition | undefined;
 }
 
 /**
  * The HTTP side: `GET /healthz`, `GET /api/plans`, `GET /api/plans/:id` (bearer token, same
- * visibility as the sockets), helmet headers with a CSP that allows the dashboard and its
+ * visibility as the sockets), `GET /metrics` (admins and the `metrics` role), a log line per request, helmet headers with a CSP that allows the dashboard and its
  * Socket.IO connection, CORS from the configured origins, and the dashboard's static files.
  */
 export function createHttpApi(deps: HttpApiDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
+  app.use(requestLog(deps.log));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -45,6 +50,7 @@ export function createHttpApi(deps: HttpApiDeps): express.Express {
 
   app.use(healthRoutes(deps));
   app.use(planRoutes(deps));
+  if (deps.metrics) app.use(metricsRoutes({ registry: deps.registry, exposition: deps.metrics }));
 
   if (deps.webDir && existsSync(deps.webDir)) app.use(express.static(deps.webDir));
 

@@ -15,7 +15,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * Keys whose values never reach a log line, whatever logs them: tokens (of principals, of a
  * handshake's `auth`) and `Authorization` headers, at the top and one or two levels down.
  */
-export const REDACTED_PATHS: readonly string[] = ["token", "*.token", "*.*.token", "authorization", "*.authorization", "headers.authorization", "*.headers.authorization", "auth.token", "*.auth.token"];
+const REDACTED_PATHS: readonly string[] = ["token", "*.token", "*.*.token", "authorization", "*.authorization", "headers.authorization", "*.headers.authorization", "auth.token", "*.auth.token"];
 
 /** Options of {@link createStructuredLogger}. */
 export interface StructuredLoggerOptions {

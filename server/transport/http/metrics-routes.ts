@@ -13,7 +13,7 @@ export interface MetricsExposition {
 const METRICS_ROLES: readonly string[] = ["admin", "metrics"];
 
 /** Answers a scrape with the exposition. */
-export function serveMetrics(exposition: MetricsExposition) {
+function serveMetrics(exposition: MetricsExposition) {
   return async (_req: Request, res: Response): Promise<void> => {
     const text = await exposition.text();
     res.status(200).set("content-type", exposition.contentType).send(text);

@@ -20,7 +20,7 @@ function stringKey(value: unknown, key: string): string | undefined {
 }
 
 /** The result code of an ack: `OK`, or its error's code. */
-export function resultCode(response: object): string {
+function resultCode(response: object): string {
   if ((response as { ok?: unknown }).ok === true) return "OK";
   return stringKey((response as { error?: unknown }).error, "code") ?? "INTERNAL";
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
-/** Principal roles. */
-export const RoleSchema = z.enum(["agent", "reviewer", "observer", "admin"]);
+/** Principal roles; `metrics` grants nothing but reading `GET /metrics` (as `admin` does too). */
+export const RoleSchema = z.enum(["agent", "reviewer", "observer", "admin", "metrics"]);
 /** One of {@link RoleSchema}'s values. */
 export type Role = z.infer<typeof RoleSchema>;
 

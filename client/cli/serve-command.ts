@@ -11,6 +11,8 @@ interface ServeOptions {
   tlsKey?: string;
   /** Tool module paths, as given (each may be a comma-separated list). */
   tools?: string[];
+  logFormat?: string;
+  logLevel?: string;
 }
 
 async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<number> {
@@ -22,6 +24,8 @@ async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<num
   if (options.tlsCert !== undefined) argv.push("--tls-cert", options.tlsCert);
   if (options.tlsKey !== undefined) argv.push("--tls-key", options.tlsKey);
   for (const value of options.tools ?? []) argv.push("--tools", value);
+  if (options.logFormat !== undefined) argv.push("--log-format", options.logFormat);
+  if (options.logLevel !== undefined) argv.push("--log-level", options.logLevel);
   // The one place where client code reaches into the server: `planroom serve` is `npm start`.
   const { serve } = (await import("../../server/app/serve.js")) as { serve: (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<unknown> };
   await serve(argv, ctx.io.env);
@@ -41,5 +45,7 @@ export function registerServe(program: Command, run: Runner): void {
     .option("--tls-cert <file>", "serve HTTPS/WSS with this PEM certificate (PLANROOM_TLS_CERT; needs --tls-key)")
     .option("--tls-key <file>", "the certificate's PEM private key (PLANROOM_TLS_KEY)")
     .option("--tools <paths>", "server-side tool module(s), comma-separated or repeated, e.g. examples/demo-tools.ts (PLANROOM_TOOLS)", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .option("--log-format <format>", "log lines as json or pretty (default: pretty on a terminal, else json)")
+    .option("--log-level <level>", "least severe level logged: trace, debug, info, warn, error, fatal or silent (default info)")
     .action(run(serveCommand));
 }

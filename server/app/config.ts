@@ -4,6 +4,8 @@ import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { DEFAULT_VOTER_ROLES, issueLine, parseInput, PlanroomError, PrincipalSchema } from "../../shared/index.js";
 import { PrincipalConfigSchema } from "../auth/principal-config.js";
+import { LOG_FORMATS, LOG_LEVELS } from "../runtime/structured-logger.js";
+import { ListenAddressSchema } from "./listen-address.js";
 
 export { PrincipalConfigSchema, type PrincipalConfig } from "../auth/principal-config.js";
 
@@ -119,6 +121,12 @@ export const ServerConfigSchema = z
      * `X-Forwarded-Proto` and `X-Forwarded-For` are believed, Express's `trust proxy`. Empty: none.
      */
     trustProxy: z.array(z.string().trim().refine(isProxyAddress, { error: (issue) => `${JSON.stringify(issue.input)} is not an IP address, a CIDR, or loopback, linklocal, uniquelocal` })).max(1_000).default([]),
+    /** `host:port` of a second listener serving only `GET /metrics`, without authentication. */
+    metricsListen: ListenAddressSchema.optional(),
+    /** `json` lines or `pretty` ones; default: pretty when stdout is a terminal, else JSON. */
+    logFormat: z.enum(LOG_FORMATS).optional(),
+    /** The least severe level logged (`info` logs the audit lines, `warn` drops them). */
+    logLevel: z.enum(LOG_LEVELS).default("info"),
   })
   .strict();
 
@@ -140,7 +148,7 @@ export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
 /** Where configuration comes from; later sources win: file, then environment, then flags. */
 export interface ConfigSources {
   /** Parsed command-line flags; `tools` is one or more comma-separated lists of tool module paths. */
-  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined; tools?: string | readonly string[] | undefined; tlsCert?: string | undefined; tlsKey?: string | undefined };
+  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined; tools?: string | readonly string[] | undefined; tlsCert?: string | undefined; tlsKey?: string | undefined; logFormat?: string | undefined; logLevel?: string | undefined };
   /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`, `PLANROOM_TOOLS`, `PLANROOM_TLS_CERT`, `PLANROOM_TLS_KEY`). */
   env?: NodeJS.ProcessEnv;
   /** Folder that relative paths of the environment and flags are resolved against (default: the working directory). */
@@ -212,6 +220,8 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<ServerCon
   set("host", flags.host);
   set("port", flags.port);
   set("dataDir", flags.data);
+  set("logFormat", flags.logFormat);
+  set("logLevel", flags.logLevel);
   for (const list of [splitList(env.PLANROOM_TOOLS), splitList(flags.tools)]) {
     if (list.length > 0) merged.toolModules = list.map((p) => resolve(cwd, p));
   }

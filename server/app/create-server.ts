@@ -12,7 +12,8 @@ import { RoomDirectory } from "../rooms/room-directory.js";
 import { RoomReactions } from "../rooms/room-reactions.js";
 import { RunRegistry } from "../rooms/run-registry.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
-import { consoleLogger, type Logger } from "../runtime/logger.js";
+import type { Logger } from "../runtime/logger.js";
+import { createStructuredLogger } from "../runtime/structured-logger.js";
 import { createFileStore } from "../store/file/file-store.js";
 import type { Store } from "../store/store.js";
 import { clientAddress, compileProxyTrust } from "../transport/client-address.js";
@@ -30,6 +31,9 @@ import { socketBroadcast } from "../transport/socket/socket-broadcast.js";
 import { attachSocketConnections } from "../transport/socket/socket-connections.js";
 import { parseConfig, type ServerConfigInput } from "./config.js";
 import { loadTlsFiles } from "./tls-files.js";
+import { listenForMetrics, type MetricsListener } from "./metrics-listener.js";
+import { observedBroadcast } from "./observed-broadcast.js";
+import { createPrometheusMetrics } from "./prometheus-metrics.js";
 import { loadToolModules } from "./tool-modules.js";
 import { defaultWebDir } from "./web-dir.js";
 
@@ -43,6 +47,7 @@ export interface PlanroomServerOptions extends ServerConfigInput {
   /** Server-side tools, merged with those of `toolModules` (a name defined twice is an error). */
   tools?: ToolRegistry;
   clock?: Clock;
+  /** Where the server logs; default a structured (pino) logger on stdout, by `logFormat` and `logLevel`. */
   log?: Logger;
   /** The dashboard's built files (default: the package's own `dist/web/`), served at `/` when present. */
   webDir?: string;
@@ -60,6 +65,8 @@ export interface PlanroomServer {
   devPrincipals: PrincipalConfig[];
   /** Names of the server-side tools (the `tools` option and `toolModules`), sorted. */
   toolNames: string[];
+  /** `http://host:port/metrics` of the `metricsListen` listener (no token needed), when configured. */
+  metricsUrl: string | undefined;
   /** Stops accepting, lets running steps finish up to the grace period, flushes the store, closes sockets. */
   close(): Promise<void>;
 }
@@ -71,11 +78,21 @@ export interface PlanroomServer {
  * with a `VALIDATION` error before anything is opened.
  */
 export async function createPlanroomServer(options: PlanroomServerOptions = {}): Promise<PlanroomServer> {
-  const { store: givenStore, tools: givenTools, clock = systemClock, log = consoleLogger, webDir, ...configInput } = options;
+  const { store: givenStore, tools: givenTools, clock = systemClock, log: givenLog, webDir, ...configInput } = options;
   const config = parseConfig(configInput);
+  const log = givenLog ?? createStructuredLogger({ format: config.logFormat, level: config.logLevel });
   const tools = await loadToolModules(config.toolModules, givenTools);
   const tls = config.tls ? await loadTlsFiles(config.tls) : undefined;
-  const store = givenStore ?? createFileStore({ dir: config.dataDir });
+  // Filled in once the server's parts exist: the gauges read them at each scrape.
+  const gauges: { io?: PlanroomIo; directory?: RoomDirectory } = {};
+  const prometheus = createPrometheusMetrics({
+    sockets: () => gauges.io?.of("/").sockets.size ?? 0,
+    rooms: () => gauges.directory?.all().filter((r) => r.members.size > 0).length ?? 0,
+    roomMembers: () => (gauges.directory?.all() ?? []).reduce((n, r) => n + r.members.size, 0),
+    plansByStatus: () => (gauges.directory?.all() ?? []).map((r) => r.head.plan.status),
+  });
+  const { metrics } = prometheus;
+  const store = givenStore ?? createFileStore({ dir: config.dataDir, onCommit: (c) => metrics.storeCommit(c.commitMs, c.fsyncMs) });
   await store.open();
   let registry: PrincipalRegistry;
   let generated: PrincipalConfig[];
@@ -112,11 +129,13 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     cors: { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false },
   });
   // A result comes back in one Socket.IO message, which may not pass maxHttpBufferSize either.
-  const agents = new AgentSockets(clock, config.agentGraceMs, { maxResultBytes: Math.min(config.limits.maxResultBytes, config.maxHttpBufferSize - RESULT_ENVELOPE_BYTES) });
+  const agents = new AgentSockets(clock, config.agentGraceMs, { maxResultBytes: Math.min(config.limits.maxResultBytes, config.maxHttpBufferSize - RESULT_ENVELOPE_BYTES) }, metrics);
   const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
   const quota = new AgentQuota();
-  const reactions = new RoomReactions({ store, clock, log, runs, quota, broadcast: socketBroadcast(io) });
+  const reactions = new RoomReactions({ store, clock, log, runs, quota, broadcast: observedBroadcast(socketBroadcast(io), { metrics, log }) });
   const directory = new RoomDirectory({ store, reactions });
+  gauges.io = io;
+  gauges.directory = directory;
   let closing = false;
   const handlers = createCommandHandlers({ directory, runs, quota, registry, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
   const readiness = (): Readiness => {
@@ -124,8 +143,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     const health = store.health();
     return health.writable ? { ok: true } : { ok: false, reason: `the store refuses writes: ${health.reason}` };
   };
-  api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy });
-  attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, rateLimit: config.rateLimit, log, now: () => clock.now() });
+  api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy, metrics: prometheus.exposition });
+  attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, rateLimit: config.rateLimit, log, now: () => clock.now(), metrics });
 
   await directory.restore();
   await new Promise<void>((ok, fail) => {
@@ -136,6 +155,17 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     });
   });
   const port = (http.address() as AddressInfo).port;
+  let metricsListener: MetricsListener | undefined;
+  if (config.metricsListen) {
+    try {
+      metricsListener = await listenForMetrics(config.metricsListen, prometheus.exposition);
+    } catch (error) {
+      http.close();
+      await io.close();
+      await store.close();
+      throw error;
+    }
+  }
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
 
   let closed: Promise<void> | undefined;
@@ -143,6 +173,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     (closed ??= (async () => {
       closing = true;
       http.close();
+      const metricsClosed = metricsListener?.close();
       reactions.stop();
       await runs.drain(config.shutdownGraceMs);
       await Promise.allSettled(directory.all().map((r) => r.settled()));
@@ -152,8 +183,9 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
         await io.close();
         http.closeAllConnections();
         await store.close();
+        await metricsClosed;
       }
     })());
 
-  return { url: `${tls ? "https" : "http"}://${host}:${port}`, port, io, http, store, devPrincipals: generated, toolNames: [...tools.keys()].sort(), close };
+  return { url: `${tls ? "https" : "http"}://${host}:${port}`, port, io, http, store, devPrincipals: generated, toolNames: [...tools.keys()].sort(), metricsUrl: metricsListener?.url, close };
 }

@@ -4,33 +4,41 @@ import { PlanroomError, reviewLink } from "../../shared/index.js";
 import { loadConfig, splitList, type ServerConfig } from "./config.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "./create-server.js";
 import { gracefulStop, SHUTDOWN_FLUSH_MS } from "./graceful-stop.js";
-import { consoleLogger, type Logger } from "../runtime/logger.js";
+import type { Logger } from "../runtime/logger.js";
+import { createStructuredLogger } from "../runtime/structured-logger.js";
 
 /** The line printed once the server listens; tools and tests read the URL from it. */
 export const LISTENING_PREFIX = "planroom listening on ";
 
+/** Prints a start-up line as it is on stdout, never through the logger (scripts read these lines; tokens must not reach log files). */
+function print(line: string): void {
+  console.log(line);
+}
+
 /**
  * Starts a server from a validated configuration, prints `planroom listening on <url>`, its server
- * tools (one line) and the generated development tokens, if any, and stops gracefully on SIGINT/SIGTERM
+ * tools (one line) and the generated development tokens, if any, plainly on stdout, logs through
+ * `log` (default: the structured logger of `logFormat` and `logLevel`), and stops gracefully on SIGINT/SIGTERM
  * (exiting 1 if that takes longer than `shutdownGraceMs` + {@link SHUTDOWN_FLUSH_MS}).
  */
-export async function startFromConfig(config: ServerConfig, extra: Omit<PlanroomServerOptions, keyof ServerConfig> = {}, log: Logger = consoleLogger): Promise<PlanroomServer> {
+export async function startFromConfig(config: ServerConfig, extra: Omit<PlanroomServerOptions, keyof ServerConfig> = {}, log: Logger = createStructuredLogger({ format: config.logFormat, level: config.logLevel })): Promise<PlanroomServer> {
   const server = await createPlanroomServer({ ...config, log, ...extra });
   // Handle signals before saying the server is ready: a supervisor may signal it at once.
   const stop = gracefulStop({ close: () => server.close(), deadlineMs: config.shutdownGraceMs + SHUTDOWN_FLUSH_MS, log, exit: (code) => process.exit(code) });
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
-  log.info(`${LISTENING_PREFIX}${server.url}`);
-  log.info(`data directory: ${config.dataDir}`);
-  log.info(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");
+  print(`${LISTENING_PREFIX}${server.url}`);
+  print(`data directory: ${config.dataDir}`);
+  print(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");
+  if (server.metricsUrl !== undefined) print(`metrics (no token needed): ${server.metricsUrl}`);
   if (server.devPrincipals.length > 0) {
-    log.info("no principals configured: using the development set stored in the data directory:");
-    for (const p of server.devPrincipals) log.info(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink({ serverUrl: server.url, token: p.token })}`);
+    print("no principals configured: using the development set stored in the data directory:");
+    for (const p of server.devPrincipals) print(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink({ serverUrl: server.url, token: p.token })}`);
   }
   return server;
 }
 
-/** The `serve` command line: `--host`, `--port`, `--data`, `--config`, `--tools`, `--tls-cert`, `--tls-key` (and `PLANROOM_*` variables). */
+/** The `serve` command line: `--host`, `--port`, `--data`, `--config`, `--tools`, `--tls-cert`, `--tls-key`, `--log-format`, `--log-level` (and `PLANROOM_*` variables). */
 export async function serve(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<PlanroomServer> {
   const program = new Command("planroom-serve")
     .description("Start a Planroom server on the embedded store")
@@ -41,6 +49,8 @@ export async function serve(argv: readonly string[] = process.argv.slice(2), env
     .option("--tls-cert <file>", "serve HTTPS/WSS with this PEM certificate (PLANROOM_TLS_CERT; needs --tls-key)")
     .option("--tls-key <file>", "the certificate's PEM private key (PLANROOM_TLS_KEY)")
     .option("--tools <paths>", "server-side tool module(s), comma-separated or repeated (PLANROOM_TOOLS)", (value: string, previous: string[] | undefined) => [...(previous ?? []), ...splitList(value)])
+    .option("--log-format <format>", "log lines as json or pretty (default: pretty on a terminal, else json)")
+    .option("--log-level <level>", "least severe level logged: trace, debug, info, warn, error, fatal or silent (default info)")
     .exitOverride();
   program.parse([...argv], { from: "user" });
   const config = await loadConfig({ flags: program.opts(), env });

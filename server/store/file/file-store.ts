@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { PlanIdSchema, PlanroomError, type PlanState } from "../../../shared/index.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { lockDirectory } from "./dir-lock.js";
-import { EventLog, type EventLogStats } from "./event-log.js";
+import { EventLog, type EventLogCommit, type EventLogStats } from "./event-log.js";
 import { foldPlan } from "../fold-plan.js";
 import { LeaseTable } from "../lease-table.js";
 import { PlanIndex } from "./plan-index.js";
@@ -19,6 +19,8 @@ export interface FileStoreOptions {
   segmentBytes?: number;
   /** How long index and snapshot changes wait before they are written. Default 5000 ms. */
   indexDebounceMs?: number;
+  /** Told after each group commit of the event log, with its latency (for metrics). */
+  onCommit?: ((commit: EventLogCommit) => void) | undefined;
 }
 
 /** A {@link Store} that also shows its group-commit counters. */
@@ -38,7 +40,7 @@ export interface FileStore extends Store {
  */
 export function createFileStore(options: FileStoreOptions): FileStore {
   const { dir } = options;
-  const log = new EventLog({ dir, maxOpenFiles: options.maxOpenFiles, segmentBytes: options.segmentBytes });
+  const log = new EventLog({ dir, maxOpenFiles: options.maxOpenFiles, segmentBytes: options.segmentBytes, onCommit: options.onCommit });
   const index = new PlanIndex(dir, (id) => log.lastSeq(id), options.indexDebounceMs);
   const leases = new LeaseTable();
   const epochs = new Map<string, number>();

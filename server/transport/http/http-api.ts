@@ -10,7 +10,9 @@ import { toWireError } from "../wire-error.js";
 import { dashboardMissingPage, dashboardMissingWarning } from "./dashboard-missing.js";
 import { healthRoutes, type Readiness } from "./health-routes.js";
 import { HTTP_STATUS } from "./http-status.js";
+import { metricsRoutes, type MetricsExposition } from "./metrics-routes.js";
 import { planRoutes } from "./plan-routes.js";
+import { requestLog } from "./request-log.js";
 
 /** What the HTTP routes need. */
 export interface HttpApiDeps {
@@ -27,6 +29,8 @@ export interface HttpApiDeps {
    * believed (Express's `trust proxy`); empty: none.
    */
   trustProxy: string[];
+  /** The server's metrics, served at `GET /metrics` to admins and the `metrics` role; none: no route. */
+  metrics?: MetricsExposition | undefined;
 }
 
 /** The CSP's directives; `upgrade-insecure-requests` is added only over TLS. */
@@ -40,7 +44,7 @@ const CSP_DIRECTIVES = {
 
 /**
  * The HTTP side: `GET /healthz`, `GET /readyz`, `GET /api/plans`, `GET /api/plans/:id` (bearer token, same
- * visibility as the sockets), helmet headers with a CSP that allows the dashboard and its
+ * visibility as the sockets), `GET /metrics` (admins and the `metrics` role), a log line per request, helmet headers with a CSP that allows the dashboard and its
  * Socket.IO connection (HSTS and `upgrade-insecure-requests` only over TLS), CORS from the configured origins, and the dashboard's static files.
  */
 export function createHttpApi(deps: HttpApiDeps): express.Express {
@@ -52,6 +56,7 @@ export function createHttpApi(deps: HttpApiDeps): express.Express {
   // direct or reported by a trusted proxy (`req.secure`).
   const overTls = helmet({ contentSecurityPolicy: { directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: [] } } });
   const overHttp = helmet({ contentSecurityPolicy: { directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: null } }, strictTransportSecurity: false });
+  app.use(requestLog(deps.log));
   app.use((req, res, next) => {
     (req.secure ? overTls : overHttp)(req, res, next);
   });
@@ -59,6 +64,7 @@ export function createHttpApi(deps: HttpApiDeps): express.Express {
 
   app.use(healthRoutes(deps));
   app.use(planRoutes(deps));
+  if (deps.metrics) app.use(metricsRoutes({ registry: deps.registry, exposition: deps.metrics }));
 
   if (deps.webDir !== undefined && existsSync(join(deps.webDir, "index.html"))) app.use(express.static(deps.webDir));
   else {

@@ -1,6 +1,7 @@
 import type { Socket } from "socket.io";
 import { isErrorCode, jsonByteLength, PlanroomError, ToolResultSchema, type JsonValue, type ToolInvoke } from "../../../shared/index.js";
 import type { Clock } from "../../runtime/clock.js";
+import { noMetrics, type ServerMetrics } from "../../runtime/server-metrics.js";
 import { cancellationOf } from "../../executor/cancellation.js";
 import type { ToolContext, ToolHandler } from "../../executor/tool-registry.js";
 
@@ -29,11 +30,13 @@ export class AgentSockets {
   /**
    * `limits.maxResultBytes` is told to the agent with each call (its SDK refuses to send a larger
    * result) and caps what a call carries of its dependencies' results (`PARAMS_TOO_LARGE` above it).
+   * `metrics` counts each call by outcome (`ok` or the error code).
    */
   constructor(
     private readonly clock: Clock,
     private readonly graceMs: number,
     private readonly limits: { maxResultBytes?: number } = {},
+    private readonly metrics: Pick<ServerMetrics, "remoteToolCall"> = noMetrics,
   ) {}
 
   /** Makes `socket` serve the agent tools of `planId` and wakes the calls waiting for one. */
@@ -83,7 +86,16 @@ export class AgentSockets {
 
   /** A tool handler that runs `tool` through `tool:invoke` on the socket serving `planId`. */
   proxy(planId: string, principalId: string, tool: string): ToolHandler {
-    return (params, ctx) => this.invoke(planId, principalId, tool, params, ctx);
+    return async (params, ctx) => {
+      try {
+        const result = await this.invoke(planId, principalId, tool, params, ctx);
+        this.metrics.remoteToolCall("ok");
+        return result;
+      } catch (error) {
+        this.metrics.remoteToolCall(error instanceof PlanroomError ? error.code : "INTERNAL");
+        throw error;
+      }
+    };
   }
 
   /** Handlers for every tool the plan's submitter declared. */

@@ -1,5 +1,7 @@
 import { COMMAND_NAMES, COMMANDS, inputError, parseInput, PlanroomError, type CommandName, type Principal } from "../../../shared/index.js";
 import type { Logger } from "../../runtime/logger.js";
+import { noMetrics, type ServerMetrics } from "../../runtime/server-metrics.js";
+import { commandAudit } from "./command-audit.js";
 import { toWireError } from "../wire-error.js";
 import type { CommandHandler, CommandHandlers } from "./commands/command-handler.js";
 import type { PlanroomSocket } from "./planroom-io.js";
@@ -13,6 +15,8 @@ export interface DispatchOptions {
   rateLimit: { burst: number; perSecond: number };
   log: Logger;
   now?: () => number;
+  /** Counts each answered command (name, result code, latency) and `RATE_LIMITED` refusals. */
+  metrics?: ServerMetrics;
 }
 
 /**
@@ -20,7 +24,8 @@ export interface DispatchOptions {
  * names get a listener (anything else, `error` included, is ignored); a command without an ack
  * callback is dropped before it can change anything; then the rate limit, zod validation, the
  * handler (authorisation is its first step) inside a try/catch, and one ack of the shape
- * `{ ok: true, ...result }` or `{ ok: false, error: { code, message, issues? } }`.
+ * `{ ok: true, ...result }` or `{ ok: false, error: { code, message, issues? } }`. Each answer is
+ * counted and gets its audit line (see `commandAudit`).
  */
 export function attachDispatch(socket: PlanroomSocket, principal: Principal, options: DispatchOptions): void {
   const limiter = new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond, options.now);
@@ -36,10 +41,12 @@ export function attachDispatch(socket: PlanroomSocket, principal: Principal, opt
     const last = args[args.length - 1];
     if (typeof last !== "function") return;
     const ack = last as (response: unknown) => void;
+    const started = performance.now();
     let answered = false;
     const reply = (response: object): void => {
       if (answered) return;
       answered = true;
+      commandAudit({ log: options.log, metrics: options.metrics ?? noMetrics }, { principal, command: name, payload: args.length > 1 ? args[0] : undefined, response, durationMs: performance.now() - started });
       try {
         ack(response);
       } catch (error) {

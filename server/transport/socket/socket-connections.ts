@@ -1,6 +1,7 @@
 import type { PrincipalRegistry } from "../../auth/principals.js";
 import type { RoomDirectory } from "../../rooms/room-directory.js";
 import type { Logger } from "../../runtime/logger.js";
+import type { ServerMetrics } from "../../runtime/server-metrics.js";
 import type { AgentSockets } from "./agent-sockets.js";
 import type { CommandHandlers } from "./commands/command-handler.js";
 import { attachDispatch } from "./dispatch.js";
@@ -20,6 +21,8 @@ export interface SocketConnectionsDeps {
   rateLimit: { burst: number; perSecond: number };
   log: Logger;
   now: () => number;
+  /** Where the dispatch counts commands. */
+  metrics?: ServerMetrics;
 }
 
 /**
@@ -53,7 +56,7 @@ export function attachSocketConnections(io: PlanroomIo, deps: SocketConnectionsD
     next();
   });
   io.on("connection", (socket) => {
-    attachDispatch(socket, socket.data.principal, { handlers: deps.handlers, rateLimit: deps.rateLimit, log: deps.log, now: deps.now });
+    attachDispatch(socket, socket.data.principal, { handlers: deps.handlers, rateLimit: deps.rateLimit, log: deps.log, now: deps.now, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
     socket.on("disconnecting", () => {
       deps.agents.detach(socket);
       for (const name of socket.rooms) {

@@ -1,0 +1,91 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { PlanStatusSchema, type PlanStatus } from "../../shared/index.js";
+import type { ServerMetrics } from "../runtime/server-metrics.js";
+import type { MetricsExposition } from "../transport/http/metrics-routes.js";
+
+/** What the gauges read at each scrape. */
+export interface GaugeSources {
+  /** Sockets connected now. */
+  sockets(): number;
+  /** Plan rooms the server holds. */
+  rooms(): number;
+  /** Members of all rooms together (one per principal and room). */
+  roomMembers(): number;
+  /** Plans by their current status. */
+  plansByStatus(): Iterable<PlanStatus>;
+}
+
+/** Distinct tool names a histogram labels; the rest are counted under `_other` (agents name their own tools). */
+const MAX_TOOL_LABELS = 200;
+/** Buckets of latencies in seconds, from 0.1 ms to 10 s. */
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Buckets of step durations and approval waits in seconds, from 1 ms to a day. */
+const LONG_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3_600, 14_400, 86_400];
+
+/** A server's metrics: what its layers record, and the registry `GET /metrics` serves. */
+export interface PrometheusMetrics {
+  metrics: ServerMetrics;
+  exposition: MetricsExposition;
+  registry: Registry;
+}
+
+/**
+ * The server's metrics on a registry of its own (several servers may run in one process), with
+ * Node's default process metrics (event-loop lag, heap, GC, …). Every metric is named here.
+ */
+export function createPrometheusMetrics(sources: GaugeSources): PrometheusMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry });
+
+  new Gauge({ name: "planroom_sockets_connected", help: "Socket.IO connections open now", registers, collect() { this.set(sources.sockets()); } });
+  new Gauge({ name: "planroom_rooms", help: "Plan rooms the server holds", registers, collect() { this.set(sources.rooms()); } });
+  new Gauge({ name: "planroom_room_members", help: "Members of all plan rooms (one per principal and room)", registers, collect() { this.set(sources.roomMembers()); } });
+  new Gauge({
+    name: "planroom_plans",
+    help: "Plans by status",
+    labelNames: ["status"],
+    registers,
+    collect() {
+      const counts = new Map<PlanStatus, number>(PlanStatusSchema.options.map((s) => [s, 0]));
+      for (const status of sources.plansByStatus()) counts.set(status, (counts.get(status) ?? 0) + 1);
+      for (const [status, n] of counts) this.set({ status }, n);
+    },
+  });
+  const commands = new Counter({ name: "planroom_commands_total", help: "Commands answered, by command and result code (OK or the error code)", labelNames: ["command", "code"], registers });
+  const commandSeconds = new Histogram({ name: "planroom_command_duration_seconds", help: "Time from a command's arrival to its answer", labelNames: ["command"], buckets: LATENCY_BUCKETS, registers });
+  const events = new Counter({ name: "planroom_events_appended_total", help: "Events made durable, by type", labelNames: ["type"], registers });
+  const commitSeconds = new Histogram({ name: "planroom_store_commit_duration_seconds", help: "Group commits of the file store's event log: writes and fdatasync", buckets: LATENCY_BUCKETS, registers });
+  const fsyncSeconds = new Histogram({ name: "planroom_store_fdatasync_duration_seconds", help: "The fdatasync of each group commit", buckets: LATENCY_BUCKETS, registers });
+  const deliveries = new Counter({ name: "planroom_deliveries_total", help: "Broadcasts to sockets: plan events and presence changes", labelNames: ["kind"], registers });
+  const stepSeconds = new Histogram({ name: "planroom_step_duration_seconds", help: "Step attempts that ran, by tool and outcome", labelNames: ["tool", "outcome"], buckets: LONG_BUCKETS, registers });
+  const decisionSeconds = new Histogram({ name: "planroom_approval_decision_seconds", help: "Time from an approval request to its decision, by outcome", labelNames: ["outcome"], buckets: LONG_BUCKETS, registers });
+  const remoteCalls = new Counter({ name: "planroom_remote_tool_calls_total", help: "Calls of agents' tools over their sockets, by outcome (ok or the error code)", labelNames: ["outcome"], registers });
+  const rateLimited = new Counter({ name: "planroom_rate_limited_total", help: "Commands refused with RATE_LIMITED", registers });
+
+  const toolLabels = new Set<string>();
+  const toolLabel = (tool: string): string => {
+    if (toolLabels.has(tool)) return tool;
+    if (toolLabels.size >= MAX_TOOL_LABELS) return "_other";
+    toolLabels.add(tool);
+    return tool;
+  };
+
+  const metrics: ServerMetrics = {
+    command(name, code, ms) {
+      commands.inc({ command: name, code });
+      commandSeconds.observe({ command: name }, ms / 1_000);
+    },
+    eventAppended: (type) => events.inc({ type }),
+    storeCommit(commitMs, fsyncMs) {
+      commitSeconds.observe(commitMs / 1_000);
+      fsyncSeconds.observe(fsyncMs / 1_000);
+    },
+    delivery: (kind) => deliveries.inc({ kind }),
+    stepFinished: (tool, outcome, ms) => stepSeconds.observe({ tool: toolLabel(tool), outcome }, ms / 1_000),
+    approvalDecided: (outcome, ms) => decisionSeconds.observe({ outcome }, Math.max(0, ms) / 1_000),
+    remoteToolCall: (outcome) => remoteCalls.inc({ outcome }),
+    rateLimited: () => rateLimited.inc(),
+  };
+  return { metrics, registry, exposition: { contentType: registry.contentType, text: () => registry.metrics() } };
+}

@@ -24,7 +24,7 @@ function agent(): PlanroomClient {
 
 describe.runIf(hasChromium)("the approval panel under the server's voter roles", () => {
   it("enables voting for an admin the policy names, and tells an observer the server's rule as the server states it", async () => {
-    const plan = await agent().submit({ description: "Scale the workers", steps: [{ id: "scale", tool: "scale", params: { n: 4 } }] }, { approval: { reviewers: ["admin"] }, tools: { scale: () => "scaled" } });
+    const plan = await agent().submit({ description: "Scale the workers", steps: [{ id: "scale", tool: "scale", params: { n: 4 } }] }, { approval: { reviewers: ["admin"] }, tools: { scale: () => "scaled" }, autoExecute: false });
     const rita = await rig.open(`/?token=${dashboardTokenOf("root")}#/plans/${plan.planId}`);
     const olga = await rig.open(`/?token=${dashboardTokenOf("olga")}#/plans/${plan.planId}`);
     for (const page of [rita, olga]) await page.locator('.room-title [data-plan-status="pending_approval"]').waitFor();

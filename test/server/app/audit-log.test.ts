@@ -98,7 +98,9 @@ describe("audit log", () => {
     const agent = await scope.join("agent-1");
     await agent.ok("session:whoami", {});
     memory.log.warn("a warning", { n: 1 });
-    expect(memory.lines()).toEqual([expect.objectContaining({ level: "warn", msg: "a warning", n: 1 })]);
+    // the test server has no built dashboard, which start-up warns about: only warnings pass the level
+    expect(memory.lines().filter((line) => line.level !== "warn")).toEqual([]);
+    expect(memory.lines()).toContainEqual(expect.objectContaining({ level: "warn", msg: "a warning", n: 1 }));
   });
 
   it("writes pretty lines for people when asked", () => {

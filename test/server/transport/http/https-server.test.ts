@@ -82,7 +82,7 @@ describe("planroom serve --tls-cert --tls-key", () => {
     const child = await startChildServer(["--port", "0", "--data", data, "--tls-cert", certificate.certFile, "--tls-key", certificate.keyFile]);
     try {
       expect(child.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-      await expect.poll(() => child.output()).toContain(`${child.url}/?token=`);
+      await expect.poll(() => child.output()).toContain(`${child.url}/#/?token=`);
       expect(child.output()).not.toContain("http://");
       expect((await httpsGet(`${child.url}/readyz`, certificate.cert)).status).toBe(200);
     } finally {

@@ -26,6 +26,7 @@ export * from "./duration.js";
 export * from "./status-words.js";
 export * from "./canonical-json.js";
 export * from "./step-revision-key.js";
+export * from "./plan-diff.js";
 export * from "./terminal-safe.js";
 export * from "./format-plan.js";
 export * from "./protocol.js";

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { ExecutionPlan, terminalSafeLine } from "../../shared/index.js";
+import { diffPlans, ExecutionPlan, isEmptyDiff, terminalSafeLine } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
 import { readPlanFile } from "./plan-file.js";
-import { isEmptyPreview, previewLines, previewRevision } from "./revision-preview.js";
+import { planDiffLines } from "./plan-diff-lines.js";
 import type { Runner } from "./runner.js";
 
 interface ReviseOptions {
@@ -18,12 +18,12 @@ async function revise(ctx: CliContext, planId: string, file: string, options: Re
   const room = await client.join(planId);
   try {
     const current = room.plan;
-    const preview = previewRevision(current, next);
+    const preview = diffPlans(current, next);
     const shownId = terminalSafeLine(planId);
-    const empty = isEmptyPreview(preview);
+    const empty = isEmptyDiff(preview);
     if (!ctx.json) {
       ctx.io.out(empty ? `plan ${shownId} version ${current.version} already matches ${terminalSafeLine(file)}: nothing to send` : `revising plan ${shownId}, version ${current.version}:`);
-      for (const line of previewLines(preview, next, ctx.c)) ctx.io.out(line);
+      for (const line of planDiffLines(preview, next, ctx.c)) ctx.io.out(line);
       if (approval !== undefined) ctx.io.out(ctx.c.dim(`  (the file's "approval" is not sent: a revision keeps the plan's policy)`));
     }
     if (empty || options.dryRun) {

@@ -1,25 +1,19 @@
-import { canonicalJson, ExecutionOptionsSchema, stepRevisionKey, type PlanData, type PlanEventData, type Step } from "../../shared/index.js";
+import { diffPlans, type PlanData, type PlanEventData } from "../../shared/index.js";
 
 /** What a revision changed, as `plan.revised` reports it. */
 export type RevisionChanges = PlanEventData<"plan.revised">["changes"];
 
-/** Whether a reviewer reads a different step: its work changed (`stepRevisionKey`) or its description did. */
-function stepChanged(before: Step, after: Step): boolean {
-  return before.description !== after.description || stepRevisionKey(before) !== stepRevisionKey(after);
-}
-
 /**
- * Compares two versions of a plan: description, option names, and steps added, removed or changed
- * (by id; params whose keys are only reordered are not a change, a new description is).
+ * The `changes` of a `plan.revised` event: whether the description changed, the names of the
+ * options that did, and the ids of steps added, removed or changed (see the shared `diffPlans`).
  */
-export function diffPlans(before: PlanData, after: PlanData): RevisionChanges {
-  const options = Object.keys(ExecutionOptionsSchema.shape).filter(
-    (key) => canonicalJson(before.options[key as keyof PlanData["options"]]) !== canonicalJson(after.options[key as keyof PlanData["options"]]),
-  );
-  const old = new Map(before.steps.map((s) => [s.id, s]));
-  const now = new Map(after.steps.map((s) => [s.id, s]));
-  const stepsAdded = after.steps.filter((s) => !old.has(s.id)).map((s) => s.id);
-  const stepsRemoved = before.steps.filter((s) => !now.has(s.id)).map((s) => s.id);
-  const stepsChanged = after.steps.filter((s) => old.has(s.id) && stepChanged(old.get(s.id) as Step, s)).map((s) => s.id);
-  return { description: before.description !== after.description, options, stepsAdded, stepsRemoved, stepsChanged };
+export function revisionChanges(before: PlanData, after: PlanData): RevisionChanges {
+  const diff = diffPlans(before, after);
+  return {
+    description: diff.description !== undefined,
+    options: diff.options.map((o) => o.key),
+    stepsAdded: diff.stepsAdded,
+    stepsRemoved: diff.stepsRemoved,
+    stepsChanged: diff.stepsChanged.map((s) => s.id),
+  };
 }

@@ -1,11 +1,10 @@
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type PlanroomClient } from "../../client/index.js";
+import { PLANROOM_ARGS } from "../support/cli-process.js";
 import { startRealServer, type RealServer } from "../support/real-server.js";
 import { TOKENS } from "../support/test-principals.js";
 
-const PLANROOM_BIN = fileURLToPath(new URL("../../client/cli/planroom.js", import.meta.url));
 let real: RealServer;
 let agent: PlanroomClient;
 let planId: string;
@@ -26,8 +25,9 @@ describe("planroom writing into a pipe its reader closed", { timeout: 60_000 }, 
   it("show ID | head -1 ends quietly: exit 0, no stack trace", async () => {
     // `head -1` takes the first line and exits while the CLI is still writing; the subshell then
     // reports the CLI's own exit status on stderr, after whatever the CLI wrote there.
-    const script = '( "$0" "$1" show "$2"; echo "exit status $?" >&2 ) | head -1';
-    const child = spawn("sh", ["-c", script, process.execPath, PLANROOM_BIN, planId], { env: { ...process.env, PLANROOM_URL: real.server.url, PLANROOM_TOKEN: TOKENS.reviewer1 }, stdio: ["ignore", "pipe", "pipe"] });
+    // The CLI runs from its sources, like every other CLI test (see cli-process.ts).
+    const script = '( "$0" "$1" "$2" "$3" show "$4"; echo "exit status $?" >&2 ) | head -1';
+    const child = spawn("sh", ["-c", script, process.execPath, ...PLANROOM_ARGS, planId], { env: { ...process.env, PLANROOM_URL: real.server.url, PLANROOM_TOKEN: TOKENS.reviewer1 }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

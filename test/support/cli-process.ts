@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
  * sources as they are, never a `dist/` build that may be older (the built bin has its own test,
  * `test/package/packed-install.test.ts`).
  */
-const PLANROOM_ARGS = ["--import", "tsx", fileURLToPath(new URL("../../client/cli/planroom-main.ts", import.meta.url))];
+export const PLANROOM_ARGS = ["--import", "tsx", fileURLToPath(new URL("../../client/cli/planroom-main.ts", import.meta.url))];
 
 /** What a finished `planroom` process left behind. */
 export interface CliRun {

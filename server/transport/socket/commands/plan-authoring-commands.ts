@@ -1,7 +1,7 @@
 import { ExecutionOptionsSchema, ExecutionPlan, PlanroomError, type PlanData, type PlanEventOf, type StepInput } from "../../../../shared/index.js";
 import { canRevise, canSubmit } from "../../../auth/access-rules.js";
 import { checkSubmittedPolicy, countEligibleVoters } from "../../../rooms/approval.js";
-import { diffPlans } from "../../../rooms/plan-revision.js";
+import { revisionChanges } from "../../../rooms/plan-revision.js";
 import { checkPlanSize, checkRefExpansion } from "../../../rooms/plan-size-limits.js";
 import { carryOver } from "../../../rooms/revision-carry-over.js";
 import { ensureOpen, type CommandDeps, type SomeCommandHandlers } from "./command-handler.js";
@@ -69,7 +69,7 @@ export function planAuthoringCommands(deps: CommandDeps): SomeCommandHandlers<"p
       const steps = carryOver(head.plan, built.toJSON().steps);
       const next: PlanData = { ...structuredClone(head.plan), version: head.plan.version + 1, description: built.description, options: built.options, steps };
       quota.check(head.submittedBy.id, { plans: 0, bytes: bytes - (quota.bytesOf(room.id) ?? 0) }, deps.limits);
-      const logged = room.record([{ type: "plan.revised", at: clock.now(), actor: principal.id, data: { plan: next, changes: diffPlans(head.plan, next), dismissedVotes: head.votes.length } }]);
+      const logged = room.record([{ type: "plan.revised", at: clock.now(), actor: principal.id, data: { plan: next, changes: revisionChanges(head.plan, next), dismissedVotes: head.votes.length } }]);
       quota.resize(room.id, bytes);
       const events = await logged;
       return { version: next.version, seq: (events[0] as { seq: number }).seq };

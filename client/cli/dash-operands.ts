@@ -17,7 +17,9 @@ function findOption(options: readonly Option[], arg: string): { option: Option; 
  * Plan ids may begin with `-` (e.g. `-V99kWr0XzEr`), which a parser takes for an unknown option.
  * This moves every such operand of a subcommand behind a `--`, so that
  * `planroom reject -V99kWr0XzEr -m "too risky"` means what it says. Known options (and their
- * values) are left where they are; commands without operands are left alone.
+ * values) are left where they are; commands without operands are left alone, and so is a dash
+ * word after the command's operands (`submit plan.json --no-wait`), which the parser then reports
+ * as the unknown option it is.
  */
 export function protectDashOperands(argv: readonly string[], program: Command): string[] {
   const args = [...argv];
@@ -38,6 +40,8 @@ export function protectDashOperands(argv: readonly string[], program: Command): 
   const known = [...sub.options, ...globals];
   const moved: string[] = [];
   const kept = args.slice(0, i + 1);
+  const wanted = sub.registeredArguments.some((a) => a.variadic) ? Infinity : sub.registeredArguments.length;
+  let operands = 0;
   for (let j = i + 1; j < args.length; j++) {
     const arg = args[j]!;
     if (arg === "--") {
@@ -54,8 +58,14 @@ export function protectDashOperands(argv: readonly string[], program: Command): 
       if (takesValue(found.option) && !found.inline && j + 1 < args.length) kept.push(args[++j]!);
       continue;
     }
-    if (/^-[A-Za-z0-9_-]+$/.test(arg)) moved.push(arg);
-    else kept.push(arg);
+    // Once the command has its operands, a dash word is a mistyped option: the parser names it.
+    if (/^-[A-Za-z0-9_-]+$/.test(arg) && operands < wanted) {
+      moved.push(arg);
+      operands++;
+    } else {
+      kept.push(arg);
+      if (!arg.startsWith("-")) operands++;
+    }
   }
   if (moved.length === 0) return kept;
   const dash = kept.indexOf("--");

@@ -22,7 +22,14 @@ async function submit(ctx: CliContext, file: string, options: SubmitOptions): Pr
     if (!Number.isInteger(quorum) || quorum < 1) throw new PlanroomError("VALIDATION", `--quorum must be a positive integer, not "${options.quorum}"`);
     policy.quorum = quorum;
   }
-  const handle = await ctx.client().submit(plan, { approval: policy, autoExecute: options.autoExecute });
+  const handle = await ctx
+    .client()
+    .submit(plan, { approval: policy, autoExecute: options.autoExecute })
+    .catch((error: unknown) => {
+      // A plan file has no agent serving tools: the usual cause is a server started without its tool modules.
+      if (error instanceof PlanroomError && error.code === "UNKNOWN_TOOL" && !ctx.json) ctx.io.err(ctx.c.dim("hint: a plan file's tools must be server tools: start the server with the modules that define them (npm start -- --tools MODULE)"));
+      throw error;
+    });
   const link = reviewLink({ serverUrl: ctx.url, planId: handle.planId, token: options.linkToken });
   const shownId = terminalSafeLine(handle.planId);
   const shownLink = terminalSafeLine(link);

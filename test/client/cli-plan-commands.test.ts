@@ -133,3 +133,13 @@ describe("planroom watch ID", { timeout: 90_000 }, () => {
     }
   });
 });
+
+describe("planroom submit of a plan whose tools the server does not have", { timeout: 30_000 }, () => {
+  it("exits 2 naming each unknown tool, with a hint to start the server with its tool modules", async () => {
+    const file = await writePlan("unknown-tool.json", { description: "Uses a tool nobody serves", steps: [{ id: "a", tool: "no_such_tool" }] });
+    const run = await runCli(["submit", file], as(TOKENS.agent));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown tool "no_such_tool"');
+    expect(run.stderr).toContain("hint: a plan file's tools must be server tools");
+  });
+});

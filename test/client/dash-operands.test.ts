@@ -17,6 +17,9 @@ describe("plan ids that begin with a dash", () => {
     expect(fix("reject", "abc", "-m", "no")).toEqual(["reject", "abc", "-m", "no"]);
     expect(fix("list", "--status", "executing", "--bogus")).toEqual(["list", "--status", "executing", "--bogus"]);
     expect(fix("watch", "--help")).toEqual(["watch", "--help"]);
+    // the operand is there already: a mistyped option stays, for the parser to name
+    expect(fix("submit", "plan.json", "--no-wait")).toEqual(["submit", "plan.json", "--no-wait"]);
+    expect(fix("reject", "-V99kWr0XzEr", "--mesage", "x")).toEqual(["reject", "--mesage", "x", "--", "-V99kWr0XzEr"]);
   });
 
   it("parse into the right id and options", async () => {

@@ -9,6 +9,7 @@ interface ServeOptions {
   config?: string;
   tlsCert?: string;
   tlsKey?: string;
+  publicUrl?: string;
   /** Tool module paths, as given (each may be a comma-separated list). */
   tools?: string[];
   logFormat?: string;
@@ -23,6 +24,7 @@ async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<num
   }
   if (options.tlsCert !== undefined) argv.push("--tls-cert", options.tlsCert);
   if (options.tlsKey !== undefined) argv.push("--tls-key", options.tlsKey);
+  if (options.publicUrl !== undefined) argv.push("--public-url", options.publicUrl);
   for (const value of options.tools ?? []) argv.push("--tools", value);
   if (options.logFormat !== undefined) argv.push("--log-format", options.logFormat);
   if (options.logLevel !== undefined) argv.push("--log-level", options.logLevel);
@@ -42,6 +44,7 @@ export function registerServe(program: Command, run: Runner): void {
     .option("--host <host>", "interface to listen on (PLANROOM_HOST, default 127.0.0.1)")
     .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
     .option("--config <file>", "JSON configuration file with principals and tokens (PLANROOM_CONFIG)")
+    .option("--public-url <url>", "the URL people open, for the printed links, e.g. behind a proxy (PLANROOM_PUBLIC_URL)")
     .option("--tls-cert <file>", "serve HTTPS/WSS with this PEM certificate (PLANROOM_TLS_CERT; needs --tls-key)")
     .option("--tls-key <file>", "the certificate's PEM private key (PLANROOM_TLS_KEY)")
     .option("--tools <paths>", "server-side tool module(s), comma-separated or repeated, e.g. examples/demo-tools.ts (PLANROOM_TOOLS)", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])

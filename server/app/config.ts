@@ -16,6 +16,12 @@ export const ServerConfigSchema = z
     host: z.string().min(1).default("127.0.0.1"),
     /** TCP port; 0 picks a free one. */
     port: z.coerce.number({ error: "port must be a whole number from 0 to 65535" }).int().min(0).max(65_535).default(8080),
+    /**
+     * The URL people open the server at (e.g. `https://planroom.example.com` behind a proxy): the
+     * base of the links printed at start. Default: the listen address (a wildcard one, `0.0.0.0`,
+     * becomes this machine's network address).
+     */
+    publicUrl: z.url({ protocol: /^https?$/, error: "publicUrl must be an http:// or https:// URL, e.g. https://planroom.example.com" }).optional(),
     /** Data directory of the embedded store. */
     dataDir: z.string().min(1).default("./data"),
     /** Principals and their tokens. Empty: a development set is generated and stored. */
@@ -148,8 +154,8 @@ export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
 /** Where configuration comes from; later sources win: file, then environment, then flags. */
 export interface ConfigSources {
   /** Parsed command-line flags; `tools` is one or more comma-separated lists of tool module paths. */
-  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined; tools?: string | readonly string[] | undefined; tlsCert?: string | undefined; tlsKey?: string | undefined; logFormat?: string | undefined; logLevel?: string | undefined };
-  /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`, `PLANROOM_TOOLS`, `PLANROOM_TLS_CERT`, `PLANROOM_TLS_KEY`). */
+  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined; tools?: string | readonly string[] | undefined; tlsCert?: string | undefined; tlsKey?: string | undefined; publicUrl?: string | undefined; logFormat?: string | undefined; logLevel?: string | undefined };
+  /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`, `PLANROOM_TOOLS`, `PLANROOM_TLS_CERT`, `PLANROOM_TLS_KEY`, `PLANROOM_PUBLIC_URL`). */
   env?: NodeJS.ProcessEnv;
   /** Folder that relative paths of the environment and flags are resolved against (default: the working directory). */
   cwd?: string;
@@ -217,9 +223,11 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<ServerCon
   set("host", env.PLANROOM_HOST);
   set("port", env.PLANROOM_PORT);
   set("dataDir", env.PLANROOM_DATA);
+  set("publicUrl", env.PLANROOM_PUBLIC_URL);
   set("host", flags.host);
   set("port", flags.port);
   set("dataDir", flags.data);
+  set("publicUrl", flags.publicUrl);
   set("logFormat", flags.logFormat);
   set("logLevel", flags.logLevel);
   for (const list of [splitList(env.PLANROOM_TOOLS), splitList(flags.tools)]) {

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { pathToFileURL } from "node:url";
 import { PlanroomError, reviewLink } from "../../shared/index.js";
+import { linkBase } from "./link-base.js";
 import { loadConfig, splitList, type ServerConfig } from "./config.js";
 import { createPlanroomServer, type PlanroomServer, type PlanroomServerOptions } from "./create-server.js";
 import { gracefulStop, SHUTDOWN_FLUSH_MS } from "./graceful-stop.js";
@@ -28,23 +29,26 @@ export async function startFromConfig(config: ServerConfig, extra: Omit<Planroom
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   print(`${LISTENING_PREFIX}${server.url}`);
+  const base = linkBase(server.url, config.publicUrl);
+  print(`dashboard: ${base}/`);
   print(`data directory: ${config.dataDir}`);
   print(server.toolNames.length > 0 ? `server tools: ${server.toolNames.join(", ")}` : "server tools: none (plans can only use tools their agent serves; see --tools)");
   if (server.metricsUrl !== undefined) print(`metrics (no token needed): ${server.metricsUrl}`);
   if (server.devPrincipals.length > 0) {
     print("no principals configured: using the development set stored in the data directory:");
-    for (const p of server.devPrincipals) print(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink({ serverUrl: server.url, token: p.token })}`);
+    for (const p of server.devPrincipals) print(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink({ serverUrl: base, token: p.token })}`);
   }
   return server;
 }
 
-/** The `serve` command line: `--host`, `--port`, `--data`, `--config`, `--tools`, `--tls-cert`, `--tls-key`, `--log-format`, `--log-level` (and `PLANROOM_*` variables). */
+/** The `serve` command line: `--host`, `--port`, `--data`, `--public-url`, `--config`, `--tools`, `--tls-cert`, `--tls-key`, `--log-format`, `--log-level` (and `PLANROOM_*` variables). */
 export async function serve(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<PlanroomServer> {
   const program = new Command("planroom-serve")
     .description("Start a Planroom server on the embedded store")
     .option("--host <host>", "interface to listen on (PLANROOM_HOST, default 127.0.0.1)")
     .option("--port <port>", "TCP port, 0 for any free one (PLANROOM_PORT, default 8080)")
     .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
+    .option("--public-url <url>", "the URL people open, for the printed links, e.g. behind a proxy (PLANROOM_PUBLIC_URL)")
     .option("--config <file>", "JSON configuration file (PLANROOM_CONFIG)")
     .option("--tls-cert <file>", "serve HTTPS/WSS with this PEM certificate (PLANROOM_TLS_CERT; needs --tls-key)")
     .option("--tls-key <file>", "the certificate's PEM private key (PLANROOM_TLS_KEY)")

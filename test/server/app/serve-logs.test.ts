@@ -42,14 +42,26 @@ describe("planroom serve's output", () => {
       socket.close();
     }
     const lines = child.output().split("\n").filter((l) => l !== "");
-    expect(lines[0]).toBe(`planroom listening on ${child.url}`);
     const json = lines.filter((l) => l.startsWith("{"));
     const plain = lines.filter((l) => !l.startsWith("{"));
+    // (a JSON warning may come first: without a built dashboard, start-up says so)
+    expect(plain[0]).toBe(`planroom listening on ${child.url}`);
+    expect(plain).toContain(`dashboard: ${child.url}/`);
     expect(plain.some((l) => l.startsWith("data directory: "))).toBe(true);
     expect(plain.filter((l) => / token /.test(l))).toHaveLength(tokens.length);
     const audit = json.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.audit === "command");
     expect(audit).toMatchObject({ level: "info", command: "session:whoami", code: "OK" });
     for (const line of json) for (const token of tokens) expect(line).not.toContain(token);
+  }, 30_000);
+
+  it("prints links at --public-url, and refuses one that is not http(s)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "planroom-serve-logs-"));
+    const child = await startChildServer(["--port", "0", "--host", "127.0.0.1", "--data", join(dir, "data"), "--public-url", "https://planroom.example.com/"]);
+    started.push({ child, dir });
+    await waitUntil(() => [...child.output().matchAll(/ token (\S+) /g)].length === 5, "the development tokens");
+    expect(child.output()).toContain("dashboard: https://planroom.example.com/\n");
+    for (const line of child.output().split("\n").filter((l) => / token /.test(l))) expect(line).toMatch(/ https:\/\/planroom\.example\.com\/#\/\?token=\S+$/);
+    await expect(startChildServer(["--port", "0", "--data", join(dir, "other"), "--public-url", "planroom.example.com"])).rejects.toThrow(/publicUrl must be an http:\/\/ or https:\/\/ URL/);
   }, 30_000);
 
   it("refuses an unknown log format before starting", async () => {

@@ -19,25 +19,32 @@ afterEach(async () => {
 });
 
 /** Opens the dashboard at `path`, recording the URLs of the page's own requests and the main response's headers. */
-async function openRecording(started: DashboardRig, path: string): Promise<{ page: Page; requested: string[]; sockets: string[]; headers: Record<string, string> }> {
+async function openRecording(started: DashboardRig, path: string): Promise<{ page: Page; requested: string[]; sockets: string[]; headers: Record<string, string>; consoleErrors: string[] }> {
   const requested: string[] = [];
+  const consoleErrors: string[] = [];
   const sockets: string[] = [];
   const context = await started.browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on("request", (r) => requested.push(r.url()));
   page.on("websocket", (ws) => sockets.push(ws.url()));
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text());
+  });
   const response = await page.goto(`${started.url}${path}`);
-  return { page, requested, sockets, headers: response?.headers() ?? {} };
+  return { page, requested, sockets, headers: response?.headers() ?? {}, consoleErrors };
 }
 
 describe.runIf(hasChromium)("the dashboard on a host name other than localhost", () => {
   it("loads over plain HTTP: its scripts stay on http://, it signs in and lists the plans, and no TLS-only header is sent", async () => {
     const started = (rig = await startRig({}, { hostName: HOST }));
     expect(started.url).toMatch(/^http:\/\/planroom\.test:\d+$/);
-    const { page, requested, sockets, headers } = await openRecording(started, `/?token=${dashboardTokenOf("alice")}`);
+    const { page, requested, sockets, headers, consoleErrors } = await openRecording(started, `/?token=${dashboardTokenOf("alice")}`);
     await page.locator("h1#plans-title").waitFor();
     expect(sockets.some((u) => u.startsWith("ws://planroom.test:"))).toBe(true);
+    // Nothing for the browser to complain about: no header it must ignore on an untrustworthy origin (COOP), no missing icon.
+    expect(consoleErrors).toEqual([]);
+    expect(headers["cross-origin-opener-policy"]).toBeUndefined();
     await page.screenshot({ path: join(OUTPUT_DIR, "dashboard-http-host.png") });
     expect(requested.filter((u) => u.startsWith("https:"))).toEqual([]);
     expect(requested.some((u) => u.startsWith(`${started.url}/`) && u.endsWith(".js"))).toBe(true);
@@ -63,6 +70,7 @@ describe.runIf(hasChromium)("the dashboard on a host name other than localhost",
     expect(sockets.some((u) => u.startsWith("wss://planroom.test:"))).toBe(true);
     expect(requested.filter((u) => u.startsWith("http:"))).toEqual([]);
     expect(headers["strict-transport-security"]).toMatch(/max-age=\d+/);
+    expect(headers["cross-origin-opener-policy"]).toBe("same-origin");
     expect(headers["content-security-policy"]).toContain("upgrade-insecure-requests");
     expect(headers["content-security-policy"]).toContain("script-src 'self'");
     await page.context().close();

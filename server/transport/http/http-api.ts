@@ -45,7 +45,7 @@ const CSP_DIRECTIVES = {
 /**
  * The HTTP side: `GET /healthz`, `GET /readyz`, `GET /api/plans`, `GET /api/plans/:id` (bearer token, same
  * visibility as the sockets), `GET /metrics` (admins and the `metrics` role), a log line per request, helmet headers with a CSP that allows the dashboard and its
- * Socket.IO connection (HSTS and `upgrade-insecure-requests` only over TLS), CORS from the configured origins, and the dashboard's static files.
+ * Socket.IO connection (HSTS, `upgrade-insecure-requests` and COOP only over TLS), CORS from the configured origins, and the dashboard's static files.
  */
 export function createHttpApi(deps: HttpApiDeps): express.Express {
   const app = express();
@@ -53,9 +53,10 @@ export function createHttpApi(deps: HttpApiDeps): express.Express {
   app.set("trust proxy", deps.trustProxy);
   // Over plain HTTP, `upgrade-insecure-requests` would make the browser fetch the dashboard's own
   // scripts over https:// (which is not there) and HSTS would be meaningless: both only over TLS,
-  // direct or reported by a trusted proxy (`req.secure`).
+  // direct or reported by a trusted proxy (`req.secure`). So is `Cross-Origin-Opener-Policy`, which
+  // browsers ignore (with a console error) on an http:// origin other than localhost.
   const overTls = helmet({ contentSecurityPolicy: { directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: [] } } });
-  const overHttp = helmet({ contentSecurityPolicy: { directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: null } }, strictTransportSecurity: false });
+  const overHttp = helmet({ contentSecurityPolicy: { directives: { ...CSP_DIRECTIVES, upgradeInsecureRequests: null } }, strictTransportSecurity: false, crossOriginOpenerPolicy: false });
   app.use(requestLog(deps.log));
   app.use((req, res, next) => {
     (req.secure ? overTls : overHttp)(req, res, next);

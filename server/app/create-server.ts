@@ -146,26 +146,32 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy, metrics: prometheus.exposition });
   attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, rateLimit: config.rateLimit, log, now: () => clock.now(), metrics });
 
-  await directory.restore();
-  await new Promise<void>((ok, fail) => {
-    http.once("error", fail);
-    http.listen(config.port, config.host, () => {
-      http.off("error", fail);
-      ok();
-    });
-  });
-  const port = (http.address() as AddressInfo).port;
+  // A start that fails past this point (the port is taken, the metrics address is) lets go of
+  // everything it holds, the store's lock first of all, so that the same process can try again.
+  const abandon = async (): Promise<void> => {
+    closing = true;
+    reactions.stop();
+    await runs.drain(0);
+    await io.close();
+    await metricsListener?.close();
+    await store.close();
+  };
   let metricsListener: MetricsListener | undefined;
-  if (config.metricsListen) {
-    try {
-      metricsListener = await listenForMetrics(config.metricsListen, prometheus.exposition);
-    } catch (error) {
-      http.close();
-      await io.close();
-      await store.close();
-      throw error;
-    }
+  try {
+    await directory.restore();
+    await new Promise<void>((ok, fail) => {
+      http.once("error", fail);
+      http.listen(config.port, config.host, () => {
+        http.off("error", fail);
+        ok();
+      });
+    });
+    if (config.metricsListen) metricsListener = await listenForMetrics(config.metricsListen, prometheus.exposition);
+  } catch (error) {
+    await abandon().catch((cleanup: unknown) => log.warn(`cleanup after a failed start: ${String(cleanup)}`));
+    throw error;
   }
+  const port = (http.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
 
   let closed: Promise<void> | undefined;

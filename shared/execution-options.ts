@@ -19,6 +19,26 @@ export const ExecutionOptionsSchema = z.strictObject({
   retry: RetryPolicySchema.prefault({}),
 });
 
+const option = ExecutionOptionsSchema.shape;
+
+/**
+ * Execution options to change, as `plan:revise` takes them: each field optional and, unlike
+ * `ExecutionOptionsSchema.partial()` (which fills every default in), only the fields named are
+ * there, so that the others keep their current values.
+ */
+export const ExecutionOptionsPatchSchema = z.strictObject({
+  requireApproval: option.requireApproval.unwrap().optional(),
+  autoApprove: option.autoApprove.unwrap().optional(),
+  stopOnError: option.stopOnError.unwrap().optional(),
+  allowParallel: option.allowParallel.unwrap().optional(),
+  maxParallelSteps: option.maxParallelSteps.unwrap().optional(),
+  stepTimeoutMs: option.stepTimeoutMs.unwrap().optional(),
+  retry: option.retry.unwrap().optional(),
+});
+
+/** Execution options to change (see {@link ExecutionOptionsPatchSchema}). */
+export type ExecutionOptionsPatch = z.output<typeof ExecutionOptionsPatchSchema>;
+
 /** Fully defaulted execution options. */
 export type ExecutionOptions = z.output<typeof ExecutionOptionsSchema>;
 /** Execution options as a user writes them (every field optional). */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ApprovalPolicySchema, PrincipalSchema, VoteDecisionSchema, VoteSchema } from "./approval-policy.js";
 import { ERROR_CODES } from "./errors.js";
 import { PlanEventSchema, type PlanEvent } from "./events.js";
-import { ExecutionOptionsSchema } from "./execution-options.js";
+import { ExecutionOptionsPatchSchema } from "./execution-options.js";
 import { JsonObjectSchema, JsonValueSchema } from "./json.js";
 import { PlanStatusSchema } from "./lifecycle.js";
 import { PlanIdSchema, PlanInputSchema, PlanSchema } from "./plan.js";
@@ -119,7 +119,8 @@ export const COMMANDS = {
       /** The version being revised; a stale one is a `CONFLICT`. */
       version: z.number().int().min(1),
       description: z.string().trim().min(1).max(2_000).optional(),
-      options: ExecutionOptionsSchema.partial().optional(),
+      /** Options to change; those not named keep their values. */
+      options: ExecutionOptionsPatchSchema.optional(),
       steps: z.array(StepInputSchema).min(1, "a plan needs at least one step").optional(),
     }),
     output: z.object({ version: z.number(), seq: z.number() }),

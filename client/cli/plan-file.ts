@@ -1,11 +1,14 @@
 import { readFile } from "node:fs/promises";
-import { ApprovalPolicySchema, ExecutionPlan, parseInput, PlanroomError, type ApprovalPolicyInput, type Issue, type PlanInput } from "../../shared/index.js";
+import { ApprovalPolicySchema, ExecutionOptionsPatchSchema, ExecutionPlan, parseInput, PlanroomError, type ApprovalPolicyInput, type ExecutionOptionsPatch, type Issue, type PlanInput } from "../../shared/index.js";
 import { toPlanInput } from "../planroom-client.js";
 
 /** A plan file: a plan as an agent writes it, with an optional approval policy. */
 export interface PlanFile {
+  /** The plan, defaults applied. */
   plan: PlanInput;
   approval: ApprovalPolicyInput | undefined;
+  /** The options the file names itself (a revision changes only those); undefined when it names none. */
+  namedOptions: ExecutionOptionsPatch | undefined;
 }
 
 /**
@@ -56,5 +59,7 @@ export function parsePlanFile(text: string, name = "plan file"): PlanFile {
   }
   if (planError) throw new PlanroomError(planError.code, `${name}: ${planError.message}`, planError.issues);
   if (approvalIssues.length > 0 || !plan) throw new PlanroomError("VALIDATION", `${name}: invalid approval policy`, approvalIssues);
-  return { plan: toPlanInput(plan), approval: policy };
+  // Valid already (the plan's own check covered them): parsed again only to drop the defaults.
+  const named = rest.options === undefined ? undefined : ExecutionOptionsPatchSchema.parse(rest.options);
+  return { plan: toPlanInput(plan), approval: policy, namedOptions: named };
 }

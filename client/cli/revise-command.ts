@@ -12,12 +12,13 @@ interface ReviseOptions {
 
 async function revise(ctx: CliContext, planId: string, file: string, options: ReviseOptions): Promise<number> {
   // The file is checked before connecting, like submit's.
-  const { plan: input, approval } = await readPlanFile(file);
-  const next = ExecutionPlan.fromInput(input).toJSON();
+  const { plan: input, approval, namedOptions } = await readPlanFile(file);
   const client = ctx.client();
   const room = await client.join(planId);
   try {
     const current = room.plan;
+    // What the server will build: options the file does not name keep their current values.
+    const next = ExecutionPlan.fromInput({ ...input, options: { ...current.options, ...namedOptions } }).toJSON();
     const preview = diffPlans(current, next);
     const shownId = terminalSafeLine(planId);
     const empty = isEmptyDiff(preview);
@@ -32,7 +33,7 @@ async function revise(ctx: CliContext, planId: string, file: string, options: Re
       return EXIT.OK;
     }
     // Sent with the version the diff was computed against: if the plan moved on meanwhile, the server answers CONFLICT.
-    const result = await client.command("plan:revise", { planId, version: current.version, description: input.description, options: input.options ?? {}, steps: input.steps });
+    const result = await client.command("plan:revise", { planId, version: current.version, description: input.description, ...(namedOptions ? { options: namedOptions } : {}), steps: input.steps });
     if (ctx.json) ctx.printJson({ planId, fromVersion: current.version, ...result, changes: preview, sent: true });
     else ctx.io.out(`plan ${shownId} is now version ${result.version}; earlier votes were dismissed and it awaits approval again`);
     return EXIT.OK;

@@ -121,6 +121,18 @@ describe("planroom revise", { timeout: 90_000 }, () => {
   });
 });
 
+describe("planroom revise with a plan file that names no options", { timeout: 60_000 }, () => {
+  it("keeps the plan's options: the preview shows none changed and the server keeps them", async () => {
+    const planId = await submitted(await writePlan("tuned.json", { description: "Tuned", options: { maxParallelSteps: 7 }, steps: [{ id: "a", tool: "echo", params: { message: "1" } }] }), ["--no-auto-execute"]);
+    const file = await writePlan("untuned.json", { description: "Tuned, reworded", steps: [{ id: "a", tool: "echo", params: { message: "1" } }] });
+    const sent = await runCli(["revise", planId, file], as(TOKENS.agent));
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).not.toContain("option ");
+    const shown = await runCli(["show", planId, "--json"], as(TOKENS.observer));
+    expect((JSON.parse(shown.stdout) as { plan: { version: number; options: { maxParallelSteps: number } } }).plan).toMatchObject({ version: 2, options: { maxParallelSteps: 7 } });
+  });
+});
+
 describe("planroom watch ID", { timeout: 90_000 }, () => {
   it("shows the votes already cast on its first line", async () => {
     const planId = await submitted(PLAN_FILE, ["--quorum", "2", "--no-auto-execute"]);

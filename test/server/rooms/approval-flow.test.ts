@@ -100,6 +100,19 @@ describe("approval over the wire", () => {
     expect(!foreign.ok && foreign.error.code).toBe("FORBIDDEN");
   });
 
+  it("revision changes only the options it names: the others keep their values", async () => {
+    await scope.start({ tools: { a: () => 1, b: () => 2 } });
+    const agent = await join("agent-1");
+    const { planId } = await agent.ok("plan:submit", { plan: { ...chainPlan(["a", "b"]), options: { maxParallelSteps: 7, stepTimeoutMs: 1_234 } } });
+    const reviewer = await join("rev-1");
+    await reviewer.ok("plan:join", { planId });
+    await agent.ok("plan:revise", { planId, version: 1, options: { stopOnError: false } });
+    const event = await reviewer.waitFor((e) => e.type === "plan.revised");
+    const { snapshot } = await reviewer.ok("plan:join", { planId });
+    expect(snapshot.plan.options).toMatchObject({ maxParallelSteps: 7, stepTimeoutMs: 1_234, stopOnError: false });
+    expect(event.type === "plan.revised" && event.data.changes.options).toEqual(["stopOnError"]);
+  });
+
   it("holds the submitted policy to the server's approval rules, storing nothing it refuses", async () => {
     await scope.start({ tools: { t: () => 1 }, approvalRules: { minQuorum: 2 } });
     const agent = await join("agent-1");

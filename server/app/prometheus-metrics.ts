@@ -7,7 +7,7 @@ import type { MetricsExposition } from "../transport/http/metrics-routes.js";
 export interface GaugeSources {
   /** Sockets connected now. */
   sockets(): number;
-  /** Plan rooms the server holds. */
+  /** Plan rooms with at least one member. */
   rooms(): number;
   /** Members of all rooms together (one per principal and room). */
   roomMembers(): number;
@@ -22,6 +22,31 @@ const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.
 /** Buckets of step durations and approval waits in seconds, from 1 ms to a day. */
 const LONG_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3_600, 14_400, 86_400];
 
+let processRegistry: Registry | undefined;
+
+/**
+ * Node's default process metrics (event-loop lag, heap, GC, …), collected once per process: each
+ * collection starts an event-loop delay monitor and a GC observer that nothing can stop, so
+ * servers created one after another in a process share this one.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** `make(key)` remembered by key: the labelled children of a metric, made once instead of per call. */
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) made.set(key, (value = make(key)));
+    return value;
+  };
+}
+
 /** A server's metrics: what its layers record, and the registry `GET /metrics` serves. */
 export interface PrometheusMetrics {
   metrics: ServerMetrics;
@@ -30,16 +55,17 @@ export interface PrometheusMetrics {
 }
 
 /**
- * The server's metrics on a registry of its own (several servers may run in one process), with
- * Node's default process metrics (event-loop lag, heap, GC, …). Every metric is named here.
+ * The server's metrics on a registry of its own (several servers may run in one process); its
+ * exposition adds the process's default metrics (see {@link processMetrics}). Every metric is
+ * named here.
  */
 export function createPrometheusMetrics(sources: GaugeSources): PrometheusMetrics {
   const registry = new Registry();
   const registers = [registry];
-  collectDefaultMetrics({ register: registry });
+  const defaults = processMetrics();
 
   new Gauge({ name: "planroom_sockets_connected", help: "Socket.IO connections open now", registers, collect() { this.set(sources.sockets()); } });
-  new Gauge({ name: "planroom_rooms", help: "Plan rooms the server holds", registers, collect() { this.set(sources.rooms()); } });
+  new Gauge({ name: "planroom_rooms", help: "Plan rooms with at least one member", registers, collect() { this.set(sources.rooms()); } });
   new Gauge({ name: "planroom_room_members", help: "Members of all plan rooms (one per principal and room)", registers, collect() { this.set(sources.roomMembers()); } });
   new Gauge({
     name: "planroom_plans",
@@ -71,21 +97,27 @@ export function createPrometheusMetrics(sources: GaugeSources): PrometheusMetric
     return tool;
   };
 
+  // The hot paths (each command, each event, each delivery) reuse their labelled children.
+  const commandCount = memo((key) => commands.labels(...(key.split("\0") as [string, string])));
+  const commandLatency = memo((name) => commandSeconds.labels(name));
+  const eventCount = memo((type) => events.labels(type));
+  const deliveryCount = memo((kind) => deliveries.labels(kind));
   const metrics: ServerMetrics = {
     command(name, code, ms) {
-      commands.inc({ command: name, code });
-      commandSeconds.observe({ command: name }, ms / 1_000);
+      commandCount(`${name}\0${code}`).inc();
+      commandLatency(name).observe(ms / 1_000);
     },
-    eventAppended: (type) => events.inc({ type }),
+    eventAppended: (type) => eventCount(type).inc(),
     storeCommit(commitMs, fsyncMs) {
       commitSeconds.observe(commitMs / 1_000);
       fsyncSeconds.observe(fsyncMs / 1_000);
     },
-    delivery: (kind) => deliveries.inc({ kind }),
+    delivery: (kind) => deliveryCount(kind).inc(),
     stepFinished: (tool, outcome, ms) => stepSeconds.observe({ tool: toolLabel(tool), outcome }, ms / 1_000),
     approvalDecided: (outcome, ms) => decisionSeconds.observe({ outcome }, Math.max(0, ms) / 1_000),
     remoteToolCall: (outcome) => remoteCalls.inc({ outcome }),
     rateLimited: () => rateLimited.inc(),
   };
-  return { metrics, registry, exposition: { contentType: registry.contentType, text: () => registry.metrics() } };
+  const text = async (): Promise<string> => `${await registry.metrics()}\n${await defaults.metrics()}`;
+  return { metrics, registry, exposition: { contentType: registry.contentType, text } };
 }

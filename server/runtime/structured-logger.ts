@@ -34,7 +34,10 @@ export interface StructuredLoggerOptions {
  */
 export function createStructuredLogger(options: StructuredLoggerOptions = {}): Logger {
   const format = options.format ?? (options.stream === undefined && process.stdout.isTTY ? "pretty" : "json");
-  const stream = format === "pretty" ? pretty({ destination: options.stream ?? 1, colorize: options.stream === undefined && process.stdout.isTTY, sync: true }) : (options.stream ?? pino.destination({ dest: 1, sync: true }));
+  // JSON lines are written asynchronously (a line in flight lets the next ones gather behind it
+  // instead of blocking each command on a write); pino flushes what is left when the process
+  // exits. Pretty lines are for a person at a terminal, written as they come.
+  const stream = format === "pretty" ? pretty({ destination: options.stream ?? 1, colorize: options.stream === undefined && process.stdout.isTTY, sync: true }) : (options.stream ?? pino.destination({ dest: 1, sync: false }));
   const logger = pino(
     {
       level: options.level ?? "info",

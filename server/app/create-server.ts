@@ -140,7 +140,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const handlers = createCommandHandlers({ directory, runs, quota, registry, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
   const readiness = (): Readiness => {
     if (closing) return { ok: false, reason: "shutting down" };
-    const health = store.health();
+    const health = store.health?.() ?? { writable: true };
     return health.writable ? { ok: true } : { ok: false, reason: `the store refuses writes: ${health.reason}` };
   };
   api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy, metrics: prometheus.exposition });

@@ -53,9 +53,10 @@ export interface Store {
   /**
    * Whether the store accepts appends now: not before `open()` or after `close()`, and not once a
    * failed write made it refuse every later append (the file store, until it is reopened). Cheap,
-   * for readiness checks.
+   * for readiness checks. Optional, so that stores written before it keep working: a store
+   * without it counts as writable.
    */
-  health(): StoreHealth;
+  health?(): StoreHealth;
   /** Flushes, then releases files. The store can be opened again. */
   close(): Promise<void>;
 }

@@ -27,6 +27,7 @@ export interface FileStoreOptions {
 export interface FileStore extends Store {
   /** Group-commit counters of the event log. */
   readonly stats: EventLogStats;
+  health(): StoreHealth;
 }
 
 /**

@@ -36,6 +36,17 @@ describe("GET /readyz", () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
+  it("is 200 with a store that cannot report its health (written before Store.health existed)", async () => {
+    const older: Store = createMemoryStore();
+    delete older.health;
+    const { server, cleanup } = await startRealServer({ store: older });
+    try {
+      expect(await readyz(server.url)).toEqual({ status: 200, body: { ok: true } });
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("is 503 with a reason once shutdown began, on a connection that was already open", async () => {
     // The store's flush is held, so close() stays in its drain while the request is answered.
     const base = createMemoryStore();

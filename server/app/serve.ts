@@ -26,8 +26,10 @@ export async function startFromConfig(config: ServerConfig, extra: Omit<Planroom
   const server = await createPlanroomServer({ ...config, log, ...extra });
   // Handle signals before saying the server is ready: a supervisor may signal it at once.
   const stop = gracefulStop({ close: () => server.close(), deadlineMs: config.shutdownGraceMs + SHUTDOWN_FLUSH_MS, log, exit: (code) => process.exit(code) });
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  const onSigint = (): void => stop("SIGINT");
+  const onSigterm = (): void => stop("SIGTERM");
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigterm);
   print(`${LISTENING_PREFIX}${server.url}`);
   const base = linkBase(server.url, config.publicUrl);
   print(`dashboard: ${base}/`);
@@ -38,7 +40,15 @@ export async function startFromConfig(config: ServerConfig, extra: Omit<Planroom
     print("no principals configured: using the development set stored in the data directory:");
     for (const p of server.devPrincipals) print(`  ${p.id.padEnd(12)} ${p.roles.join(",").padEnd(10)} token ${p.token}  ${reviewLink({ serverUrl: base, token: p.token })}`);
   }
-  return server;
+  // Closed otherwise (by a library user), the server leaves no signal handlers behind.
+  return {
+    ...server,
+    close: () => {
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigterm);
+      return server.close();
+    },
+  };
 }
 
 /** The `serve` command line: `--host`, `--port`, `--data`, `--public-url`, `--config`, `--tools`, `--tls-cert`, `--tls-key`, `--log-format`, `--log-level` (and `PLANROOM_*` variables). */

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { isTypeScriptFile } from "./typescript-loader.js";
 
 /**
  * Where the built dashboard is, found from this module's own location rather than the working
@@ -6,6 +7,6 @@ import { fileURLToPath } from "node:url";
  * when running the build, `server/app/` → `dist/web/` when running the sources (through tsx).
  */
 export function defaultWebDir(moduleUrl: string = import.meta.url): string {
-  const fromSources = /\.[cm]?ts$/.test(new URL(moduleUrl).pathname);
+  const fromSources = isTypeScriptFile(new URL(moduleUrl).pathname);
   return fileURLToPath(new URL(fromSources ? "../../dist/web/" : "../../web/", moduleUrl));
 }

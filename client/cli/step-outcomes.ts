@@ -21,7 +21,7 @@ export function stepOutcomeLines(plan: PlanData, c: Colors): string[] {
 }
 
 /** What a waiting step waits for: `waiting for agent (tool deploy)`. Terminal-safe. */
-export function waitingText(waiting: NonNullable<Step["waiting"]>): string {
+function waitingText(waiting: NonNullable<Step["waiting"]>): string {
   return `waiting for agent (tool ${safe(waiting.tool)})`;
 }
 

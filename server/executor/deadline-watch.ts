@@ -13,7 +13,8 @@ export interface Watched {
 /**
  * Watches the deadlines of running attempts with a single timer. Attempts are watched in start
  * order and all get the same timeout, so their deadlines grow with it: a FIFO suffices, and each
- * attempt costs O(1) (no timer set and cleared per attempt).
+ * attempt costs O(1) (no timer set and cleared per attempt). An attempt whose deadline moves (it
+ * paused while waiting for its agent) is `detached`: the watch skips it and its owner times it.
  */
 export class DeadlineWatch<T extends Watched> {
   private queue: T[] = [];

@@ -147,8 +147,9 @@ export class RoomHandle {
     await this.client.command("plan:vote", { planId: this.planId, version: this.state.plan.version, decision: "reject", comment: reason });
   }
   /** Starts an approved plan. */
-  async execute(): Promise<void> {
-    await this.client.command("plan:execute", { planId: this.planId });
+  async execute(): Promise<{ unservedTools?: string[] | undefined }> {
+    const { unservedTools } = await this.client.command("plan:execute", { planId: this.planId });
+    return unservedTools ? { unservedTools } : {};
   }
   /** Cancels the plan (running steps are aborted). */
   async cancel(reason?: string): Promise<void> {

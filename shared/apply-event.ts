@@ -141,6 +141,7 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
         delete step.result;
         if ("error" in step) delete step.error;
         delete step.reason;
+        delete step.waiting;
         delete step.startedAt;
         delete step.completedAt;
         delete step.durationMs;
@@ -162,11 +163,24 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       step.attempts = event.data.attempt;
       if (event.data.attempt === 1 || step.startedAt === undefined) step.startedAt = at;
       if ("error" in step) delete step.error;
+      delete step.waiting;
+      break;
+    }
+    case "step.waiting": {
+      const step = stepOf(plan, event.data.stepId, hint);
+      if (step.status !== "running") throw new PlanroomError("INVALID_STATE", `step "${step.id}" is ${step.status}, not running: step.waiting refused`);
+      step.waiting = { reason: event.data.reason, tool: event.data.tool, since: at };
+      break;
+    }
+    case "step.resumed": {
+      const step = stepOf(plan, event.data.stepId, hint);
+      delete step.waiting;
       break;
     }
     case "step.retrying": {
       const step = stepOf(plan, event.data.stepId, hint);
       step.error = event.data.error;
+      delete step.waiting;
       break;
     }
     case "step.completed": {
@@ -177,6 +191,7 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       step.completedAt = at;
       step.durationMs = event.data.durationMs;
       if ("error" in step) delete step.error;
+      delete step.waiting;
       break;
     }
     case "step.failed": {
@@ -186,6 +201,7 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       step.error = event.data.error;
       step.completedAt = at;
       if (event.data.durationMs !== undefined) step.durationMs = event.data.durationMs;
+      delete step.waiting;
       break;
     }
     case "step.skipped": {
@@ -198,6 +214,7 @@ export function applyPlanEvent<P extends PlanData>(plan: P, event: PlanEventBody
       const step = stepOf(plan, event.data.stepId, hint);
       step.status = "cancelled";
       step.reason = event.data.reason;
+      delete step.waiting;
       step.completedAt = at;
       if (step.startedAt !== undefined) step.durationMs = at - step.startedAt;
       break;

@@ -21,6 +21,8 @@ export const EVENT_TONE: Readonly<Record<PlanEventType, EventTone>> = {
   "plan.reopened": "info",
   "plan.started": "info",
   "step.started": "info",
+  "step.waiting": "muted",
+  "step.resumed": "info",
   "step.retrying": "bad",
   "step.completed": "good",
   "step.failed": "bad",
@@ -77,6 +79,10 @@ export function eventSentence(event: PlanEvent): string {
       return event.data.run > 1 ? `Run ${event.data.run} started` : "Execution started";
     case "step.started":
       return `Step ${event.data.stepId} started${event.data.attempt > 1 ? ` (attempt ${event.data.attempt})` : ""}`;
+    case "step.waiting":
+      return `Step ${event.data.stepId} is waiting for its agent to connect and run ${event.data.tool}; its timeout is paused`;
+    case "step.resumed":
+      return `Step ${event.data.stepId} resumed after waiting ${formatDuration(event.data.waitedMs)} for its agent`;
     case "step.retrying":
       return `Step ${event.data.stepId} will retry in ${formatDuration(event.data.delayMs)} after attempt ${event.data.attempt}: ${event.data.error.message}`;
     case "step.completed":

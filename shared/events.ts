@@ -3,7 +3,7 @@ import { ApprovalPolicySchema, VoteSchema } from "./approval-policy.js";
 import { JsonValueSchema } from "./json.js";
 import type { PlanStatus } from "./lifecycle.js";
 import { PlanIdSchema, PlanSchema } from "./plan.js";
-import { StepErrorSchema } from "./step.js";
+import { StepErrorSchema, StepWaitReasonSchema } from "./step.js";
 
 const stepId = z.string();
 
@@ -36,6 +36,10 @@ export const EVENT_DATA = {
   "plan.reopened": z.object({ status: z.enum(["pending_approval", "approved"]), resetSteps: z.array(stepId) }),
   "plan.started": z.object({ run: z.number().int().min(1) }),
   "step.started": z.object({ stepId, attempt: z.number().int().min(1) }),
+  /** A running attempt waits for something outside the run (its agent's socket); its deadline is paused meanwhile. */
+  "step.waiting": z.object({ stepId, attempt: z.number().int().min(1), reason: StepWaitReasonSchema, tool: z.string() }),
+  /** The wait of `step.waiting` is over: the attempt goes on, its deadline counting again. */
+  "step.resumed": z.object({ stepId, attempt: z.number().int().min(1), waitedMs: z.number().min(0) }),
   "step.retrying": z.object({ stepId, attempt: z.number().int().min(1), delayMs: z.number().min(0), error: StepErrorSchema }),
   "step.completed": z.object({ stepId, attempt: z.number().int().min(1), result: JsonValueSchema, durationMs: z.number().min(0) }),
   "step.failed": z.object({ stepId, attempt: z.number().int().min(0), error: StepErrorSchema, durationMs: z.number().min(0).optional() }),
@@ -92,6 +96,8 @@ export const PlanEventSchema: z.ZodType<PlanEvent> = z.discriminatedUnion("type"
   eventVariant("plan.reopened"),
   eventVariant("plan.started"),
   eventVariant("step.started"),
+  eventVariant("step.waiting"),
+  eventVariant("step.resumed"),
   eventVariant("step.retrying"),
   eventVariant("step.completed"),
   eventVariant("step.failed"),

@@ -142,7 +142,18 @@ export const COMMANDS = {
     input: z.strictObject({ ...planRef, version: z.number().int().min(1), decision: VoteDecisionSchema, comment: z.string().max(2_000).optional() }),
     output: z.object({ seq: z.number(), outcome: z.enum(["pending", "approved", "rejected"]) }),
   },
-  "plan:execute": { input: z.strictObject(planRef), output: z.object({ seq: z.number() }) },
+  "plan:execute": {
+    input: z.strictObject(planRef),
+    output: z.object({
+      seq: z.number(),
+      /**
+       * The agent's own tools that the run's unfinished steps call while no connected socket serves
+       * them (sorted; absent when every one is served): their steps wait for the agent, then fail
+       * with `AGENT_DISCONNECTED` if it stays away past the server's grace period.
+       */
+      unservedTools: z.array(z.string()).optional(),
+    }),
+  },
   "plan:cancel": { input: z.strictObject({ ...planRef, reason: z.string().trim().min(1).max(2_000).optional() }), output: z.object({ seq: z.number() }) },
   "plan:resume": { input: z.strictObject(planRef), output: z.object({ seq: z.number(), status: PlanStatusSchema }) },
   "plans:list": {

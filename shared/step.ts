@@ -22,6 +22,14 @@ export const StepErrorSchema = z.object({
 /** Why a step failed. */
 export type StepError = z.infer<typeof StepErrorSchema>;
 
+/** What a running step may wait for: `agent`, the socket of the agent that serves its tool. */
+export const StepWaitReasonSchema = z.enum(["agent"]);
+/** One of {@link StepWaitReasonSchema}'s values. */
+export type StepWaitReason = z.infer<typeof StepWaitReasonSchema>;
+
+/** A running step that waits (see the `step.waiting` event): why, for which tool, since when. */
+export const StepWaitingSchema = z.object({ reason: StepWaitReasonSchema, tool: z.string(), since: z.number() });
+
 /** A step as an author writes it: the tool call and its dependencies. */
 export const StepInputSchema = z.strictObject({
   id: StepIdSchema.optional(),
@@ -51,6 +59,8 @@ export const StepSchema = z.object({
   error: StepErrorSchema.optional(),
   /** Why the step was skipped or cancelled. */
   reason: z.string().max(2_000).optional(),
+  /** Set while the running attempt waits (its deadline paused); cleared when it goes on or ends. */
+  waiting: StepWaitingSchema.optional(),
   startedAt: z.number().optional(),
   completedAt: z.number().optional(),
   durationMs: z.number().optional(),

@@ -4,6 +4,13 @@ import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
 import { followPlan } from "./follow-plan.js";
 import type { Runner } from "./runner.js";
+import { unservedToolsLine } from "./step-outcomes.js";
+
+/** Warns (on stderr, so that `--json` output stays one document) when no socket serves some of the agent's tools. */
+function warnUnserved(ctx: CliContext, tools: readonly string[] | undefined): void {
+  const line = unservedToolsLine(tools);
+  if (line !== undefined) ctx.io.err(ctx.c.yellow(line));
+}
 
 async function execute(ctx: CliContext, planId: string, options: { wait?: boolean }): Promise<number> {
   const client = ctx.client();
@@ -11,12 +18,14 @@ async function execute(ctx: CliContext, planId: string, options: { wait?: boolea
     const result = await client.command("plan:execute", { planId });
     if (ctx.json) ctx.printJson({ planId, ...result });
     else ctx.io.out(`started plan ${terminalSafeLine(planId)}`);
+    warnUnserved(ctx, result.unservedTools);
     return EXIT.OK;
   }
   // Joined first, so that no event of the run is missed.
   const room = await client.join(planId);
   const result = await client.command("plan:execute", { planId });
   if (!ctx.json) ctx.io.out(`started plan ${terminalSafeLine(planId)}, waiting for it to end`);
+  warnUnserved(ctx, result.unservedTools);
   const code = await followPlan(ctx, room, { events: ctx.json ? "none" : "lines" });
   if (ctx.json) ctx.printJson({ planId, ...result, status: room.plan.status, summary: room.summary() });
   return code;

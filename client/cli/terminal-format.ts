@@ -40,6 +40,8 @@ export function progressLine(item: Pick<PlanListItem, "id" | "description" | "st
 /** The mark before a step event's sentence. */
 const STEP_MARKS: Partial<Record<PlanEventType, string>> = {
   "step.started": "▶",
+  "step.waiting": "…",
+  "step.resumed": "▶",
   "step.retrying": "↻",
   "step.completed": "✓",
   "step.failed": "✗",

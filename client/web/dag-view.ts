@@ -6,7 +6,7 @@ import type { PlanData, Step } from "../../shared/index.js";
 import { layoutDag, type DagLayout } from "./dag-layout.js";
 import { h, svg } from "./element.js";
 import { formatDuration } from "../../shared/index.js";
-import { STEP_STATUS_LABEL, statusClass } from "./status-text.js";
+import { STEP_STATUS_LABEL, statusClass, stepStateText, stepWaitingLabel } from "./status-text.js";
 
 /** Shortens text to `max` characters with an ellipsis. */
 function clip(text: string, max: number): string {
@@ -41,7 +41,7 @@ export function labelBudget(id: string, tool: string, nodeWidth: number): { idCh
 /** What the node's second line says about a step. */
 function stepNote(step: Step): string {
   const status = STEP_STATUS_LABEL[step.status];
-  if (step.status === "running") return step.attempts > 1 ? `${status} · attempt ${step.attempts}` : status;
+  if (step.status === "running") return stepStateText(step);
   if (step.durationMs !== undefined && (step.status === "completed" || step.status === "failed")) return `${status} · ${formatDuration(step.durationMs)}`;
   return status;
 }
@@ -80,7 +80,9 @@ export class DagView {
       if (!parts) continue;
       parts.group.setAttribute("class", `dag-node ${statusClass(step.status)}`);
       parts.group.setAttribute("data-status", step.status);
-      parts.group.setAttribute("aria-label", `Step ${step.id} (${step.tool}): ${STEP_STATUS_LABEL[step.status]}`);
+      parts.group.setAttribute("aria-label", `Step ${step.id} (${step.tool}): ${stepWaitingLabel(step) ?? STEP_STATUS_LABEL[step.status]}`);
+      if (step.status === "running" && step.waiting) parts.group.setAttribute("data-waiting", step.waiting.reason);
+      else parts.group.removeAttribute("data-waiting");
       parts.note.textContent = stepNote(step);
       parts.title.textContent = `${step.id} — ${step.tool}${step.description ? `\n${step.description}` : ""}\n${stepNote(step)}${step.error ? `\n${step.error.message}` : ""}`;
     }

@@ -11,7 +11,7 @@ import { h, replaceChildren } from "./element.js";
 import { EventLogView } from "./event-log-view.js";
 import { formatAge } from "./format-time.js";
 import { PresenceView } from "./presence-view.js";
-import { PLAN_STATUS_LABEL, statusClass } from "./status-text.js";
+import { PLAN_STATUS_LABEL, statusClass, unservedToolsWarning } from "./status-text.js";
 import { StepListView } from "./step-list.js";
 import { TimelineView } from "./timeline.js";
 import { RenderBatcher } from "./render-batcher.js";
@@ -46,6 +46,8 @@ export class PlanRoomView {
   readonly #presence: PresenceView;
   readonly #progress = h("div", { class: "progress-block" });
   readonly #run = h("div", { class: "run-block" });
+  /** The warning a started run's answer gave (its agent's tools that no socket serves); stays through the run. */
+  readonly #runNotice = h("p", { class: "hint hint-blocked", role: "status", id: "run-notice", hidden: true });
   readonly #cancel = h("div", { class: "cancel-block" });
   readonly #options = h("div");
   readonly #text = h("pre", { class: "code plan-text", tabindex: "0", "aria-label": "Formatted plan" });
@@ -97,7 +99,7 @@ export class PlanRoomView {
         h(
           "div",
           { class: "room-main" },
-          card("execution", "Execution", this.#progress, this.#run, this.#cancel, this.#timeline.element),
+          card("execution", "Execution", this.#progress, this.#run, this.#runNotice, this.#cancel, this.#timeline.element),
           card("steps-card", "Steps", this.#steps.element),
           card("text", "Plan as text", this.#text),
         ),
@@ -205,6 +207,8 @@ export class PlanRoomView {
   #renderRun(state: PlanState): void {
     const status = state.plan.status;
     const kind = status === "approved" ? "execute" : status === "failed" || status === "cancelled" ? "resume" : undefined;
+    // The warning of the run's start holds while that run goes on.
+    if (status !== "approved" && status !== "executing") this.#showRunNotice(undefined);
     if (!kind) {
       this.#runShown = "";
       this.#run.hidden = true;
@@ -239,7 +243,8 @@ export class PlanRoomView {
       this.#runBusy = true;
       button.disabled = true;
       error.textContent = "";
-      (kind === "execute" ? this.#room.execute() : this.#room.resume())
+      this.#showRunNotice(undefined);
+      (kind === "execute" ? this.#room.execute().then((answer) => this.#showRunNotice(unservedToolsWarning(answer.unservedTools))) : this.#room.resume())
         .catch((e: unknown) => (error.textContent = `${kind === "execute" ? "Not started" : "Not resumed"}: ${e instanceof Error ? e.message : String(e)}`))
         .finally(() => {
           this.#runBusy = false;
@@ -247,6 +252,11 @@ export class PlanRoomView {
         });
     });
     replaceChildren(this.#run, button, description, blocked, error);
+  }
+
+  #showRunNotice(text: string | undefined): void {
+    this.#runNotice.textContent = text ?? "";
+    this.#runNotice.hidden = text === undefined;
   }
 
   #renderCancel(state: PlanState): void {

@@ -1,7 +1,7 @@
 /** Each step in full: tool, description, parameters (pretty JSON), and its result or error once known. */
 import { formatDuration, type PlanData, type Step } from "../../shared/index.js";
 import { h } from "./element.js";
-import { STEP_STATUS_LABEL, statusClass } from "./status-text.js";
+import { STEP_STATUS_LABEL, statusClass, stepWaitingLabel } from "./status-text.js";
 
 /** Pretty JSON for people (two-space indent). */
 function prettyJson(value: unknown): string {
@@ -13,18 +13,20 @@ function stepCard(step: Step, number: number, numberOf: Map<string, number>): HT
     step.durationMs !== undefined ? formatDuration(step.durationMs) : "",
     step.attempts > 1 ? `${step.attempts} attempts` : "",
   ].filter(Boolean);
+  const waiting = stepWaitingLabel(step);
   return h(
     "article",
-    { class: `step ${statusClass(step.status)}`, id: `step-${step.id}`, "data-step-id": step.id, "data-status": step.status, tabindex: "-1", "aria-labelledby": `step-${step.id}-title` },
+    { class: `step ${statusClass(step.status)}`, id: `step-${step.id}`, "data-step-id": step.id, "data-status": step.status, "data-waiting": waiting ? "agent" : null, tabindex: "-1", "aria-labelledby": `step-${step.id}-title` },
     h(
       "header",
       { class: "step-head" },
       h("span", { class: "step-number", text: String(number) }),
       h("h3", { id: `step-${step.id}-title` }, h("span", { class: "mono", text: step.id }), " ", h("code", { class: "tool", text: step.tool })),
-      h("span", { class: `badge ${statusClass(step.status)}`, text: STEP_STATUS_LABEL[step.status] }),
+      h("span", { class: `badge ${statusClass(step.status)}`, text: waiting ?? STEP_STATUS_LABEL[step.status] }),
       timing.length > 0 ? h("span", { class: "muted small", text: timing.join(" · ") }) : null,
     ),
     step.description ? h("p", { class: "step-description", text: step.description }) : null,
+    waiting ? h("p", { class: "step-waiting", role: "status", text: `${waiting}: no connected agent serves ${step.waiting?.tool ?? step.tool}; its timeout is paused until one does` }) : null,
     step.dependsOn.length > 0 ? h("p", { class: "muted small", text: `Depends on ${step.dependsOn.map((d) => `${d} (#${numberOf.get(d) ?? "?"})`).join(", ")}` }) : null,
     h("details", { class: "json", open: Object.keys(step.params).length <= 6 }, h("summary", { text: "Parameters" }), h("pre", { class: "code", text: prettyJson(step.params) })),
     step.status === "completed" && step.result !== undefined ? h("details", { class: "json result", open: true }, h("summary", { text: "Result" }), h("pre", { class: "code", text: prettyJson(step.result) })) : null,

@@ -12,7 +12,7 @@ import {
   type StepError,
 } from "../../shared/index.js";
 import type { Clock } from "../runtime/clock.js";
-import { AttemptContext } from "./attempt-context.js";
+import { AttemptContext, type AttemptWaitHook } from "./attempt-context.js";
 import { DeadlineWatch } from "./deadline-watch.js";
 import type { ExecutorOptions } from "./executor-options.js";
 import { resultProblem } from "./result-check.js";
@@ -54,6 +54,9 @@ export interface AttemptHost {
 export class AttemptLifecycle {
   private readonly attempts: (AttemptContext | undefined)[];
   private readonly backoff = new Map<number, unknown>();
+  /** The deadline timers of attempts that waited for an agent (out of the FIFO watch's order). */
+  private readonly ownDeadlines = new Map<AttemptContext, unknown>();
+  private readonly onWait: AttemptWaitHook = (ctx, tool) => this.waitForAgent(ctx, tool);
   private readonly deadlines: DeadlineWatch<AttemptContext>;
   private readonly timeoutMs: number;
   private readonly onDeadline = (ctx: AttemptContext): void => this.host.guard(() => this.timeOut(ctx));
@@ -78,7 +81,7 @@ export class AttemptLifecycle {
     const at = this.clock.now();
     const durable = host.emit({ type: "step.started", at, data: { stepId: step.id, attempt } }, step);
     if (host.table.state[i] !== RUNNING || host.stopping) return; // a callback stopped the run
-    const ctx = new AttemptContext(host.plan, step, i, attempt, at + this.timeoutMs, this.resultsOf);
+    const ctx = new AttemptContext(host.plan, step, i, attempt, at + this.timeoutMs, this.resultsOf, this.onWait);
     this.attempts[i] = ctx;
     this.deadlines.watch(ctx);
     if (!durable) return this.invoke(ctx);
@@ -104,6 +107,7 @@ export class AttemptLifecycle {
     this.attempts[i] = undefined;
     if (ctx) {
       ctx.settled = true;
+      this.disarm(ctx);
       ctx.abort(reason);
     }
     const timer = this.backoff.get(i);
@@ -118,6 +122,7 @@ export class AttemptLifecycle {
       this.attempts[i] = undefined;
       if (!ctx) continue;
       ctx.settled = true;
+      this.disarm(ctx);
       try {
         ctx.abort(reason);
       } catch {
@@ -129,6 +134,8 @@ export class AttemptLifecycle {
   /** Clears the deadline timer and every backoff timer. */
   stopTimers(): void {
     this.deadlines.stop();
+    for (const timer of this.ownDeadlines.values()) this.clock.clearTimeout(timer);
+    this.ownDeadlines.clear();
     for (const timer of this.backoff.values()) this.clock.clearTimeout(timer);
     this.backoff.clear();
   }
@@ -171,7 +178,9 @@ export class AttemptLifecycle {
       },
       (thrown: unknown) => {
         try {
-          this.failed(ctx, toStepError(thrown), true);
+          const error = toStepError(thrown);
+          // The agent had its whole grace period to come back: another attempt would only wait again.
+          this.failed(ctx, error, error.code !== "AGENT_DISCONNECTED");
         } catch (error) {
           host.crash(error);
         }
@@ -193,6 +202,7 @@ export class AttemptLifecycle {
       return this.failed(ctx, { code: "RESULT_TOO_LARGE", message: `tool "${ctx.step.tool}" returned more than ${max} bytes (step "${ctx.step.id}"); results are capped at ${max} bytes` }, false);
     }
     ctx.settled = true;
+    this.disarm(ctx);
     const i = ctx.index;
     const step = ctx.step;
     table.settle(i);
@@ -220,6 +230,7 @@ export class AttemptLifecycle {
     const { host } = this;
     if (ctx.settled || host.table.state[ctx.index] !== RUNNING) return;
     ctx.settled = true;
+    this.disarm(ctx);
     const i = ctx.index;
     const step = ctx.step;
     const policy = step.retry ?? host.plan.options.retry;
@@ -248,6 +259,54 @@ export class AttemptLifecycle {
       });
     if (delayMs <= 0) queueMicrotask(fire);
     else this.backoff.set(i, this.clock.setTimeout(fire, delayMs));
+  }
+
+  /**
+   * The attempt's tool waits for the agent that serves `tool`: its deadline stops counting and
+   * `step.waiting` is recorded. The returned function ends the wait: the deadline counts again
+   * with the time that was left (on a timer of its own, as it is now out of start order) and
+   * `step.resumed` is recorded. A wait while the attempt is over, or already waiting, changes nothing.
+   */
+  private waitForAgent(ctx: AttemptContext, tool: string): () => void {
+    const { host } = this;
+    const idle = (): void => {};
+    if (!this.live(ctx) || ctx.deadline === Infinity) return idle;
+    const since = this.clock.now();
+    const left = Math.max(0, ctx.deadline - since);
+    this.disarm(ctx);
+    ctx.detached = true;
+    ctx.deadline = Infinity;
+    const { step, attempt } = ctx;
+    void host.emit({ type: "step.waiting", at: since, data: { stepId: step.id, attempt, reason: "agent", tool } }, step);
+    let over = false;
+    return () => {
+      if (over || ctx.settled) return;
+      over = true;
+      const now = this.clock.now();
+      ctx.deadline = now + left;
+      this.ownDeadlines.set(
+        ctx,
+        this.clock.setTimeout(() => {
+          this.ownDeadlines.delete(ctx);
+          this.onDeadline(ctx);
+        }, left),
+      );
+      if (this.live(ctx)) void host.emit({ type: "step.resumed", at: now, data: { stepId: step.id, attempt, waitedMs: now - since } }, step);
+    };
+  }
+
+  /** The attempt is the running one of its step, in a run that goes on. */
+  private live(ctx: AttemptContext): boolean {
+    const { host } = this;
+    return !ctx.settled && !host.stopping && !host.finished && host.table.state[ctx.index] === RUNNING && this.attempts[ctx.index] === ctx;
+  }
+
+  /** Clears the attempt's own deadline timer, if it has one. */
+  private disarm(ctx: AttemptContext): void {
+    const timer = this.ownDeadlines.get(ctx);
+    if (timer === undefined) return;
+    this.clock.clearTimeout(timer);
+    this.ownDeadlines.delete(ctx);
   }
 
   private timeOut(ctx: AttemptContext): void {

@@ -6,12 +6,15 @@ export interface Watched {
   readonly deadline: number;
   /** Set once the attempt is over; it is then forgotten. */
   readonly settled: boolean;
+  /** Set once its deadline moved out of start order (it paused): the watch forgets it, another timer watches it. */
+  readonly detached?: boolean;
 }
 
 /**
  * Watches the deadlines of running attempts with a single timer. Attempts are watched in start
  * order and all get the same timeout, so their deadlines grow with it: a FIFO suffices, and each
- * attempt costs O(1) (no timer set and cleared per attempt).
+ * attempt costs O(1) (no timer set and cleared per attempt). An attempt whose deadline moves (it
+ * paused while waiting for its agent) is `detached`: the watch skips it and its owner times it.
  */
 export class DeadlineWatch<T extends Watched> {
   private queue: T[] = [];
@@ -29,7 +32,7 @@ export class DeadlineWatch<T extends Watched> {
   /** Starts watching an attempt (its deadline must not be earlier than those watched before). */
   watch(attempt: T): void {
     const q = this.queue;
-    while (this.head < q.length && q[this.head]!.settled) this.head++;
+    while (this.head < q.length && gone(q[this.head]!)) this.head++;
     if (this.head > 1024 && this.head * 2 > q.length) {
       q.splice(0, this.head);
       this.head = 0;
@@ -56,10 +59,14 @@ export class DeadlineWatch<T extends Watched> {
     const now = this.clock.now();
     while (!this.stopped && this.head < this.queue.length) {
       const attempt = this.queue[this.head]!;
-      if (!attempt.settled && attempt.deadline > now) break;
+      if (!gone(attempt) && attempt.deadline > now) break;
       this.head++;
-      if (!attempt.settled) this.onExpired(attempt);
+      if (!gone(attempt)) this.onExpired(attempt);
     }
     if (!this.stopped && this.head < this.queue.length && this.timer === undefined) this.arm(this.queue[this.head]!.deadline);
   }
+}
+
+function gone(attempt: Watched): boolean {
+  return attempt.settled || attempt.detached === true;
 }

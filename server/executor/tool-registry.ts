@@ -8,6 +8,14 @@ export interface ToolContext extends PortableToolContext {
   plan: ExecutionPlan;
   /** The live step being run. */
   step: Step;
+  /**
+   * The tool cannot go on until the agent that serves `tool` connects: the attempt's deadline is
+   * paused and `step.waiting` recorded. Call the returned function once the wait is over and the
+   * tool goes on: the deadline counts again with the time that was left, and `step.resumed` is
+   * recorded. If the tool gives up instead, it throws as usual (the step's end clears the wait).
+   * Absent where nothing records the wait (a tool called outside a run).
+   */
+  waitForAgent?(tool: string): () => void;
 }
 
 /** A tool: called once per attempt with the step's params (references resolved) and a context. */

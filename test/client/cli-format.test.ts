@@ -4,6 +4,7 @@ import { formatPath } from "../../client/cli/cli-context.js";
 import { exitCodeForError, exitCodeForStatus } from "../../client/cli/exit-codes.js";
 import { parseStatuses } from "../../client/cli/list-command.js";
 import { parsePlanFile } from "../../client/cli/plan-file.js";
+import { stepOutcomeLines, unservedToolsLine, waitingLines } from "../../client/cli/step-outcomes.js";
 import { eventLine, planTable, progressBar, progressLine, voteLines } from "../../client/cli/terminal-format.js";
 import { PlanroomError, type PlanEvent, type PlanListItem } from "../../shared/index.js";
 import { PlanLog } from "../support/plan-log.js";
@@ -119,5 +120,31 @@ describe("plan files and exit codes", () => {
     for (const s of ["failed", "cancelled", "rejected", "expired"] as const) expect(exitCodeForStatus(s)).toBe(1);
     expect(parseStatuses("pending_approval, executing")).toEqual(["pending_approval", "executing"]);
     expect(() => parseStatuses("sleeping")).toThrow(/unknown status/);
+  });
+});
+
+describe("a step waiting for its agent, in the CLI", () => {
+  const log = new PlanLog("p1", { description: "d", steps: [{ id: "a", tool: "deploy" }, { id: "b", tool: "local" }] }, { tools: ["deploy"] });
+  log.append({ type: "plan.approved", data: { by: ["r"] } });
+  log.append({ type: "plan.started", data: { run: 1 } });
+  log.append({ type: "step.started", data: { stepId: "a", attempt: 1 } });
+  const waiting = log.append({ type: "step.waiting", data: { stepId: "a", attempt: 1, reason: "agent", tool: "deploy" } });
+
+  it("marks the wait and the resume in the event lines", () => {
+    expect(eventLine(waiting, plain)).toBe("… Step a is waiting for its agent to connect and run deploy; its timeout is paused");
+    const resumed = { planId: "p1", seq: 99, at: 5, type: "step.resumed", data: { stepId: "a", attempt: 1, waitedMs: 1_500 } } as PlanEvent;
+    expect(eventLine(resumed, plain)).toBe("▶ Step a resumed after waiting 1.5 s for its agent");
+  });
+
+  it("lists the waiting step in show's outcomes and when a follow starts", () => {
+    expect(stepOutcomeLines(log.state.plan, plain)).toEqual(["  … a: waiting for agent (tool deploy)"]);
+    expect(waitingLines(log.state.plan, plain)).toEqual(["  … a: waiting for agent (tool deploy)"]);
+  });
+
+  it("warns about the tools no socket serves when a run starts, and says nothing when all are served", () => {
+    expect(unservedToolsLine(["deploy"])).toBe("warning: no connected agent serves deploy; the steps that call it wait for the agent, then fail with AGENT_DISCONNECTED if it does not connect in time");
+    expect(unservedToolsLine(["a", "b"])).toContain("serves a, b; the steps that call them");
+    expect(unservedToolsLine(undefined)).toBeUndefined();
+    expect(unservedToolsLine([])).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect } from "../../client/index.js";
 import type { PlanroomServer } from "../../server/index.js";
 import { runCli, startCli } from "../support/cli-process.js";
 import { startRealServer } from "../support/real-server.js";
@@ -73,6 +74,21 @@ describe("planroom execute, resume and show", { timeout: 90_000 }, () => {
     const refused = await runCli(["execute", planId, "--json"], as(TOKENS.reviewer1));
     expect(refused.code).toBe(2);
     expect(JSON.parse(refused.stderr)).toMatchObject({ error: { code: "FORBIDDEN" } });
+  });
+});
+
+describe("planroom execute of a plan whose agent is away", { timeout: 90_000 }, () => {
+  it("warns on stderr that no connected agent serves the plan's tools, and keeps --json on stdout one document", async () => {
+    const agent = connect(server.url, { token: TOKENS.agent });
+    const plan = { description: "Deploy from the agent", steps: [{ id: "deploy", tool: "deploy_site" }] };
+    const { planId } = await agent.command("plan:submit", { plan, tools: ["deploy_site"], autoExecute: false });
+    agent.close();
+    expect((await runCli(["approve", planId], as(TOKENS.reviewer1))).code).toBe(0);
+    const executed = await runCli(["execute", planId, "--json"], as(TOKENS.agent));
+    expect(executed.code, executed.stderr).toBe(0);
+    expect(JSON.parse(executed.stdout)).toMatchObject({ planId, unservedTools: ["deploy_site"] });
+    expect(executed.stderr).toContain("warning: no connected agent serves deploy_site; the steps that call it wait for the agent");
+    expect((await runCli(["cancel", planId], as(TOKENS.agent))).code).toBe(0);
   });
 });
 

@@ -8,7 +8,7 @@ import { PlanLog } from "../support/plan-log.js";
 /** The colour codes picocolors adds. */
 const COLOURS = /\x1b\[\d+m/g;
 /** The marks the CLI puts before a step event's sentence. */
-const MARK = /^[▶↻✓✗/-] /;
+const MARK = /^[▶…↻✓✗/-] /;
 
 const error = { code: "TOOL_ERROR", message: "disk full" };
 const bodies = [
@@ -20,6 +20,8 @@ const bodies = [
   { type: "plan.reopened", data: { status: "pending_approval", resetSteps: ["a", "b"] } },
   { type: "plan.started", data: { run: 2 } },
   { type: "step.started", data: { stepId: "search", attempt: 2 } },
+  { type: "step.waiting", data: { stepId: "search", attempt: 2, reason: "agent", tool: "search_files" } },
+  { type: "step.resumed", data: { stepId: "search", attempt: 2, waitedMs: 12_000 } },
   { type: "step.retrying", data: { stepId: "search", attempt: 1, delayMs: 2_460, error } },
   { type: "step.completed", data: { stepId: "search", attempt: 1, result: null, durationMs: 185_000 } },
   { type: "step.failed", data: { stepId: "search", attempt: 1, error, durationMs: 420 } },

@@ -21,6 +21,8 @@ describe("eventSentence", () => {
 
   it("gives steps and runs their durations, error codes and messages", () => {
     expect(sentence({ type: "step.started", data: { stepId: "s", attempt: 2 } })).toBe("Step s started (attempt 2)");
+    expect(sentence({ type: "step.waiting", data: { stepId: "s", attempt: 1, reason: "agent", tool: "deploy" } })).toBe("Step s is waiting for its agent to connect and run deploy; its timeout is paused");
+    expect(sentence({ type: "step.resumed", data: { stepId: "s", attempt: 1, waitedMs: 4_200 } })).toBe("Step s resumed after waiting 4.2 s for its agent");
     expect(sentence({ type: "step.retrying", data: { stepId: "s", attempt: 1, delayMs: 500, error } })).toBe("Step s will retry in 500 ms after attempt 1: disk full");
     expect(sentence({ type: "step.completed", data: { stepId: "s", attempt: 1, durationMs: 2_460 } })).toBe("Step s completed in 2.4 s");
     expect(sentence({ type: "step.failed", data: { stepId: "s", attempt: 1, error } })).toBe("Step s failed: [TOOL_ERROR] disk full");

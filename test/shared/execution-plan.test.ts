@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyEvent, ApprovalPolicySchema, ExecutionPlan, findStep, stepIndexOf, type PlanEvent, type PlanState } from "../../shared/index.js";
+import { applyEvent, ApprovalPolicySchema, ExecutionPlan, findStep, stepIndexOf, type PlanEvent, type PlanState, type Step } from "../../shared/index.js";
+import { PlanLog } from "../support/plan-log.js";
 
 describe("ExecutionPlan", () => {
   it("keeps the step returned by addStep live after more steps are added", () => {
@@ -145,5 +146,23 @@ describe("applyEvent", () => {
     const state = applyEvent(undefined, submitted());
     expect(() => applyEvent(state, { planId: "p1", seq: 2, type: "step.started", at: 2, data: { stepId: "a", attempt: 1 } })).toThrow(expect.objectContaining({ code: "INVALID_STATE" }));
     expect(state.seq).toBe(1);
+  });
+
+  it("keeps a step's wait for its agent until it resumes or ends, and refuses a wait of a step that is not running", () => {
+    const log = new PlanLog("p1", { description: "d", steps: [{ id: "a", tool: "t" }] }, { tools: ["t"] });
+    log.append({ type: "plan.approved", data: { by: ["r"] } });
+    log.append({ type: "plan.started", data: { run: 1 } });
+    expect(() => log.append({ type: "step.waiting", data: { stepId: "a", attempt: 1, reason: "agent", tool: "t" } })).toThrow(expect.objectContaining({ code: "INVALID_STATE" }));
+    log.append({ type: "step.started", data: { stepId: "a", attempt: 1 } });
+    const waiting = log.append({ type: "step.waiting", data: { stepId: "a", attempt: 1, reason: "agent", tool: "t" } });
+    const step = (): Step => log.state.plan.steps[0]!;
+    expect(step().waiting).toEqual({ reason: "agent", tool: "t", since: waiting.at });
+    expect(step().status).toBe("running");
+    log.append({ type: "step.resumed", data: { stepId: "a", attempt: 1, waitedMs: 20 } });
+    expect(step().waiting).toBeUndefined();
+    log.append({ type: "step.waiting", data: { stepId: "a", attempt: 1, reason: "agent", tool: "t" } });
+    log.append({ type: "step.failed", data: { stepId: "a", attempt: 1, error: { code: "AGENT_DISCONNECTED", message: "gone" } } });
+    expect(step().waiting).toBeUndefined();
+    expect(step().error?.code).toBe("AGENT_DISCONNECTED");
   });
 });

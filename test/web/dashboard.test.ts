@@ -353,6 +353,29 @@ describe.runIf(hasChromium)("the dashboard in Chromium", () => {
     await root.locator(".event-log .event", { hasText: "Execution started" }).waitFor();
   }, 60_000);
 
+  it("warns at Start run that no agent serves the plan's tools, and shows the step waiting for its agent", async () => {
+    const submitter = agent();
+    const plan = await submitter.submit({ description: "Publish the release notes", steps: [{ id: "publish", tool: "publish_notes" }] }, { tools: { publish_notes: () => "published" }, autoExecute: false });
+    submitter.close();
+    const root = await rig.open(`/?token=${dashboardTokenOf("root")}#/plans/${plan.planId}`);
+    const alice = await rig.open(`/?token=${dashboardTokenOf("alice")}#/plans/${plan.planId}`);
+    await alice.locator('button[data-action="approve"]').click();
+    await root.locator('button[data-action="execute"]').click();
+    const notice = root.locator("#run-notice");
+    await notice.waitFor();
+    expect(await notice.textContent()).toBe("No connected agent serves publish_notes: the steps that call it will wait for the agent, then fail if it does not connect in time.");
+    await root.locator('svg.dag g[data-step-id="publish"][data-waiting="agent"]').waitFor();
+    expect(await root.locator('svg.dag g[data-step-id="publish"] .dag-note').textContent()).toBe("Waiting for agent");
+    expect(await root.locator('#step-publish .badge').textContent()).toBe("Waiting for agent");
+    await root.locator(".event-log .event", { hasText: "Step publish is waiting for its agent" }).waitFor();
+    const admin = connect(rig.server.url, { token: dashboardTokenOf("root"), socketOptions: { transports: ["websocket"] } });
+    clients.push(admin);
+    await admin.command("plan:cancel", { planId: plan.planId });
+    await root.locator('.room-title [data-plan-status="cancelled"]').waitFor();
+    expect(await root.locator('svg.dag g[data-step-id="publish"][data-waiting]').count()).toBe(0);
+    expect(await notice.isHidden()).toBe(true);
+  }, 60_000);
+
   it("refuses an unknown token with a clear message and signs in from the form", async () => {
     const page = await rig.open("/?token=not-a-real-token-at-all");
     await page.locator("#sign-in-error", { hasText: "That token was not accepted." }).waitFor();

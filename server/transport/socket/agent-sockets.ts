@@ -18,6 +18,8 @@ type Delivery = { answer: unknown } | { moved: Socket } | { lost: true };
  * token (a command line, a dashboard, another process) never takes them. A call due while the
  * plan's socket is away, or whose socket drops during the call, waits up to a grace period for one
  * to serve the plan again; an interrupted call is then sent again with the same idempotency key.
+ * While it waits, the attempt's deadline is paused and the step shows that it waits for its agent
+ * (`ToolContext.waitForAgent`); an agent that stays away fails it with `AGENT_DISCONNECTED`.
  */
 export class AgentSockets {
   /** The socket serving each plan's agent tools. */
@@ -119,14 +121,32 @@ export class AgentSockets {
     };
   }
 
-  /** How long a call waits for the plan's socket: the grace period, within the attempt's deadline. */
+  /**
+   * How long a call waits for the plan's socket: the grace period. Where the wait cannot pause the
+   * attempt's deadline (a context without `waitForAgent`), it stays within the deadline.
+   */
   private graceFor(ctx: ToolContext): number {
+    if (ctx.waitForAgent) return this.graceMs;
     return Math.min(this.graceMs, Math.max(0, ctx.deadline - this.clock.now()));
+  }
+
+  /**
+   * Waits for a socket to serve the plan, as {@link waitFor}, with the attempt's deadline paused
+   * and the wait shown on the step while no socket does; the deadline counts again once one does.
+   */
+  private async agentFor(planId: string, tool: string, ms: number, ctx: ToolContext): Promise<Socket | undefined> {
+    const now = this.current(planId);
+    if (now || ms <= 0 || ctx.signal.aborted) return now;
+    const resume = ctx.waitForAgent?.(tool);
+    const socket = await this.waitFor(planId, ms, ctx.signal);
+    // An agent that stays away fails the step; that end clears the wait (no resume is recorded).
+    if (socket && !ctx.signal.aborted) resume?.();
+    return socket;
   }
 
   private async invoke(planId: string, principalId: string, tool: string, params: Record<string, JsonValue>, ctx: ToolContext): Promise<JsonValue> {
     const wait = this.graceFor(ctx);
-    let socket = await this.waitFor(planId, wait, ctx.signal);
+    let socket = await this.agentFor(planId, tool, wait, ctx);
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     if (!socket) throw new PlanroomError("AGENT_DISCONNECTED", `agent ${principalId} is not connected to run "${tool}" (waited ${wait} ms for it to reconnect)`);
     const max = this.limits.maxResultBytes;
@@ -154,6 +174,8 @@ export class AgentSockets {
         throw new PlanroomError("TIMEOUT", `"${tool}" did not answer by its deadline (step ${ctx.step.id})`);
       }
       sent = true;
+      // A wait for the agent moved the deadline.
+      request.deadline = ctx.deadline;
       const delivery = await this.send(planId, socket, request, remaining, ctx.signal);
       if ("answer" in delivery) return answerOf(delivery.answer, principalId, tool);
       if ("moved" in delivery) {
@@ -164,7 +186,7 @@ export class AgentSockets {
       // The socket dropped mid-call: the agent usually reconnects at once and, asked again with the
       // same idempotency key, answers from the run it already started.
       const back = this.graceFor(ctx);
-      const next = await this.waitFor(planId, back, ctx.signal);
+      const next = await this.agentFor(planId, tool, back, ctx);
       if (ctx.signal.aborted) {
         this.cancel(planId, undefined, ctx.idempotencyKey, reasonText(ctx.signal.reason));
         throw abortError(ctx.signal);

@@ -132,6 +132,69 @@ describe("execution over the wire", () => {
     expect(failed.type === "step.failed" && failed.data.error.message).toContain("agent-1");
   });
 
+  it("shows a step waiting for its absent agent, pauses its timeout meanwhile, and resumes it when the agent is back", async () => {
+    await scope.start({ agentGraceMs: 5_000 });
+    const first = await join("agent-1", { tools: { t: () => ({ ok: true, result: "old" }) } });
+    const rev = await join("rev-1");
+    const plan = { ...chainPlan(["t"]), options: { stepTimeoutMs: 300 } };
+    const { planId } = await first.ok("plan:submit", { plan, tools: ["t"], autoExecute: true });
+    await rev.ok("plan:join", { planId });
+    first.close();
+    await new Promise((r) => setTimeout(r, 50));
+    await approve(planId, rev);
+    const waiting = await rev.waitFor((e) => e.type === "step.waiting");
+    expect(waiting.type === "step.waiting" && waiting.data).toEqual({ stepId: "s1", attempt: 1, reason: "agent", tool: "t" });
+    const { snapshot } = await rev.ok("plan:join", { planId });
+    expect(snapshot.plan.steps[0]?.waiting).toEqual({ reason: "agent", tool: "t", since: waiting.at });
+    // Longer than the step's timeout: the wait does not count against it.
+    await new Promise((r) => setTimeout(r, 500));
+    await join("agent-1", { tools: { t: (req) => ({ ok: true, result: req.deadline - Date.now() > 0 }) }, serveTools: [planId] });
+    const resumed = await rev.waitFor((e) => e.type === "step.resumed");
+    expect(resumed.type === "step.resumed" && resumed.data.waitedMs).toBeGreaterThanOrEqual(400);
+    const done = await rev.waitFor((e) => e.type === "step.completed" || e.type === "step.failed");
+    expect(done.type === "step.completed" && done.data.result).toBe(true);
+    expect(rev.events.map((e) => e.type).filter((t) => t.startsWith("step."))).toEqual(["step.started", "step.waiting", "step.resumed", "step.completed"]);
+  });
+
+  it("fails a step whose agent stays away with AGENT_DISCONNECTED after agentGraceMs, not TIMEOUT, and does not retry it", async () => {
+    await scope.start({ agentGraceMs: 250 });
+    const agent = await join("agent-1", { tools: { t: () => ({ ok: true, result: 1 }) } });
+    const rev = await join("rev-1");
+    const plan = { ...chainPlan(["t"]), options: { stepTimeoutMs: 50, retry: { maxAttempts: 3, backoffMs: 1 } } };
+    const { planId } = await agent.ok("plan:submit", { plan, tools: ["t"], autoExecute: true });
+    await rev.ok("plan:join", { planId });
+    agent.close();
+    await new Promise((r) => setTimeout(r, 50));
+    await approve(planId, rev);
+    const waiting = await rev.waitFor((e) => e.type === "step.waiting");
+    const failed = await rev.waitFor((e) => e.type === "step.failed");
+    expect(failed.type === "step.failed" && failed.data.error.code).toBe("AGENT_DISCONNECTED");
+    expect(failed.at - waiting.at).toBeGreaterThanOrEqual(240);
+    expect(rev.events.some((e) => e.type === "step.retrying" || e.type === "step.resumed")).toBe(false);
+    const { snapshot } = await rev.ok("plan:join", { planId });
+    expect(snapshot.plan.steps[0]?.waiting).toBeUndefined();
+  });
+
+  it("says in plan:execute's answer which of the agent's tools no connected socket serves", async () => {
+    await scope.start({ agentGraceMs: 100, tools: { local: () => 1 } });
+    const agent = await join("agent-1", { tools: { t: () => ({ ok: true, result: 1 }), u: () => ({ ok: true, result: 2 }) } });
+    const rev = await join("rev-1");
+    const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["local", "u", "t"]), tools: ["t", "u", "unused"] });
+    await approve(planId, rev);
+    const served = await agent.ok("plan:execute", { planId });
+    expect(served.unservedTools).toBeUndefined();
+    await rev.ok("plan:join", { planId });
+    await rev.waitFor((e) => e.type === "plan.completed");
+
+    const { planId: second } = await agent.ok("plan:submit", { plan: chainPlan(["local", "u", "t"]), tools: ["t", "u", "unused"] });
+    await approve(second, rev);
+    agent.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const admin = await join("root");
+    const unserved = await admin.ok("plan:execute", { planId: second });
+    expect(unserved.unservedTools).toEqual(["t", "u"]);
+  });
+
   it("waits for a disconnected agent to come back; its tools follow the new socket", async () => {
     await scope.start({ agentGraceMs: 5_000 });
     const first = await join("agent-1", { tools: { t: () => ({ ok: true, result: "old" }) } });

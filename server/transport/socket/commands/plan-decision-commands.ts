@@ -1,7 +1,15 @@
-import { PlanroomError, reopenedEvent } from "../../../../shared/index.js";
+import { PlanroomError, reopenedEvent, type PlanState } from "../../../../shared/index.js";
 import { canCancel, canExecute, canResume } from "../../../auth/access-rules.js";
 import { castVote, countEligibleVoters } from "../../../rooms/approval.js";
 import { ensureOpen, type CommandDeps, type SomeCommandHandlers } from "./command-handler.js";
+
+/** The agent's own tools that the plan's unfinished steps call, sorted (for a plan no socket serves). */
+function unservedTools(state: PlanState): string[] {
+  const agentTools = new Set(state.tools);
+  const used = new Set<string>();
+  for (const step of state.plan.steps) if (step.status !== "completed" && agentTools.has(step.tool)) used.add(step.tool);
+  return [...used].sort();
+}
 
 /**
  * `plan:vote`, `plan:execute`, `plan:cancel` and `plan:resume`: what decides a plan's course. Each
@@ -23,7 +31,9 @@ export function planDecisionCommands(deps: CommandDeps): SomeCommandHandlers<"pl
       ensureOpen(deps);
       const room = directory.visible(p.planId, principal);
       if (!canExecute(room.head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent or an admin may start a plan");
-      return { seq: await runs.start(room, principal.id) };
+      const unserved = deps.agents.current(room.id) ? [] : unservedTools(room.head);
+      const seq = await runs.start(room, principal.id);
+      return unserved.length > 0 ? { seq, unservedTools: unserved } : { seq };
     },
 
     "plan:cancel": async ({ principal }, p) => {

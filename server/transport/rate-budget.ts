@@ -58,10 +58,11 @@ export function limiterRateBudget(limiter: Pick<RateLimiterAbstract, "consume">)
 /**
  * A {@link RateBudget} in this process's memory (rate-limiter-flexible's `RateLimiterMemory`): fixed
  * windows of `burst / perSecond` seconds, `burst` units each, so a key may spend its whole burst at
- * once and then waits for its window to end. A key's record goes with its window.
+ * once and then waits for its window to end. A key's record goes with its window. Each budget has
+ * a table of its own, so its keys need no prefix (none: no string built per request).
  */
-export function memoryRateBudget(settings: RateLimitSettings, keyPrefix = "planroom"): RateBudget {
-  return limiterRateBudget(new RateLimiterMemory({ points: settings.burst, duration: settings.burst / settings.perSecond, keyPrefix }));
+export function memoryRateBudget(settings: RateLimitSettings): RateBudget {
+  return limiterRateBudget(new RateLimiterMemory({ points: settings.burst, duration: settings.burst / settings.perSecond, keyPrefix: "" }));
 }
 
 /** "try again in 340 ms" / "try again in 3 s": how long a refusal says to wait. */

@@ -9,8 +9,9 @@
  * the machine weighs on both sides alike.
  *
  * Two servers are measured in the same run: the default one (`authFailureLimit` on: burst 20,
- * 60/min) and one whose limiter never blocks (`burst` 10⁹: every bad token is looked at, as before
- * the limiter). The good client is the SDK, which sends its token as a bearer header too, so the
+ * 60/min; `handshakeLimit` on: 300 handshakes without a bearer header per address at once, 50/s)
+ * and one whose limiters never block (`burst` 10⁹: every bad token is looked at, as before the
+ * limiters). The good client is the SDK, which sends its token as a bearer header too, so the
  * blocked address still lets it in.
  *
  * On Linux with `taskset` and at least 2 CPUs, the server gets CPU 0 to itself and both clients
@@ -171,7 +172,7 @@ async function run(mode: string): Promise<void> {
     store: createMemoryStore(),
     log: silentLogger,
     webDir: "/nonexistent",
-    ...(mode === "unlimited" ? { authFailureLimit: { burst: 1_000_000_000 } } : {}),
+    ...(mode === "unlimited" ? { authFailureLimit: { burst: 1_000_000_000 }, handshakeLimit: { burst: 1_000_000_000, perSecond: 1_000_000_000 } } : {}),
   });
   let refusedBeforeSession = 0;
   server.io.engine.on("connection_error", (e: { code: number }) => {
@@ -234,7 +235,7 @@ async function run(mode: string): Promise<void> {
     const flooded = of("flood");
     const floodSeconds = (ROUNDS * FLOOD_MS) / 1_000;
 
-    const label = mode === "limited" ? "authFailureLimit on (defaults: burst 20, 60/min)" : mode === "unlimited" ? "authFailureLimit off (burst 10⁹: every bad token is checked)" : `${mode} (the server's defaults)`;
+    const label = mode === "limited" ? "authFailureLimit and handshakeLimit on (defaults)" : mode === "unlimited" ? "authFailureLimit and handshakeLimit off (burst 10⁹: every bad token is checked)" : `${mode} (the server's defaults)`;
     console.log(`\n${label} — flood over ${TRANSPORT}, ${CONCURRENCY} in flight`);
     console.log(
       `  flood       : ${totals.attempts} bad handshakes in ${floodSeconds} s (${Math.round(totals.attempts / floodSeconds)}/s): ${totals.unauthenticated} UNAUTHENTICATED (token checked), ${totals.rateLimited} RATE_LIMITED by the middleware, ${totals.transportRefused} refused at the transport (${refusedBeforeSession} by allowRequest), ${totals.other} other`,

@@ -12,3 +12,4 @@ export { silentLogger, consoleLogger } from "./runtime/logger.js";
 export type { Store } from "./store/store.js";
 export { createFileStore, type FileStore, type FileStoreOptions } from "./store/file/file-store.js";
 export { createMemoryStore } from "./store/memory-store.js";
+export { limiterRateBudget, memoryRateBudget, type RateBudget, type RateBudgets, type RateLimitSettings, type RateVerdict } from "./transport/rate-budget.js";

@@ -30,8 +30,19 @@ export const ServerConfigSchema = z
     corsOrigins: z.array(z.string().min(1)).default([]),
     /** Largest Socket.IO message in bytes. */
     maxHttpBufferSize: z.number().int().min(1_024).max(1_000_000).default(256 * 1024),
-    /** Per-socket command rate: a burst, refilled at `perSecond`. */
-    rateLimit: z.object({ burst: z.number().int().min(1).default(200), perSecond: z.number().min(0.1).default(100) }).prefault({}),
+    /**
+     * Requests per principal: the commands of all its sockets, its Socket.IO handshakes that carry
+     * its bearer token, and its HTTP API requests, together. `burst` at once, `perSecond` on
+     * average (fixed windows of `burst / perSecond` s). Past it: `RATE_LIMITED` (HTTP 429).
+     */
+    rateLimit: z.object({ burst: z.number().int().min(1).default(200), perSecond: z.number().min(0.1).default(100) }).strict().prefault({}),
+    /**
+     * Requests per client address (IPv6: per /64) before authentication: Socket.IO handshakes
+     * without a valid `Authorization: Bearer` header, and HTTP API requests without a valid token,
+     * together. `burst` at once, `perSecond` on average (fixed windows of `burst / perSecond` s).
+     * Past it: `RATE_LIMITED` (the handshake is refused; HTTP 429).
+     */
+    handshakeLimit: z.object({ burst: z.number().int().min(1).default(300), perSecond: z.number().min(0.1).default(50) }).strict().prefault({}),
     /** Plan size caps. */
     limits: z
       .object({

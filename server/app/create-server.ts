@@ -25,6 +25,7 @@ import { createCommandHandlers } from "../transport/socket/commands/command-hand
 import { HandshakeGate } from "../transport/socket/handshake-gate.js";
 import { HandshakeOrigins } from "../transport/socket/handshake-origin.js";
 import type { PlanroomIo } from "../transport/socket/planroom-io.js";
+import { memoryRateBudget, type RateBudgets } from "../transport/rate-budget.js";
 import { preEncodingParser } from "../transport/socket/pre-encoding-parser.js";
 import { PrincipalSockets } from "../transport/socket/principal-sockets.js";
 import { socketBroadcast } from "../transport/socket/socket-broadcast.js";
@@ -51,6 +52,11 @@ export interface PlanroomServerOptions extends ServerConfigInput {
   log?: Logger;
   /** The dashboard's built files (default: the package's own `dist/web/`), served at `/` when present. */
   webDir?: string;
+  /**
+   * The rate budgets (per principal and per address); by default in this process's memory, sized
+   * by `rateLimit` and `handshakeLimit`. A shared backend goes here, for servers that share clients.
+   */
+  rateBudgets?: RateBudgets;
 }
 
 /** A running Planroom server. */
@@ -78,7 +84,7 @@ export interface PlanroomServer {
  * with a `VALIDATION` error before anything is opened.
  */
 export async function createPlanroomServer(options: PlanroomServerOptions = {}): Promise<PlanroomServer> {
-  const { store: givenStore, tools: givenTools, clock = systemClock, log: givenLog, webDir, ...configInput } = options;
+  const { store: givenStore, tools: givenTools, clock = systemClock, log: givenLog, webDir, rateBudgets, ...configInput } = options;
   const config = parseConfig(configInput);
   const log = givenLog ?? createStructuredLogger({ format: config.logFormat, level: config.logLevel });
   const tools = await loadToolModules(config.toolModules, givenTools);
@@ -116,7 +122,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   // HTTPS and WSS directly with `tls`; Socket.IO attaches to either server the same way.
   const http: HttpServer = tls ? createHttpsServer(tls, listener) : createServer(listener);
   const proxyTrust = compileProxyTrust(config.trustProxy);
-  const gate = new HandshakeGate({ failures: new AuthFailureLimiter(config.authFailureLimit, () => clock.now()), origins: new HandshakeOrigins(config.corsOrigins), registry, clientAddress: (req) => clientAddress(req, proxyTrust) });
+  const budgets = rateBudgets ?? { principals: memoryRateBudget(config.rateLimit), addresses: memoryRateBudget(config.handshakeLimit) };
+  const gate = new HandshakeGate({ failures: new AuthFailureLimiter(config.authFailureLimit, () => clock.now()), origins: new HandshakeOrigins(config.corsOrigins), registry, clientAddress: (req) => clientAddress(req, proxyTrust), budgets, metrics });
   const principalSockets = new PrincipalSockets(config.limits.maxSocketsPerPrincipal);
   const io: PlanroomServer["io"] = new Server(http, {
     // Runs on each new engine.io session, before anything is allocated for it: blocked addresses and foreign origins.
@@ -143,8 +150,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     const health = store.health?.() ?? { writable: true };
     return health.writable ? { ok: true } : { ok: false, reason: `the store refuses writes: ${health.reason}` };
   };
-  api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy, metrics: prometheus.exposition });
-  attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, rateLimit: config.rateLimit, log, now: () => clock.now(), metrics });
+  api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy, metrics: prometheus.exposition, rateLimit: { budgets, addressOf: (req) => gate.addressOf(req), metrics } });
+  attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, budget: budgets.principals, log, metrics });
 
   // A start that fails past this point (the port is taken, the metrics address is) lets go of
   // everything it holds, the store's lock first of all, so that the same process can try again.

@@ -87,7 +87,7 @@ export function createPrometheusMetrics(sources: GaugeSources): PrometheusMetric
   const stepSeconds = new Histogram({ name: "planroom_step_duration_seconds", help: "Step attempts that ran, by tool and outcome", labelNames: ["tool", "outcome"], buckets: LONG_BUCKETS, registers });
   const decisionSeconds = new Histogram({ name: "planroom_approval_decision_seconds", help: "Time from an approval request to its decision, by outcome", labelNames: ["outcome"], buckets: LONG_BUCKETS, registers });
   const remoteCalls = new Counter({ name: "planroom_remote_tool_calls_total", help: "Calls of agents' tools over their sockets, by outcome (ok or the error code)", labelNames: ["outcome"], registers });
-  const rateLimited = new Counter({ name: "planroom_rate_limited_total", help: "Commands refused with RATE_LIMITED", registers });
+  const rateLimited = new Counter({ name: "planroom_rate_limited_total", help: "Commands, Socket.IO handshakes and HTTP requests refused with RATE_LIMITED", registers });
 
   const toolLabels = new Set<string>();
   const toolLabel = (tool: string): string => {

@@ -18,7 +18,7 @@ export interface ServerMetrics {
   approvalDecided(outcome: "approved" | "rejected" | "expired", waitedMs: number): void;
   /** A call of an agent's tool over its socket ended: `ok` or the error code. */
   remoteToolCall(outcome: string): void;
-  /** A command was refused with `RATE_LIMITED`. */
+  /** A command, a handshake or an HTTP request was refused with `RATE_LIMITED` (a spent rate budget). */
   rateLimited(): void;
 }
 

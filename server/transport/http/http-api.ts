@@ -10,6 +10,7 @@ import { toWireError } from "../wire-error.js";
 import { dashboardMissingPage, dashboardMissingWarning } from "./dashboard-missing.js";
 import { healthRoutes, type Readiness } from "./health-routes.js";
 import { HTTP_STATUS } from "./http-status.js";
+import type { HttpRateLimit } from "./bearer-auth.js";
 import { metricsRoutes, type MetricsExposition } from "./metrics-routes.js";
 import { planRoutes } from "./plan-routes.js";
 import { requestLog } from "./request-log.js";
@@ -31,6 +32,11 @@ export interface HttpApiDeps {
   trustProxy: string[];
   /** The server's metrics, served at `GET /metrics` to admins and the `metrics` role; none: no route. */
   metrics?: MetricsExposition | undefined;
+  /**
+   * The rate limit of the plan routes (`/api/plans…`): per principal, or per address without a
+   * valid token. Health, readiness, metrics and the dashboard's files are never limited.
+   */
+  rateLimit?: HttpRateLimit | undefined;
 }
 
 /** The CSP's directives; `upgrade-insecure-requests` is added only over TLS. */
@@ -44,7 +50,7 @@ const CSP_DIRECTIVES = {
 
 /**
  * The HTTP side: `GET /healthz`, `GET /readyz`, `GET /api/plans`, `GET /api/plans/:id` (bearer token, same
- * visibility as the sockets), `GET /metrics` (admins and the `metrics` role), a log line per request, helmet headers with a CSP that allows the dashboard and its
+ * visibility as the sockets, rate-limited: `429` with `Retry-After`), `GET /metrics` (admins and the `metrics` role), a log line per request, helmet headers with a CSP that allows the dashboard and its
  * Socket.IO connection (HSTS, `upgrade-insecure-requests` and COOP only over TLS), CORS from the configured origins, and the dashboard's static files.
  */
 export function createHttpApi(deps: HttpApiDeps): express.Express {

@@ -3,17 +3,17 @@ import { formatPlan, matchesListFilter, planListRow, PlanroomError } from "../..
 import type { PrincipalRegistry } from "../../auth/principals.js";
 import { page } from "../../rooms/plan-list.js";
 import type { RoomDirectory } from "../../rooms/room-directory.js";
-import { bearerAuth, requestPrincipal } from "./bearer-auth.js";
+import { bearerAuth, requestPrincipal, type HttpRateLimit } from "./bearer-auth.js";
 import { planReadQuery, plansListQuery } from "./http-queries.js";
 
 /**
  * `GET /api/plans` (the rows of `plans:list`, a page at a time) and `GET /api/plans/:id` (the plan,
  * its policy, votes and events, a page at a time), with a bearer token and the same visibility
- * as the sockets.
+ * as the sockets; each request takes one unit of its principal's rate budget (see {@link bearerAuth}).
  */
-export function planRoutes(deps: { directory: RoomDirectory; registry: PrincipalRegistry }): Router {
+export function planRoutes(deps: { directory: RoomDirectory; registry: PrincipalRegistry; rateLimit?: HttpRateLimit | undefined }): Router {
   const router = Router();
-  router.use("/api/plans", bearerAuth(deps.registry));
+  router.use("/api/plans", bearerAuth(deps.registry, deps.rateLimit));
 
   router.get("/api/plans", (req, res) => {
     const { status, submittedBy, limit, cursor } = plansListQuery(req.query);

@@ -5,16 +5,16 @@ import { commandAudit } from "./command-audit.js";
 import { toWireError } from "../wire-error.js";
 import type { CommandHandler, CommandHandlers } from "./commands/command-handler.js";
 import type { PlanroomSocket } from "./planroom-io.js";
-import { RateLimiter } from "./rate-limit.js";
+import { principalBudgetKey, retryText, type RateBudget } from "../rate-budget.js";
 
 const ALLOWED: ReadonlyMap<string, CommandName> = new Map(COMMAND_NAMES.map((n) => [n, n]));
 
 /** Settings of the dispatch. */
 export interface DispatchOptions {
   handlers: CommandHandlers;
-  rateLimit: { burst: number; perSecond: number };
+  /** The principals' budget: every command takes one unit of its principal's (`principal:<id>`), shared by all its sockets and its HTTP requests. */
+  budget: RateBudget;
   log: Logger;
-  now?: () => number;
   /** Counts each answered command (name, result code, latency) and `RATE_LIMITED` refusals. */
   metrics?: ServerMetrics;
 }
@@ -22,13 +22,13 @@ export interface DispatchOptions {
 /**
  * Wires one socket to the commands: the one path every client event takes. Only allow-listed
  * names get a listener (anything else, `error` included, is ignored); a command without an ack
- * callback is dropped before it can change anything; then the rate limit, zod validation, the
+ * callback is dropped before it can change anything; then the principal's rate budget, zod validation, the
  * handler (authorisation is its first step) inside a try/catch, and one ack of the shape
  * `{ ok: true, ...result }` or `{ ok: false, error: { code, message, issues? } }`. Each answer is
  * counted and gets its audit line (see `commandAudit`).
  */
 export function attachDispatch(socket: PlanroomSocket, principal: Principal, options: DispatchOptions): void {
-  const limiter = new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond, options.now);
+  const budgetKey = principalBudgetKey(principal.id);
   // Socket.IO would throw on an incoming `error` event without a listener.
   socket.on("error", () => {});
   for (const name of ALLOWED.values()) {
@@ -55,7 +55,8 @@ export function attachDispatch(socket: PlanroomSocket, principal: Principal, opt
     };
     const fail = (error: unknown): void => reply({ ok: false, error: toWireError(error, options.log, name) });
     try {
-      if (!limiter.take()) throw new PlanroomError("RATE_LIMITED", "too many commands: slow down");
+      const verdict = await options.budget.consume(budgetKey);
+      if (!verdict.ok) throw new PlanroomError("RATE_LIMITED", `too many requests from ${principal.id} (commands of all its sockets and its HTTP requests count together): ${retryText(verdict.retryAfterMs)}`);
       const payload = args.length > 1 ? args[0] : {};
       const parsed = parseInput(COMMANDS[name].input, payload ?? {});
       if (!parsed.success) throw inputError(`${name} payload`, parsed.issues);

@@ -1,6 +1,6 @@
 /**
- * A token bucket: `burst` tokens at once, refilled at `perSecond`. One per socket for commands;
- * one per address for failed authentications (see `AuthFailureLimiter`).
+ * A token bucket: `burst` tokens at once, refilled at `perSecond`. One per address for failed
+ * authentications (see `AuthFailureLimiter`); request rates go through `RateBudget` instead.
  */
 export class RateLimiter {
   private tokens: number;

@@ -2,6 +2,7 @@ import type { PrincipalRegistry } from "../../auth/principals.js";
 import type { RoomDirectory } from "../../rooms/room-directory.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { ServerMetrics } from "../../runtime/server-metrics.js";
+import type { RateBudget } from "../rate-budget.js";
 import type { AgentSockets } from "./agent-sockets.js";
 import type { CommandHandlers } from "./commands/command-handler.js";
 import { attachDispatch } from "./dispatch.js";
@@ -18,9 +19,9 @@ export interface SocketConnectionsDeps {
   handlers: CommandHandlers;
   directory: RoomDirectory;
   agents: AgentSockets;
-  rateLimit: { burst: number; perSecond: number };
+  /** The principals' budget, which every command consumes from (see `attachDispatch`). */
+  budget: RateBudget;
   log: Logger;
-  now: () => number;
   /** Where the dispatch counts commands. */
   metrics?: ServerMetrics;
 }
@@ -56,7 +57,7 @@ export function attachSocketConnections(io: PlanroomIo, deps: SocketConnectionsD
     next();
   });
   io.on("connection", (socket) => {
-    attachDispatch(socket, socket.data.principal, { handlers: deps.handlers, rateLimit: deps.rateLimit, log: deps.log, now: deps.now, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+    attachDispatch(socket, socket.data.principal, { handlers: deps.handlers, budget: deps.budget, log: deps.log, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
     socket.on("disconnecting", () => {
       deps.agents.detach(socket);
       for (const name of socket.rooms) {

@@ -128,6 +128,14 @@ describe("configuration and principals", () => {
     }
   });
 
+  it("defaults the rate limits per principal and per address, and refuses unknown or out-of-range settings", () => {
+    expect(parseConfig({})).toMatchObject({ rateLimit: { burst: 200, perSecond: 100 }, handshakeLimit: { burst: 300, perSecond: 50 } });
+    expect(parseConfig({ handshakeLimit: { burst: 10 } }).handshakeLimit).toEqual({ burst: 10, perSecond: 50 });
+    expect(() => parseConfig({ handshakeLimit: { burst: 0 } })).toThrow(/handshakeLimit\.burst/);
+    expect(() => parseConfig({ rateLimit: { perSecond: 0 } })).toThrow(/rateLimit\.perSecond/);
+    expect(() => parseConfig({ rateLimit: { burts: 10 } })).toThrow(/rateLimit[\s\S]*burts/);
+  });
+
   it("accepts plain tokens and SHA-256 hashes, and refuses unknown ones", () => {
     const registry = new PrincipalRegistry([
       { id: "a", name: "A", roles: ["agent"], token: "plain-token-plain-token" },

@@ -46,11 +46,17 @@ export function attachDispatch(socket: PlanroomSocket, principal: Principal, opt
     const reply = (response: object): void => {
       if (answered) return;
       answered = true;
-      commandAudit({ log: options.log, metrics: options.metrics ?? noMetrics }, { principal, command: name, payload: args.length > 1 ? args[0] : undefined, response, durationMs: performance.now() - started });
+      const durationMs = performance.now() - started;
       try {
         ack(response);
       } catch (error) {
         options.log.warn(`${name}: ack failed: ${String(error)}`);
+      }
+      // After the ack: a logger or metrics backend that throws must not cost the client its answer.
+      try {
+        commandAudit({ log: options.log, metrics: options.metrics ?? noMetrics }, { principal, command: name, payload: args.length > 1 ? args[0] : undefined, response, durationMs });
+      } catch (error) {
+        process.emitWarning(`planroom: the audit of ${name} failed: ${String(error)}`);
       }
     };
     const fail = (error: unknown): void => reply({ ok: false, error: toWireError(error, options.log, name) });

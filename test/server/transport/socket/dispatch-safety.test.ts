@@ -127,3 +127,26 @@ describe("the command dispatch survives hostile input", () => {
     expect(v).toMatchObject({ ok: false, error: { code: "VALIDATION", message: expect.any(String), issues: [{ path: ["planId"], message: expect.any(String) }] } });
   });
 });
+
+describe("a logger that throws", () => {
+  it("does not cost a client its answer: the ack goes first, the audit line after", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on("warning", onWarning);
+    try {
+      const broken = {
+        info: () => {
+          throw new Error("log pipeline down");
+        },
+        warn: () => undefined,
+        error: () => undefined,
+      };
+      await scope.start({ tools: { t: () => 1 }, log: broken });
+      const agent = await client();
+      expect((await agent.ok("session:whoami", {})).principal.id).toBe("agent-1");
+      await expect.poll(() => warnings.some((w) => w.includes("the audit of session:whoami failed"))).toBe(true);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});

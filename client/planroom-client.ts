@@ -3,6 +3,7 @@ import {
   ExecutionPlan,
   PlanroomError,
   PresenceDeltaSchema,
+  SessionLimitsSchema,
   type ApprovalPolicyInput,
   type CommandInput,
   type CommandName,
@@ -13,12 +14,24 @@ import {
 } from "../shared/index.js";
 import { checkCommandInput, emitCommand, type PlanroomSocket } from "./command.js";
 import { describeConnectFailure } from "./connect-failure.js";
+import { checkMessageSize } from "./message-size.js";
 import { checkServerUrl } from "./server-url.js";
 import { ListenerHub } from "./listener-hub.js";
 import { PlanHandle } from "./plan-handle.js";
 import { RoomHandle } from "./room-handle.js";
 import { ToolServer, type ToolMap } from "./tool-server.js";
 import { WatchHandle, type WatchFilter } from "./watch-handle.js";
+
+/** How long the first command waits for `session:limits` after connecting. */
+const LIMITS_WAIT_MS = 500;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer: unknown = setTimeout(resolve, ms);
+    // Node: a pending wait must not keep the process alive (browsers have no unref).
+    (timer as { unref?: () => void }).unref?.();
+  });
+}
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -72,6 +85,12 @@ export class PlanroomClient {
   #everConnected = false;
   #fatal: PlanroomError | undefined;
   #lastError: string | undefined;
+  /** The server's largest message, once it said (`session:limits`). */
+  #maxMessageBytes: number | undefined;
+  /** Settles when `session:limits` first arrives (it follows the connection at once). */
+  #limitsArrived!: () => void;
+  readonly #limitsKnown = new Promise<void>((resolve) => (this.#limitsArrived = resolve));
+  #limitsAwaited = false;
   /** Set while the client has never been connected and its last attempt failed at the network (see `describeConnectFailure`). */
   #unreachable: PlanroomError | undefined;
 
@@ -125,6 +144,12 @@ export class PlanroomClient {
         this.#hub.emit("unreachable", this.#unreachable);
       }
     });
+    socket.on("session:limits", (message: unknown) => {
+      const limits = SessionLimitsSchema.safeParse(message);
+      if (!limits.success) return;
+      this.#maxMessageBytes = limits.data.maxMessageBytes;
+      this.#limitsArrived();
+    });
     socket.on("plan:event", (event: PlanEvent) => this.#dispatchEvent(event));
     socket.on("presence:delta", (message: unknown) => {
       const delta = PresenceDeltaSchema.safeParse(message);
@@ -158,6 +183,13 @@ export class PlanroomClient {
     checkCommandInput(name, payload);
     const deadline = Date.now() + this.#timeoutMs;
     await this.#whenConnected(deadline, name);
+    // Right after the first connection the limits may be a packet away; a server that never sends
+    // them (an older one) costs the first command this short wait, once.
+    if (!this.#limitsAwaited) {
+      await Promise.race([this.#limitsKnown, delay(Math.min(LIMITS_WAIT_MS, Math.max(0, deadline - Date.now())))]);
+      this.#limitsAwaited = true;
+    }
+    checkMessageSize(name, payload, this.#maxMessageBytes);
     return emitCommand(this.#socket, name, payload, Math.max(1, deadline - Date.now()));
   }
 

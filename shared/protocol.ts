@@ -207,8 +207,18 @@ export const ToolResultSchema = z.union([
 /** An agent's answer to `tool:invoke`. */
 export type ToolResult = z.infer<typeof ToolResultSchema>;
 
+/** What the server tells each socket once it is connected (`session:limits`). */
+export const SessionLimitsSchema = z.object({
+  /** The largest message (bytes) the server takes: its `maxHttpBufferSize`. A larger one makes it drop the connection. */
+  maxMessageBytes: z.number().int().positive(),
+});
+/** See {@link SessionLimitsSchema}. */
+export type SessionLimits = z.infer<typeof SessionLimitsSchema>;
+
 /** Events the server sends (Socket.IO typed map). */
 export interface ServerToClientEvents {
+  /** Sent once, right after the connection: the limits a client must keep to (the SDK checks them before sending). */
+  "session:limits": (limits: SessionLimits) => void;
   /** A logged event of a plan this socket may see (room member or watcher). */
   "plan:event": (event: PlanEvent) => void;
   /** Who joined or left a room (coalesced; the full list is the join snapshot's `presence`). */

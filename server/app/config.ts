@@ -6,6 +6,7 @@ import { DEFAULT_VOTER_ROLES, issueLine, parseInput, PlanroomError, PrincipalSch
 import { PrincipalConfigSchema } from "../auth/principal-config.js";
 import { LOG_FORMATS, LOG_LEVELS } from "../runtime/structured-logger.js";
 import { ListenAddressSchema } from "./listen-address.js";
+import { planMessageBytes } from "./message-size-limit.js";
 
 export { PrincipalConfigSchema, type PrincipalConfig } from "../auth/principal-config.js";
 
@@ -28,8 +29,11 @@ export const ServerConfigSchema = z
     principals: z.array(PrincipalConfigSchema).max(10_000).default([]),
     /** Origins allowed by CORS (HTTP and Socket.IO). Empty: same origin only. */
     corsOrigins: z.array(z.string().min(1)).default([]),
-    /** Largest Socket.IO message in bytes. */
-    maxHttpBufferSize: z.number().int().min(1_024).max(1_000_000).default(256 * 1024),
+    /**
+     * Largest Socket.IO message in bytes. Default: what a plan at `limits.maxSteps` and
+     * `limits.maxParamsBytes` needs (see `planMessageBytes`).
+     */
+    maxHttpBufferSize: z.number().int().min(1_024).max(256 * 1024 * 1024).optional(),
     /**
      * Requests per principal: the commands of all its sockets, its Socket.IO handshakes that carry
      * its bearer token, and its HTTP API requests, together. `burst` at once, `perSecond` on
@@ -48,7 +52,7 @@ export const ServerConfigSchema = z
       .object({
         maxSteps: z.number().int().min(1).max(100_000).default(10_000),
         /** Bytes of all step params of a plan, as JSON (UTF-8); also the cap on one step's params once its `$ref`s are resolved. */
-        maxParamsBytes: z.number().int().min(1_024).default(200_000),
+        maxParamsBytes: z.number().int().min(1_024).default(1_000_000),
         /** Bytes of one step's result, as JSON (UTF-8); a larger result fails the step (`RESULT_TOO_LARGE`). */
         maxResultBytes: z.number().int().min(1_024).default(1_048_576),
         /**
@@ -64,7 +68,7 @@ export const ServerConfigSchema = z
         maxOpenPlansPerAgent: z.number().int().min(1).default(100),
         /**
          * Bytes (UTF-8 JSON) of step params the open plans of one agent may hold together: by default
-         * 100 plans at the `maxParamsBytes` cap fit. Past it a submission or a growing revision is
+         * 20 plans at the `maxParamsBytes` cap fit. Past it a submission or a growing revision is
          * refused (`QUOTA_EXCEEDED`).
          */
         maxOpenPlanBytesPerAgent: z.number().int().min(1_024).default(20 * 1024 * 1024),
@@ -145,7 +149,8 @@ export const ServerConfigSchema = z
     /** The least severe level logged (`info` logs the audit lines, `warn` drops them). */
     logLevel: z.enum(LOG_LEVELS).default("info"),
   })
-  .strict();
+  .strict()
+  .transform((config) => ({ ...config, maxHttpBufferSize: config.maxHttpBufferSize ?? planMessageBytes(config.limits) }));
 
 /** Whether `value` is what Express's `trust proxy` accepts in a list: an address, a CIDR (prefix or netmask), or a named range. */
 function isProxyAddress(value: string): boolean {

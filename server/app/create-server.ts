@@ -31,6 +31,7 @@ import { PrincipalSockets } from "../transport/socket/principal-sockets.js";
 import { socketBroadcast } from "../transport/socket/socket-broadcast.js";
 import { attachSocketConnections } from "../transport/socket/socket-connections.js";
 import { parseConfig, type ServerConfigInput } from "./config.js";
+import { planMessageBytes } from "./message-size-limit.js";
 import { loadTlsFiles } from "./tls-files.js";
 import { listenForMetrics, type MetricsListener } from "./metrics-listener.js";
 import { observedBroadcast } from "./observed-broadcast.js";
@@ -88,6 +89,10 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const config = parseConfig(configInput);
   const log = givenLog ?? createStructuredLogger({ format: config.logFormat, level: config.logLevel });
   const tools = await loadToolModules(config.toolModules, givenTools);
+  const planBytes = planMessageBytes(config.limits);
+  if (config.maxHttpBufferSize < planBytes) {
+    log.warn(`maxHttpBufferSize (${config.maxHttpBufferSize} bytes) is smaller than a plan at the limits needs (${planBytes} bytes for limits.maxSteps ${config.limits.maxSteps}): large plans will be refused as too large a message; raise it or lower limits.maxSteps`);
+  }
   const tls = config.tls ? await loadTlsFiles(config.tls) : undefined;
   // Filled in once the server's parts exist: the gauges read them at each scrape.
   const gauges: { io?: PlanroomIo; directory?: RoomDirectory } = {};
@@ -151,7 +156,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     return health.writable ? { ok: true } : { ok: false, reason: `the store refuses writes: ${health.reason}` };
   };
   api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy, metrics: prometheus.exposition, rateLimit: { budgets, addressOf: (req) => gate.addressOf(req), metrics } });
-  attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, budget: budgets.principals, log, metrics });
+  attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, budget: budgets.principals, limits: { maxMessageBytes: config.maxHttpBufferSize }, log, metrics });
 
   // A start that fails past this point (the port is taken, the metrics address is) lets go of
   // everything it holds, the store's lock first of all, so that the same process can try again.

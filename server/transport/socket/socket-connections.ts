@@ -1,3 +1,4 @@
+import type { SessionLimits } from "../../../shared/index.js";
 import type { PrincipalRegistry } from "../../auth/principals.js";
 import type { RoomDirectory } from "../../rooms/room-directory.js";
 import type { Logger } from "../../runtime/logger.js";
@@ -21,6 +22,8 @@ export interface SocketConnectionsDeps {
   agents: AgentSockets;
   /** The principals' budget, which every command consumes from (see `attachDispatch`). */
   budget: RateBudget;
+  /** What each socket is told once connected (`session:limits`): the largest message the server takes. */
+  limits: SessionLimits;
   log: Logger;
   /** Where the dispatch counts commands. */
   metrics?: ServerMetrics;
@@ -31,7 +34,7 @@ export interface SocketConnectionsDeps {
  * `auth.token` must name a principal (`UNAUTHENTICATED`, counted as a failed authentication), and
  * the principal must have a socket slot left (`QUOTA_EXCEEDED`); a refused handshake also closes
  * its transport, so one connection cannot go on trying tokens. Once connected, every command goes
- * through the dispatch. When it goes, the socket stops serving agent tools and leaves the plan rooms it was in.
+ * through the dispatch; it is first told the server's limits (`session:limits`). When it goes, the socket stops serving agent tools and leaves the plan rooms it was in.
  */
 export function attachSocketConnections(io: PlanroomIo, deps: SocketConnectionsDeps): void {
   io.use((socket, next) => {
@@ -57,7 +60,14 @@ export function attachSocketConnections(io: PlanroomIo, deps: SocketConnectionsD
     next();
   });
   io.on("connection", (socket) => {
+    socket.emit("session:limits", deps.limits);
     attachDispatch(socket, socket.data.principal, { handlers: deps.handlers, budget: deps.budget, log: deps.log, ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+    socket.on("disconnect", (reason, description) => {
+      // Socket.IO drops a connection whose message passes maxHttpBufferSize without a word to the client: say it here.
+      if (reason === "transport error" && /max payload size exceeded/i.test(String(description))) {
+        deps.log.warn(`${socket.data.principal.id}: a message over maxHttpBufferSize (${deps.limits.maxMessageBytes} bytes) dropped the connection`, { principal: socket.data.principal.id });
+      }
+    });
     socket.on("disconnecting", () => {
       deps.agents.detach(socket);
       for (const name of socket.rooms) {

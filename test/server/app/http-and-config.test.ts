@@ -122,7 +122,7 @@ describe("configuration and principals", () => {
       await writeFile(file, "{ nope");
       await expect(loadConfig({ flags: { config: file } })).rejects.toThrow(/not valid JSON/);
       await expect(loadConfig({ flags: { config: join(dir, "missing.json") } })).rejects.toThrow(/cannot read config file/);
-      expect(await loadConfig({})).toMatchObject({ host: "127.0.0.1", port: 8080, dataDir: "./data", maxHttpBufferSize: 256 * 1024 });
+      expect(await loadConfig({})).toMatchObject({ host: "127.0.0.1", port: 8080, dataDir: "./data", maxHttpBufferSize: 4_265_536 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

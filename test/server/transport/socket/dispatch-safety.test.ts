@@ -105,14 +105,16 @@ describe("the command dispatch survives hostile input", () => {
     expect(await planCount(agent)).toBe(0);
   });
 
-  it("drops a client whose message exceeds maxHttpBufferSize; the server and others carry on", async () => {
-    const server = await scope.start({ tools: { t: () => 1 }, maxHttpBufferSize: 64 * 1024 });
+  it("drops a client whose message exceeds maxHttpBufferSize, and says so in its log; the server and others carry on", async () => {
+    const warnings: string[] = [];
+    const server = await scope.start({ tools: { t: () => 1 }, maxHttpBufferSize: 64 * 1024, log: { info: () => undefined, warn: (m) => void warnings.push(m), error: () => undefined } });
     const other = await client("rev-1");
     const socket = connectClient(server.url, { auth: { token: tokenOf("agent-1") }, transports: ["websocket"], reconnection: false, forceNew: true });
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
     const gone = new Promise<string>((resolve) => socket.once("disconnect", (reason) => resolve(reason)));
     socket.emit("plan:submit", { plan: { description: "z".repeat(200_000), steps: [] } }, () => {});
     expect(await gone).toBeTruthy();
+    await expect.poll(() => warnings).toContain("agent-1: a message over maxHttpBufferSize (65536 bytes) dropped the connection");
     socket.close();
     expect((await other.ok("session:whoami", {})).principal.id).toBe("rev-1");
     expect(await planCount(await client())).toBe(0);

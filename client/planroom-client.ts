@@ -184,9 +184,9 @@ export class PlanroomClient {
     const deadline = Date.now() + this.#timeoutMs;
     await this.#whenConnected(deadline, name);
     // Right after the first connection the limits may be a packet away; a server that never sends
-    // them (an older one) costs the first command this short wait, once.
+    // them (an older one) costs the first command this short wait (at most a quarter of its time), once.
     if (!this.#limitsAwaited) {
-      await Promise.race([this.#limitsKnown, delay(Math.min(LIMITS_WAIT_MS, Math.max(0, deadline - Date.now())))]);
+      await Promise.race([this.#limitsKnown, delay(Math.min(LIMITS_WAIT_MS, Math.max(0, deadline - Date.now()) / 4))]);
       this.#limitsAwaited = true;
     }
     checkMessageSize(name, payload, this.#maxMessageBytes);

@@ -34,6 +34,7 @@ export class MiniServer {
     io.use((socket, next) => (socket.handshake.auth.token === "bad" ? next(new Error("unknown token")) : next()));
     io.on("connection", (socket) => {
       this.#sockets.set(String(socket.handshake.auth.token), socket);
+      socket.emit("session:limits", { maxMessageBytes: 1_000_000 });
       socket.on("session:whoami", (_p, ack) => ack({ ok: true, principal: { id: "agent-1", name: "Agent", roles: ["agent"] }, voterRoles: [...DEFAULT_VOTER_ROLES] }));
       socket.on("plan:join", (p, ack) => {
         if (this.silent) return;

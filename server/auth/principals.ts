@@ -1,9 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
-import { PlanroomError, type Principal, type Role } from "../../shared/index.js";
+import { PlanroomError, hasVoterRole, isNamedReviewer, type Principal, type Role } from "../../shared/index.js";
+import type { AccessSubject } from "./access-rules.js";
 import type { PrincipalConfig } from "./principal-config.js";
 
 const HASH_PREFIX = "sha256:";
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/** How many voter specs (voter roles and a policy's reviewers) {@link PrincipalRegistry.eligibleVoters} keeps counts for. */
+const VOTER_COUNT_CACHE_SIZE = 1_000;
 
 /** The SHA-256 digest of a token, as lowercase hex. */
 export function hashToken(token: string): string {
@@ -14,6 +18,14 @@ export function hashToken(token: string): string {
 export class PrincipalRegistry {
   private readonly byHash = new Map<string, Principal>();
   private readonly byId = new Map<string, Principal>();
+  /**
+   * For each voter spec seen (the voter roles and a policy's reviewers, as sets), how many
+   * principals have one of those roles and are named by id or role: counted once, over every
+   * principal, then kept, so that a vote costs nothing per principal. The principals are fixed
+   * for the registry's lifetime; anything that ever changes them must clear this. Least recently
+   * used specs go first once there are {@link VOTER_COUNT_CACHE_SIZE}.
+   */
+  private readonly namedVoters = new Map<string, number>();
 
   constructor(principals: readonly PrincipalConfig[]) {
     for (const p of principals) {
@@ -41,6 +53,27 @@ export class PrincipalRegistry {
   /** Every principal. */
   all(): Principal[] {
     return [...this.byId.values()];
+  }
+
+  /**
+   * How many principals may vote on a plan with this policy and submitter under the server's
+   * voter roles: exactly the principals `canVote` (in `access-rules.ts`) lets vote, counted in
+   * time independent of the number of principals once the spec was seen (the submitter is
+   * taken off the kept count unless the policy allows self-approval).
+   */
+  eligibleVoters(subject: AccessSubject, voterRoles: readonly Role[]): number {
+    const { reviewers } = subject.policy;
+    const key = JSON.stringify([[...new Set(voterRoles)].sort(), [...new Set(reviewers)].sort()]);
+    let named = this.namedVoters.get(key);
+    if (named === undefined) {
+      named = 0;
+      for (const p of this.byId.values()) if (hasVoterRole(p, voterRoles) && isNamedReviewer(p, { reviewers })) named++;
+      if (this.namedVoters.size >= VOTER_COUNT_CACHE_SIZE) this.namedVoters.delete(this.namedVoters.keys().next().value as string);
+    } else this.namedVoters.delete(key);
+    this.namedVoters.set(key, named);
+    if (subject.policy.allowSelfApproval) return named;
+    const submitter = this.byId.get(subject.submittedBy.id);
+    return submitter && hasVoterRole(submitter, voterRoles) && isNamedReviewer(submitter, { reviewers }) ? named - 1 : named;
   }
 
   /** How many principals. */

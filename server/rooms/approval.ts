@@ -12,14 +12,7 @@ import {
   type Role,
   type Vote,
 } from "../../shared/index.js";
-import { canVote, type AccessSubject } from "../auth/access-rules.js";
-
-/** How many of `principals` may vote on a plan with this policy and submitter, under the server's voter roles. */
-export function countEligibleVoters(principals: Iterable<Principal>, subject: AccessSubject, voterRoles: readonly Role[]): number {
-  let count = 0;
-  for (const p of principals) if (canVote(subject, p, voterRoles)) count++;
-  return count;
-}
+import { canVote } from "../auth/access-rules.js";
 
 /** Where an approval request stands after a vote. */
 export type ApprovalOutcome = "pending" | "approved" | "rejected";
@@ -106,7 +99,7 @@ export interface ApprovalRules {
 
 /** Who could vote on a submitted policy, as the server knows its principals. */
 export interface PolicyVoters {
-  /** How many principals may vote on it (`canVote`), the submitter excluded unless self-approval applies. */
+  /** How many principals may vote on it (`canVote`), the submitter excluded unless self-approval applies (`PrincipalRegistry.eligibleVoters`). */
   eligible: number;
   /** The configured principal with this id, if any. */
   principal: (id: string) => Pick<Principal, "id" | "roles"> | undefined;

@@ -1,6 +1,6 @@
 import { ExecutionOptionsSchema, ExecutionPlan, PlanroomError, type PlanData, type PlanEventOf, type StepInput } from "../../../../shared/index.js";
 import { canRevise, canSubmit } from "../../../auth/access-rules.js";
-import { checkSubmittedPolicy, countEligibleVoters } from "../../../rooms/approval.js";
+import { checkSubmittedPolicy } from "../../../rooms/approval.js";
 import { revisionChanges } from "../../../rooms/plan-revision.js";
 import { checkPlanSize, checkRefExpansion } from "../../../rooms/plan-size-limits.js";
 import { carryOver } from "../../../rooms/revision-carry-over.js";
@@ -27,7 +27,7 @@ export function planAuthoringCommands(deps: CommandDeps): SomeCommandHandlers<"p
       const tools = [...new Set(p.tools)];
       const submittedBy = { id: principal.id, name: principal.name };
       const { voterRoles } = deps.approvalRules;
-      checkSubmittedPolicy(p.approval, deps.approvalRules, { eligible: countEligibleVoters(deps.registry.all(), { policy: p.approval, submittedBy }, voterRoles), principal: (id) => deps.registry.get(id) });
+      checkSubmittedPolicy(p.approval, deps.approvalRules, { eligible: deps.registry.eligibleVoters({ policy: p.approval, submittedBy }, voterRoles), principal: (id) => deps.registry.get(id) });
       // The quota's count is checked before the plan is built (cheap), its bytes once measured.
       quota.check(principal.id, { plans: 1, bytes: 0 }, deps.limits);
       const { plan, paramsBytes: bytes } = buildPlan(deps, p.plan, tools, {});

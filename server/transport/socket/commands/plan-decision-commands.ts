@@ -1,6 +1,6 @@
 import { PlanroomError, reopenedEvent, type PlanState } from "../../../../shared/index.js";
 import { canCancel, canExecute, canResume } from "../../../auth/access-rules.js";
-import { castVote, countEligibleVoters } from "../../../rooms/approval.js";
+import { castVote } from "../../../rooms/approval.js";
 import { ensureOpen, type CommandDeps, type SomeCommandHandlers } from "./command-handler.js";
 
 /** The agent's own tools that the plan's unfinished steps call, sorted (for a plan no socket serves). */
@@ -22,7 +22,7 @@ export function planDecisionCommands(deps: CommandDeps): SomeCommandHandlers<"pl
       ensureOpen(deps);
       const room = directory.visible(p.planId, principal);
       const { voterRoles } = deps.approvalRules;
-      const { events, outcome } = castVote(room.head, principal, p, clock.now(), countEligibleVoters(deps.registry.all(), room.head, voterRoles), voterRoles);
+      const { events, outcome } = castVote(room.head, principal, p, clock.now(), deps.registry.eligibleVoters(room.head, voterRoles), voterRoles);
       const recorded = await room.record(events);
       return { seq: (recorded[0] as { seq: number }).seq, outcome };
     },

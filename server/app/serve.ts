@@ -74,7 +74,8 @@ export async function serve(argv: readonly string[] = process.argv.slice(2), env
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   serve().catch((error: unknown) => {
     if (error instanceof PlanroomError) console.error(`planroom: ${error.message}`);
-    else if (error && typeof error === "object" && "code" in error && String(error.code).startsWith("commander.")) process.exit(1);
+    // Commander has printed the help or the usage error already: `--help` is a success.
+    else if (error && typeof error === "object" && "code" in error && String(error.code).startsWith("commander.")) process.exit(error.code === "commander.helpDisplayed" ? 0 : 1);
     else console.error(`planroom: cannot start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });

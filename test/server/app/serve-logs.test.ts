@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +64,16 @@ describe("planroom serve's output", () => {
     expect(child.output()).toContain("dashboard: https://planroom.example.com/\n");
     for (const line of child.output().split("\n").filter((l) => / token /.test(l))) expect(line).toMatch(/ https:\/\/planroom\.example\.com\/#\/\?token=\S+$/);
     await expect(startChildServer(["--port", "0", "--data", join(dir, "other"), "--public-url", "planroom.example.com"])).rejects.toThrow(/publicUrl must be an http:\/\/ or https:\/\/ URL/);
+  }, 30_000);
+
+  it("--help prints the options and exits 0; an unknown option exits 1", async () => {
+    const run = (args: string[]) => new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, ["--import", "tsx", "server/app/serve.ts", ...args], { cwd: fileURLToPath(new URL("../../../", import.meta.url)) }, (error, stdout) => resolve({ code: error ? (error.code as number) : 0, stdout }));
+    });
+    const help = await run(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--public-url <url>");
+    expect((await run(["--no-such-option"])).code).toBe(1);
   }, 30_000);
 
   it("refuses an unknown log format before starting", async () => {

@@ -11,4 +11,6 @@ export { WatchHandle, type WatchFilter } from "./watch-handle.js";
 export { reviewLink, type ReviewLinkOptions } from "../shared/index.js";
 export { ToolServer, type ToolContext, type ToolHandler, type ToolMap } from "./tool-server.js";
 export { PlanroomError } from "../shared/index.js";
+/** The plan model too, so that an agent needs one import (`planroom/shared` has the rest of the shared core). */
+export { ExecutionPlan, formatPlan } from "../shared/index.js";
 export type { PlanState, PlanData, PlanEvent, PlanEventType, PlanListItem, PresenceMember, Principal, PlanSummary } from "../shared/index.js";

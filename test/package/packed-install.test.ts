@@ -78,13 +78,14 @@ describe("the packed package", () => {
       `import { connect } from "planroom/client";
 import { ExecutionPlan, formatPlan } from "planroom/shared";
 import { createMemoryStore } from "planroom";
+import { ExecutionPlan as FromClient } from "planroom/client";
 const plan = new ExecutionPlan("packed");
 plan.addStep("echo", "say it", { text: "hi" });
-console.log(JSON.stringify({ connect: typeof connect, steps: plan.steps.length, formatted: formatPlan(plan).includes("echo"), store: typeof createMemoryStore }));
+console.log(JSON.stringify({ connect: typeof connect, steps: plan.steps.length, formatted: formatPlan(plan).includes("echo"), store: typeof createMemoryStore, sameModel: FromClient === ExecutionPlan }));
 `,
     );
     const { stdout } = await run(process.execPath, ["use.mjs"], { cwd: project, env: PLAIN_ENV });
-    expect(JSON.parse(stdout)).toEqual({ connect: "function", steps: 1, formatted: true, store: "function" });
+    expect(JSON.parse(stdout)).toEqual({ connect: "function", steps: 1, formatted: true, store: "function", sameModel: true });
   });
 
   it("type-checks a TypeScript file against the shipped declarations", async () => {

@@ -2,10 +2,9 @@ import { applyEvent, formatPlan, PlanroomError, type PlanEvent, type PlanEventBo
 import { RoomPresence, type PresenceSnapshot } from "./room-presence.js";
 import { PlanJsonCache } from "./plan-json-cache.js";
 import { PreEncodedJson } from "./pre-encoded-json.js";
+import { EventTail } from "./event-tail.js";
 import type { LeaseToken, Store } from "../store/store.js";
 
-/** How many recent durable events a room keeps in memory for joins and catch-up. */
-const TAIL_SIZE = 4_096;
 /** Steps listed in a join snapshot's `formatted` text; a larger plan's text ends with a count of the rest. */
 const SNAPSHOT_FORMATTED_STEPS = 1_000;
 /** How long one pass of broadcasting may take before the rest waits for the next pass of the event loop. */
@@ -67,7 +66,8 @@ export class PlanRoom {
   private current: PlanState;
   private view: { seq: number; plan: PreEncodedJson; formatted: string } | undefined;
   private readonly planJson = new PlanJsonCache();
-  private readonly tail: PlanEvent[] = [];
+  /** Recent durable events for joins and catch-up, bounded by count and bytes. */
+  private readonly tail = new EventTail();
   private pending: Batch | undefined;
   private readonly inflight: Batch[] = [];
   /** Durable batches not fully shown yet (see `flush`). */
@@ -207,10 +207,8 @@ export class PlanRoom {
     let from = afterSeq;
     for (let round = 0; round < 8; round++) {
       if (from >= (this.durableState?.seq ?? 0)) return collected;
-      const first = this.tail[0];
-      if (first && first.seq <= from + 1) {
-        return collected.concat(this.tail.slice(from + 1 - first.seq, this.durable.seq - first.seq + 1));
-      }
+      const first = this.tail.firstSeq;
+      if (first !== undefined && first <= from + 1) return collected.concat(this.tail.range(from + 1, this.durable.seq));
       const read = await this.deps.store.readEvents(this.id, from);
       const upTo = this.durable.seq;
       const usable = read.filter((e) => e.seq <= upTo);
@@ -279,7 +277,6 @@ export class PlanRoom {
         this.deps.broadcast(e, this);
       }
       this.outbox.shift();
-      if (this.tail.length > TAIL_SIZE) this.tail.splice(0, this.tail.length - TAIL_SIZE);
       this.sinceSnapshot += batch.events.length;
       if (batch.statusChanged || this.sinceSnapshot >= SNAPSHOT_EVERY) {
         this.sinceSnapshot = 0;

@@ -23,7 +23,7 @@ import { createFileStore, type FileStore } from "../server/store/file/file-store
 import { PlanEvents } from "../test/server/store/plan-events.js";
 
 const fdatasyncAsync = promisify(fdatasync);
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.STORE_BENCH_ROUNDS ?? 5);
 const WRITERS_SMALL = 10;
 const EVENTS_PER_SMALL_WRITER = 1_500;
 const WRITERS_LARGE = 100;

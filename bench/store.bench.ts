@@ -3,7 +3,11 @@
  *
  * - append with 10 plans stored vs. with 10,000 plans stored: the same 10 writers (one plan each,
  *   one event per append, each awaiting durability before the next) — the ratio must be ≥ 0.9;
- * - 100 concurrent writers on 100 plans — target ≥ 50k durable events/s.
+ * - 100 concurrent writers on 100 plans — target ≥ 50k durable events/s;
+ * - 256, 512 and 4,000 concurrent writers (one plan each, 4,000 plans stored), the same number of
+ *   events in total — 4,000 writers must keep ≥ 0.8× of the 256-writer rate; a last row runs 4,000
+ *   writers with the old budget of 256 descriptors (`maxOpenFiles: 256`), so that every commit
+ *   opens and closes plan files. `STORE_BENCH_WRITERS_ONLY=1` runs only this part.
  *
  * The baseline, measured in the same run on the same disk: raw write + fdatasync of one line, and
  * of 100 lines per fdatasync. Runs are interleaved; the machine may be busy with other work, so
@@ -19,11 +23,15 @@ import { createFileStore, type FileStore } from "../server/store/file/file-store
 import { PlanEvents } from "../test/server/store/plan-events.js";
 
 const fdatasyncAsync = promisify(fdatasync);
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.STORE_BENCH_ROUNDS ?? 5);
 const WRITERS_SMALL = 10;
 const EVENTS_PER_SMALL_WRITER = 1_500;
 const WRITERS_LARGE = 100;
 const EVENTS_PER_LARGE_WRITER = 600;
+const WRITER_COUNTS = [256, 512, 4_000];
+/** Events per run of the writers part, split evenly over its writers. */
+const WRITERS_TOTAL_EVENTS = 64_000;
+const WRITERS_ONLY = process.env.STORE_BENCH_WRITERS_ONLY === "1";
 
 const root = await mkdtemp(join(tmpdir(), "planroom-bench-store-"));
 
@@ -99,8 +107,8 @@ function summarise(runs: Run[]) {
 }
 
 /** Opens the directory, lets `writers` of its plans (spread over all of them) append, closes. */
-async function appendRun(dir: string, plans: PlanEvents[], writers: number, eventsPerWriter: number): Promise<Run> {
-  const store = createFileStore({ dir });
+async function appendRun(dir: string, plans: PlanEvents[], writers: number, eventsPerWriter: number, maxOpenFiles?: number): Promise<Run> {
+  const store = createFileStore({ dir, ...(maxOpenFiles === undefined ? {} : { maxOpenFiles }) });
   await store.open();
   const step = Math.max(1, Math.floor(plans.length / writers));
   const chosen = Array.from({ length: writers }, (_, i) => plans[(i * step) % plans.length]!);
@@ -109,7 +117,8 @@ async function appendRun(dir: string, plans: PlanEvents[], writers: number, even
   return result;
 }
 
-try {
+/** The stored-plans and 100-writer figures. */
+async function mainPart(): Promise<void> {
   const rawOne = await rawFsync(1, 400);
   const rawHundred = await rawFsync(100, 200);
 
@@ -130,7 +139,6 @@ try {
   const s100 = summarise(busyRuns);
   const ratio = s10k.best / s10.best;
 
-  const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
   const rows: string[][] = [
     ["", "best", "median", "CPU/event", "fdatasync", "check"],
     ["baseline: write + fdatasync, 1 line each", `${fmt(rawOne)}/s`, "", "", `${fmt(1e6 / rawOne)} µs`, ""],
@@ -158,6 +166,40 @@ try {
   for (const row of rows) console.log(row.map((cell, c) => (c >= 1 && c <= 4 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd());
   const list = (runs: Run[]) => runs.map((r) => fmt(r.rate)).join(", ");
   console.log(`\nall rounds: 10 stored ${list(smallRuns)}; 10,000 stored ${list(largeRuns)}; ${WRITERS_LARGE} writers ${list(busyRuns)}`);
+}
+
+/** 256, 512 and 4,000 concurrent writers, interleaved, plus 4,000 writers on 256 descriptors. */
+async function writersPart(fmt: (n: number) => string): Promise<void> {
+  const most = Math.max(...WRITER_COUNTS);
+  const many = await prepare("writers", most);
+  const cases = [...WRITER_COUNTS.map((writers) => ({ writers, maxOpenFiles: undefined as number | undefined })), { writers: most, maxOpenFiles: 256 }];
+  const runs = cases.map(() => [] as Run[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, c] of cases.entries()) {
+      runs[i]!.push(await appendRun(many.dir, many.plans, c.writers, Math.ceil(WRITERS_TOTAL_EVENTS / c.writers), c.maxOpenFiles));
+    }
+  }
+  const summaries = runs.map(summarise);
+  const base = summaries[0]!;
+  const rows: string[][] = [["", "best", "median", "CPU/event", "fdatasync", "÷ 256 writers (best, median)"]];
+  for (const [i, c] of cases.entries()) {
+    const s = summaries[i]!;
+    const ratio = s.best / base.best;
+    const label = `${fmt(c.writers)} concurrent writers${c.maxOpenFiles === undefined ? "" : `, ${c.maxOpenFiles} descriptors`}`;
+    const check = c.writers === most && c.maxOpenFiles === undefined ? `; target ≥ 0.8 ${ratio >= 0.8 ? "ok" : "MISSED"}` : "";
+    rows.push([label, `${fmt(s.best)}/s`, `${fmt(s.median)}/s`, `${s.cpuUs.toFixed(1)} µs`, `${fmt(s.fsyncUs)} µs`, `${ratio.toFixed(2)}, ${(s.median / base.median).toFixed(2)}${check}; ~${Math.round(s.perBatch)} events per fsync`]);
+  }
+  const widths = [0, 1, 2, 3, 4, 5].map((col) => Math.max(...rows.map((r) => r[col]!.length)));
+  console.log(`\nconcurrent writers (${fmt(most)} plans stored, ${fmt(WRITERS_TOTAL_EVENTS)} events a run), ${ROUNDS} interleaved rounds\n`);
+  for (const row of rows) console.log(row.map((cell, col) => (col >= 1 && col <= 4 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join("  ").trimEnd());
+  console.log(`\nall rounds: ${cases.map((c, i) => `${fmt(c.writers)}${c.maxOpenFiles === undefined ? "" : `/${c.maxOpenFiles}`} ${runs[i]!.map((r) => fmt(r.rate)).join(", ")}`).join("; ")}`);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+try {
+  if (!WRITERS_ONLY) await mainPart();
+  await writersPart(fmt);
 } finally {
   await rm(root, { recursive: true, force: true });
 }

@@ -1,22 +1,24 @@
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { close, fdatasync, fdatasyncSync, ftruncateSync, open as openFd, writeSync } from "node:fs";
 import { mkdir, open, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PlanIdSchema, PlanroomError, type PlanEvent } from "../../../shared/index.js";
 import { checkAppend } from "../append-check.js";
 import { fsyncDir } from "./atomic-file.js";
-import { FdCache } from "./fd-cache.js";
+import { defaultDescriptorBudget, FdCache } from "./fd-cache.js";
 import { eventLine } from "./json-lines.js";
 import { readPlanLogFile, scanPlanLogFile } from "./plan-log-file.js";
 import { replayWriteAheadLog } from "./wal-replay.js";
 
 const fdatasyncAsync = promisify(fdatasync);
+const openAsync = promisify(openFd);
+const closeAsync = promisify(close);
 
 /** Options of an {@link EventLog}. */
 export interface EventLogOptions {
   /** The data directory; the log lives in `events/` and `wal/` below it. */
   dir: string;
-  /** Plan log descriptors kept open at most (LRU). Default 256. */
+  /** Plan log descriptors kept open at most (LRU). Default: a quarter of the process's open-file limit, 256–16,384. */
   maxOpenFiles?: number;
   /** A write-ahead segment this large is checkpointed and replaced. Default 64 MiB. */
   segmentBytes?: number;
@@ -85,6 +87,14 @@ interface PendingAppend {
  * segment, one write per plan file in the batch, one fdatasync) and then resolves every waiter of
  * the batch; appends that arrive during a commit go into the next batch.
  *
+ * Many plans written at once: plan files are written through a bounded LRU of descriptors
+ * ({@link FdCache}). The budget defaults to a quarter of the process's open-file limit, so that
+ * thousands of concurrent writers cost no open at all; beyond it, a commit opens the missing files
+ * and closes the evicted ones on the libuv thread pool, all of a chunk at once, while the segment's
+ * fdatasync runs — never synchronously on the event loop. (Applying the segment to the plan files
+ * lazily, after the acknowledgement, was weighed and left: a read and a crash image would then have
+ * to merge the segment's unapplied tail, and the commit's cost is the fdatasync, not the writes.)
+ *
  * Crash: an acknowledged event is in the fsynced segment or in an fsynced plan file. On open, plan
  * files lose a torn last line (truncated), then the segments are replayed into them, fsynced and
  * deleted. A write or fsync error fails the log: every later append rejects until it is reopened.
@@ -112,7 +122,7 @@ export class EventLog {
     this.eventsDir = join(options.dir, "events");
     this.walDir = join(options.dir, "wal");
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
-    this.fds = new FdCache(options.maxOpenFiles ?? 256);
+    this.fds = new FdCache(options.maxOpenFiles ?? defaultDescriptorBudget());
   }
 
   /** Recovers (torn tails, write-ahead replay) and opens a fresh segment. */
@@ -193,9 +203,9 @@ export class EventLog {
     while (this.flushing) await this.flushing;
     await this.checkpointing;
     if (!this.failure) await this.checkpoint(this.segment, this.dirty);
-    else closeSync(this.segment.fd);
+    else await closeAsync(this.segment.fd);
     this.dirty = new Set();
-    this.fds.closeAll();
+    await this.fds.closeAll();
   }
 
   private planPath(planId: string): string {
@@ -234,22 +244,27 @@ export class EventLog {
     const sizes = new Map<string, number>();
     const segmentBefore = this.segment.bytes;
     const commitStart = performance.now();
-    let fsyncMs: number;
+    let fsyncMs = 0;
+    let synced: Promise<void> | undefined;
     try {
       const bytes = writeAll(this.segment.fd, all);
       this.segment.bytes += bytes;
-      for (const [planId, group] of byPlan) {
-        sizes.set(planId, writeAll(this.fds.get(this.planPath(planId)), group.text));
-        this.dirty.add(planId);
-      }
+      // The segment's fdatasync runs on the thread pool while the plan files are opened and written.
       const syncStart = performance.now();
-      await fdatasyncAsync(this.segment.fd);
-      fsyncMs = performance.now() - syncStart;
+      synced = fdatasyncAsync(this.segment.fd).then(() => {
+        fsyncMs = performance.now() - syncStart;
+      });
+      await this.withPlanFds([...byPlan.keys()], (planId, fd) => {
+        sizes.set(planId, writeAll(fd, byPlan.get(planId)!.text));
+        this.dirty.add(planId);
+      });
+      await synced;
       this.stats.fsyncMs += fsyncMs;
     } catch (error) {
       this.failure = asError(error);
+      await synced?.catch(() => undefined);
       // A refusal must leave nothing behind (the caller will retry): cut the batch off again.
-      const undone = this.rollBack(segmentBefore, byPlan.keys());
+      const undone = await this.rollBack(segmentBefore, byPlan.keys());
       for (const item of batch) {
         item.reject(
           undone
@@ -291,18 +306,29 @@ export class EventLog {
    * Truncates the segment and the batch's plan files back to their sizes before a failed commit and
    * makes that durable (truncating needs no free space). True when everything was undone.
    */
-  private rollBack(segmentBytes: number, planIds: Iterable<string>): boolean {
+  private async rollBack(segmentBytes: number, planIds: Iterable<string>): Promise<boolean> {
     try {
       ftruncateSync(this.segment.fd, segmentBytes);
       fdatasyncSync(this.segment.fd);
-      for (const planId of planIds) {
-        const fd = this.fds.get(this.planPath(planId));
+      await this.withPlanFds([...planIds], (planId, fd) => {
         ftruncateSync(fd, this.plans.get(planId)?.durableSize ?? 0);
         fdatasyncSync(fd);
-      }
+      });
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Calls `use` with the descriptor of each plan's file, synchronously, a budget's worth of plans
+   * at a time (their missing descriptors opened together off the event loop).
+   */
+  private async withPlanFds(planIds: string[], use: (planId: string, fd: number) => void): Promise<void> {
+    for (let at = 0; at < planIds.length; at += this.fds.capacity) {
+      const chunk = planIds.slice(at, at + this.fds.capacity);
+      const fds = await this.fds.acquire(chunk.map((id) => this.planPath(id)));
+      for (const [i, planId] of chunk.entries()) use(planId, fds[i]!);
     }
   }
 
@@ -321,7 +347,7 @@ export class EventLog {
 
   private async startSegment(): Promise<void> {
     this.segment.path = join(this.walDir, `${String(this.segment.number).padStart(10, "0")}.wal`);
-    this.segment.fd = openSync(this.segment.path, "a");
+    this.segment.fd = await openAsync(this.segment.path, "a");
     await fsyncDir(this.walDir);
   }
 
@@ -340,7 +366,7 @@ export class EventLog {
     });
     await Promise.all(workers);
     if (dirty.size > 0) await fsyncDir(this.eventsDir);
-    closeSync(segment.fd);
+    await closeAsync(segment.fd);
     await unlink(segment.path);
     await fsyncDir(this.walDir);
     this.stats.checkpoints++;

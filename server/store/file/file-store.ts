@@ -13,7 +13,7 @@ import { DOCUMENT_KEY, type Store, type StoreHealth } from "../store.js";
 export interface FileStoreOptions {
   /** The data directory (created if missing). */
   dir: string;
-  /** Plan log descriptors kept open at most. Default 256. */
+  /** Plan log descriptors kept open at most. Default: a quarter of the process's open-file limit, 256–16,384. */
   maxOpenFiles?: number;
   /** Write-ahead segment size that triggers a checkpoint. Default 64 MiB. */
   segmentBytes?: number;

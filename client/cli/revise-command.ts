@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { diffPlans, ExecutionPlan, isEmptyDiff, terminalSafeLine } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
+import { inJoinedRoom } from "./joined-room.js";
 import { readPlanFile } from "./plan-file.js";
 import { planDiffLines } from "./plan-diff-lines.js";
 import type { Runner } from "./runner.js";
@@ -14,8 +15,7 @@ async function revise(ctx: CliContext, planId: string, file: string, options: Re
   // The file is checked before connecting, like submit's.
   const { plan: input, approval, namedOptions } = await readPlanFile(file);
   const client = ctx.client();
-  const room = await client.join(planId);
-  try {
+  return inJoinedRoom(client, planId, async (room) => {
     const current = room.plan;
     // What the server will build: options the file does not name keep their current values.
     const next = ExecutionPlan.fromInput({ ...input, options: { ...current.options, ...namedOptions } }).toJSON();
@@ -37,9 +37,7 @@ async function revise(ctx: CliContext, planId: string, file: string, options: Re
     if (ctx.json) ctx.printJson({ planId, fromVersion: current.version, ...result, changes: preview, sent: true });
     else ctx.io.out(`plan ${shownId} is now version ${result.version}; earlier votes were dismissed and it awaits approval again`);
     return EXIT.OK;
-  } finally {
-    await room.leave().catch(() => undefined);
-  }
+  });
 }
 
 /** `planroom revise ID FILE [--dry-run]`: shows what a plan file changes in a pending plan, then sends it as the next version. */

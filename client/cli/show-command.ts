@@ -2,14 +2,14 @@ import type { Command } from "commander";
 import { countListVotes, terminalSafeLine, terminalSafeText } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
+import { inJoinedRoom } from "./joined-room.js";
 import type { Runner } from "./runner.js";
 import { roomProgress } from "./follow-plan.js";
 import { agentToolsLine, stepOutcomeLines } from "./step-outcomes.js";
 import { statusText, voteLines } from "./terminal-format.js";
 
 async function show(ctx: CliContext, planId: string): Promise<number> {
-  const room = await ctx.client().join(planId);
-  try {
+  return inJoinedRoom(ctx.client(), planId, async (room) => {
     if (ctx.json) {
       ctx.printJson({ plan: room.plan, policy: room.policy, votes: room.votes, presence: room.presence, submittedBy: room.state.submittedBy, tools: room.state.tools, summary: room.summary(), formatted: room.formatted });
       return EXIT.OK;
@@ -28,9 +28,7 @@ async function show(ctx: CliContext, planId: string): Promise<number> {
     if (outcomes.length > 0) ctx.io.out(`Results:\n${outcomes.join("\n")}`);
     if (plan.startedAt !== undefined) ctx.io.out(roomProgress(room, ctx));
     return EXIT.OK;
-  } finally {
-    await room.leave().catch(() => undefined);
-  }
+  });
 }
 
 /** `planroom show ID`: the formatted plan, its status, its agent's tools, votes, step results and errors. */

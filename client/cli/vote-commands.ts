@@ -2,20 +2,18 @@ import type { Command } from "commander";
 import { PlanroomError, terminalSafeLine } from "../../shared/index.js";
 import type { CliContext } from "./cli-context.js";
 import { EXIT } from "./exit-codes.js";
+import { inJoinedRoom } from "./joined-room.js";
 import type { Runner } from "./runner.js";
 
 async function vote(ctx: CliContext, planId: string, decision: "approve" | "reject", comment: string | undefined): Promise<number> {
   const client = ctx.client();
-  const room = await client.join(planId);
-  try {
+  return inJoinedRoom(client, planId, async (room) => {
     const version = room.plan.version;
     const result = await client.command("plan:vote", { planId, version, decision, ...(comment !== undefined ? { comment } : {}) });
     if (ctx.json) ctx.printJson({ planId, version, decision, ...result });
     else ctx.io.out(`${decision === "approve" ? "approved" : "rejected"} version ${version} of plan ${terminalSafeLine(planId)} (plan is now ${result.outcome === "pending" ? "pending further votes" : result.outcome})`);
     return EXIT.OK;
-  } finally {
-    await room.leave().catch(() => undefined);
-  }
+  });
 }
 
 /** `planroom approve ID [-m COMMENT]` and `planroom reject ID -m REASON`: vote on a plan's current version. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { PlanroomError, hasVoterRole, isNamedReviewer, type Principal, type Role } from "../../shared/index.js";
-import type { AccessSubject } from "./access-rules.js";
+import { canVote, type AccessSubject } from "./access-rules.js";
 import type { PrincipalConfig } from "./principal-config.js";
 
 const HASH_PREFIX = "sha256:";
@@ -64,15 +64,18 @@ export class PrincipalRegistry {
   eligibleVoters(subject: AccessSubject, voterRoles: readonly Role[]): number {
     const { reviewers } = subject.policy;
     const key = JSON.stringify([[...new Set(voterRoles)].sort(), [...new Set(reviewers)].sort()]);
+    // The rule is `canVote`'s, asked as if self-approval were allowed: the count then depends on the spec alone.
+    const anyone: AccessSubject = { ...subject, policy: { ...subject.policy, allowSelfApproval: true } };
     let named = this.namedVoters.get(key);
     if (named === undefined) {
       named = 0;
-      for (const p of this.byId.values()) if (hasVoterRole(p, voterRoles) && isNamedReviewer(p, { reviewers })) named++;
+      for (const p of this.byId.values()) if (canVote(anyone, p, voterRoles)) named++;
       if (this.namedVoters.size >= VOTER_COUNT_CACHE_SIZE) this.namedVoters.delete(this.namedVoters.keys().next().value as string);
     } else this.namedVoters.delete(key);
     this.namedVoters.set(key, named);
     if (subject.policy.allowSelfApproval) return named;
     const submitter = this.byId.get(subject.submittedBy.id);
+    // On every vote, so checked directly (one read of the submitter's roles); test/server/auth/eligible-voters.test.ts pins it to canVote.
     return submitter && hasVoterRole(submitter, voterRoles) && isNamedReviewer(submitter, { reviewers }) ? named - 1 : named;
   }
 

@@ -282,6 +282,8 @@ export class AttemptLifecycle {
     return () => {
       if (over || ctx.settled) return;
       over = true;
+      // A run that stopped meanwhile (cancelled, shutting down) arms nothing: no timer would clear it.
+      if (!this.live(ctx)) return;
       const now = this.clock.now();
       ctx.deadline = now + left;
       this.ownDeadlines.set(
@@ -291,7 +293,7 @@ export class AttemptLifecycle {
           this.onDeadline(ctx);
         }, left),
       );
-      if (this.live(ctx)) void host.emit({ type: "step.resumed", at: now, data: { stepId: step.id, attempt, waitedMs: now - since } }, step);
+      void host.emit({ type: "step.resumed", at: now, data: { stepId: step.id, attempt, waitedMs: now - since } }, step);
     };
   }
 

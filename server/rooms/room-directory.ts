@@ -66,7 +66,14 @@ export class RoomDirectory {
    * approved auto-execute plans started, plans found executing recovered).
    */
   async restore(): Promise<void> {
-    const states = await this.deps.store.loadAll();
+    const states: PlanState[] = [];
+    for (let page = await this.deps.store.queryPlans({ limit: 500 }); ; page = await this.deps.store.queryPlans({ limit: 500, after: page.next })) {
+      for (const { row } of page.plans) {
+        const state = await this.deps.store.loadPlan(row.id);
+        if (state) states.push(state);
+      }
+      if (!page.next) break;
+    }
     const rooms = states.map((state) => new PlanRoom(state, this.deps.reactions.roomDeps));
     for (const room of rooms) this.rooms.set(room.id, room);
     for (const room of rooms) this.deps.reactions.restored(room);

@@ -2,6 +2,7 @@ import { PlanIdSchema, PlanroomError, type PlanEvent, type PlanState } from "../
 import { checkAppend } from "./append-check.js";
 import { foldPlan } from "./fold-plan.js";
 import { LeaseTable } from "./lease-table.js";
+import { PlanIndexTable } from "./plan-index-table.js";
 import { DOCUMENT_KEY, type Store } from "./store.js";
 
 /**
@@ -15,6 +16,7 @@ export function createMemoryStore(): Store {
   const documents = new Map<string, string>();
   const epochs = new Map<string, number>();
   const leases = new LeaseTable();
+  const index = new PlanIndexTable();
   let opened = false;
 
   function assertOpen(): void {
@@ -44,20 +46,26 @@ export function createMemoryStore(): Store {
       let log = logs.get(planId);
       if (!log) logs.set(planId, (log = []));
       for (const event of events) log.push(structuredClone(event));
+      index.apply(events);
     },
     async readEvents(planId, afterSeq = 0) {
       assertOpen();
       if (!PlanIdSchema.safeParse(planId).success) throw new PlanroomError("VALIDATION", `invalid plan id "${planId}"`);
       return eventsAfter(planId, Math.max(0, Math.floor(afterSeq)));
     },
-    async loadAll() {
+    async loadPlan(planId) {
       assertOpen();
-      const states: PlanState[] = [];
-      for (const [planId, log] of logs) {
-        const state = await foldPlan(planId, log.length, snapshots.get(planId), async (after) => eventsAfter(planId, after));
-        if (state) states.push(state);
-      }
-      return states;
+      const log = logs.get(planId);
+      if (!log) return undefined;
+      return foldPlan(planId, log.length, snapshots.get(planId), async (after) => eventsAfter(planId, after));
+    },
+    async queryPlans(query) {
+      assertOpen();
+      return structuredClone(index.query(query));
+    },
+    async countPlans() {
+      assertOpen();
+      return new Map(index.statusCounts());
     },
     saveSnapshot(state) {
       assertOpen();

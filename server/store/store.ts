@@ -1,8 +1,10 @@
-import type { PlanEvent, PlanState } from "../../shared/index.js";
+import type { PlanEvent, PlanState, PlanStatus } from "../../shared/index.js";
+import type { PlanPage, PlanQuery } from "./plan-query.js";
 
 /**
- * Where Planroom keeps its plans: the per-plan event logs (the truth), snapshots and a plan index
- * (caches that make restarts fast), small documents, and executor leases.
+ * Where Planroom keeps its plans: the per-plan event logs (the truth), snapshots (which make loading
+ * a plan cheap), the plan index (what lists and start-up query, kept from the events), small
+ * documents, and executor leases.
  *
  * Two implementations honour the same contract: {@link createFileStore} (the embedded default, a
  * data directory) and {@link createMemoryStore} (tests, throwaway servers). A shared database can
@@ -28,8 +30,19 @@ export interface Store {
   append(events: PlanEvent[], options?: AppendOptions): Promise<void>;
   /** Events of a plan with seq > afterSeq, in order (from the log). Unknown plan: empty. */
   readEvents(planId: string, afterSeq?: number): Promise<PlanEvent[]>;
-  /** Every stored plan's state, rebuilt from snapshot + log tail (torn last line dropped). */
-  loadAll(): Promise<PlanState[]>;
+  /**
+   * One plan's state, rebuilt from its latest snapshot and the events after it (undefined: no such
+   * plan). Nothing else is read: the cost is the snapshot and the tail, not the whole log.
+   */
+  loadPlan(planId: string): Promise<PlanState | undefined>;
+  /**
+   * One page of the plan index (see {@link PlanQuery}): newest first, filtered, with the position the
+   * next page starts at. The index reflects every append once it resolved; its cost does not grow
+   * with the number of plans that do not match before the page is full.
+   */
+  queryPlans(query: PlanQuery): Promise<PlanPage>;
+  /** How many plans are stored in each status (statuses without plans left out). */
+  countPlans(): Promise<Map<PlanStatus, number>>;
   /** Remember a state as a snapshot (debounced, off the hot path; the log stays the truth). */
   saveSnapshot(state: PlanState): void;
   /** Small documents (e.g. the generated development principals). */

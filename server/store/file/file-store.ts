@@ -1,12 +1,13 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PlanIdSchema, PlanroomError, type PlanState } from "../../../shared/index.js";
+import { PlanIdSchema, PlanroomError } from "../../../shared/index.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { lockDirectory } from "./dir-lock.js";
 import { EventLog, type EventLogCommit, type EventLogStats } from "./event-log.js";
 import { foldPlan } from "../fold-plan.js";
 import { LeaseTable } from "../lease-table.js";
 import { PlanIndex } from "./plan-index.js";
+import { PlanIndexTable } from "../plan-index-table.js";
 import { DOCUMENT_KEY, type Store, type StoreHealth } from "../store.js";
 
 /** Options of {@link createFileStore}. */
@@ -44,6 +45,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
   const log = new EventLog({ dir, maxOpenFiles: options.maxOpenFiles, segmentBytes: options.segmentBytes, onCommit: options.onCommit });
   const index = new PlanIndex(dir, (id) => log.lastSeq(id), options.indexDebounceMs);
   const leases = new LeaseTable();
+  const table = new PlanIndexTable();
   const epochs = new Map<string, number>();
   /** Lease changes of one plan run one at a time. */
   const leaseQueues = new Map<string, Promise<unknown>>();
@@ -95,6 +97,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
         await mkdir(join(dir, "leases"), { recursive: true });
         await log.open();
         await index.open();
+        for (const planId of log.planIds()) table.apply(await log.read(planId).catch(() => []));
       } catch (error) {
         await release();
         throw error;
@@ -113,22 +116,32 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       // commit): a lease taken over before this point refuses the whole call.
       if (options?.lease && events[0]) leases.assertCurrent(events[0].planId, options.lease);
       const done = log.append(events);
-      if (events.length > 0) done.then(() => index.noteEvents(events), () => undefined);
+      if (events.length > 0)
+        done.then(
+          () => {
+            index.noteEvents(events);
+            table.apply(events);
+          },
+          () => undefined,
+        );
       return done;
     },
     async readEvents(planId, afterSeq = 0) {
       assertOpen();
       return log.read(planId, afterSeq);
     },
-    async loadAll() {
+    async loadPlan(planId) {
       assertOpen();
-      const states: PlanState[] = [];
-      for (const planId of log.planIds()) {
-        const snapshot = await index.readSnapshot(planId);
-        const state = await foldPlan(planId, log.lastSeq(planId), snapshot, (after) => log.read(planId, after));
-        if (state) states.push(state);
-      }
-      return states;
+      const snapshot = await index.readSnapshot(planId);
+      return foldPlan(planId, log.lastSeq(planId), snapshot, (after) => log.read(planId, after));
+    },
+    async queryPlans(query) {
+      assertOpen();
+      return structuredClone(table.query(query));
+    },
+    async countPlans() {
+      assertOpen();
+      return new Map(table.statusCounts());
     },
     saveSnapshot(state) {
       assertOpen();

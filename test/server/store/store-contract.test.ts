@@ -7,6 +7,7 @@ import { createFileStore } from "../../../server/store/file/file-store.js";
 import { createMemoryStore } from "../../../server/store/memory-store.js";
 import type { Store } from "../../../server/store/store.js";
 import { PlanEvents } from "./plan-events.js";
+import { storedStates } from "../../support/stored-states.js";
 
 /** How a suite gets a store and simulates a restart. */
 interface Harness {
@@ -164,7 +165,7 @@ for (const makeHarness of harnesses) {
       await store.append(aEvents);
       await store.append(bEvents);
       store = await harness.restart(store);
-      const states = await store.loadAll();
+      const states = await storedStates(store);
       const byId = new Map(states.map((s) => [s.plan.id, s]));
       expect(byId.size).toBe(2);
       expect(byId.get("a")).toEqual(fold(aEvents));
@@ -196,7 +197,7 @@ for (const makeHarness of harnesses) {
       store.saveSnapshot(ahead);
       await store.flush();
       store = await harness.restart(store);
-      const byId = new Map((await store.loadAll()).map((s) => [s.plan.id, s]));
+      const byId = new Map((await storedStates(store)).map((s) => [s.plan.id, s]));
       const expected = fold([...head, ...tail])!;
       expected.plan.description = "from the snapshot";
       expect(byId.get("snap")).toEqual(expected);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { applyEvent, PlanroomError, type PlanEvent, type PlanState } from "../../../../shared/index.js";
 import { createFileStore, type FileStore } from "../../../../server/store/file/file-store.js";
 import { PlanEvents } from "../plan-events.js";
+import { storedStates } from "../../../support/stored-states.js";
 
 let root: string;
 const open: FileStore[] = [];
@@ -74,7 +75,7 @@ describe("file store", () => {
     lines[1] = "{not json";
     await writeFile(file, lines.join("\n"));
     store = await openStore(dir);
-    for (const attempt of [store.readEvents("p1"), store.loadAll()]) {
+    for (const attempt of [store.readEvents("p1"), storedStates(store)]) {
       const error = await attempt.then(
         () => undefined,
         (e: unknown) => e,
@@ -109,7 +110,7 @@ describe("file store", () => {
     const recovered = await openStore(image);
     expect(await recovered.readEvents("a")).toEqual(aEvents);
     expect(await recovered.readEvents("b")).toEqual(bEvents);
-    expect((await recovered.loadAll()).map((s) => [s.plan.id, s.seq]).sort()).toEqual([
+    expect((await storedStates(recovered)).map((s) => [s.plan.id, s.seq]).sort()).toEqual([
       ["a", 3],
       ["b", 8],
     ]);

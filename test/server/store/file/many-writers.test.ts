@@ -8,6 +8,7 @@ import type { PlanEvent } from "../../../../shared/index.js";
 import { defaultDescriptorBudget } from "../../../../server/store/file/fd-cache.js";
 import { createFileStore, type FileStore } from "../../../../server/store/file/file-store.js";
 import { PlanEvents } from "../plan-events.js";
+import { storedStates } from "../../../support/stored-states.js";
 
 let root: string;
 const open: FileStore[] = [];
@@ -68,7 +69,7 @@ describe("file store with more concurrent writers than descriptors", () => {
 
     for (const copy of [dir, image]) {
       const again = await openStore(copy, 8);
-      expect(new Set((await again.loadAll()).map((s) => s.plan.id))).toEqual(new Set(written.keys()));
+      expect(new Set((await storedStates(again)).map((s) => s.plan.id))).toEqual(new Set(written.keys()));
       for (const [planId, events] of written) expect(await again.readEvents(planId)).toEqual(events);
     }
   });

@@ -1,4 +1,5 @@
-import { isNamedReviewer, mayCancel, mayExecute, mayResume, mayVote, type PlanState, type Principal, type Role } from "../../shared/index.js";
+import { maySeePlan } from "../store/plan-query.js";
+import { mayCancel, mayExecute, mayResume, mayVote, type PlanState, type Principal, type Role } from "../../shared/index.js";
 
 /** The parts of a plan's state that decide who may see and act on it. */
 export type AccessSubject = Pick<PlanState, "policy" | "submittedBy">;
@@ -15,7 +16,7 @@ function isSubmitter(subject: AccessSubject, principal: Principal): boolean {
 
 /** Who may see a plan (join its room, read it, receive its events): submitter, admins, observers, named reviewers. */
 export function canSee(subject: AccessSubject, principal: Principal): boolean {
-  return isSubmitter(subject, principal) || hasRole(principal, "admin") || hasRole(principal, "observer") || isNamedReviewer(principal, subject.policy);
+  return maySeePlan(subject, principal); // the rule the plan index filters lists with
 }
 
 /**

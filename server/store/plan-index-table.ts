@@ -53,13 +53,27 @@ export class PlanIndexTable {
   /** Adds or replaces a plan's entry (a rebuilt or reloaded one). */
   put(entry: IndexedPlan): void {
     const old = this.byId.get(entry.row.id);
-    if (old) {
-      this.order.splice(this.indexOf(old), 1);
-      this.recount(old.row.status, undefined);
-    }
     this.byId.set(entry.row.id, entry);
+    this.recount(old?.row.status, entry.row.status);
+    if (old && comparePositions(old.row, entry.row) === 0) {
+      this.order[this.indexOf(old)] = entry; // same place in the order
+      return;
+    }
+    if (old) this.order.splice(this.indexOf(old), 1);
     this.order.splice(this.insertionPoint(entry.row), 0, entry);
-    this.recount(undefined, entry.row.status);
+  }
+
+  /** Replaces every entry at once (an index read from disk): one sort instead of an insertion each. */
+  replaceAll(entries: Iterable<IndexedPlan>): void {
+    this.byId.clear();
+    this.counts.clear();
+    for (const entry of entries) this.byId.set(entry.row.id, entry);
+    this.order.length = 0;
+    for (const entry of this.byId.values()) {
+      this.order.push(entry);
+      this.recount(undefined, entry.row.status);
+    }
+    this.order.sort((a, b) => comparePositions(b.row, a.row));
   }
 
   /** One page of the query. */

@@ -1,5 +1,5 @@
 import { close, fdatasync, fdatasyncSync, ftruncateSync, open as openFd, writeSync } from "node:fs";
-import { mkdir, open, readdir, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, truncate, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PlanIdSchema, PlanroomError, type PlanEvent } from "../../../shared/index.js";
@@ -7,7 +7,7 @@ import { checkAppend } from "../append-check.js";
 import { fsyncDir } from "./atomic-file.js";
 import { defaultDescriptorBudget, FdCache } from "./fd-cache.js";
 import { eventLine } from "./json-lines.js";
-import { readPlanLogFile, scanPlanLogFile } from "./plan-log-file.js";
+import { parsePlanLog, readPlanLogBuffer, scanPlanLog } from "./plan-log-file.js";
 import { replayWriteAheadLog } from "./wal-replay.js";
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -24,6 +24,18 @@ export interface EventLogOptions {
   segmentBytes?: number;
   /** Told after each successful group commit (e.g. to feed metrics; the log knows nothing of them). */
   onCommit?: ((commit: EventLogCommit) => void) | undefined;
+  /**
+   * Told of each append's events the moment they are durable, before the append resolves and
+   * before the segment holding them can be retired (the plan index is kept from it).
+   */
+  onDurable?: ((events: readonly PlanEvent[]) => void) | undefined;
+  /**
+   * Awaited before a segment is deleted at a checkpoint: whatever was derived from its events must
+   * be durable by then, since the segment is what a recovery would derive it from again.
+   */
+  beforeRetire?: (() => Promise<void>) | undefined;
+  /** Plan entries kept in memory before idle ones are dropped (they are read again on use). Default 10,000. */
+  maxEntries?: number;
 }
 
 /** One group commit, as told to {@link EventLogOptions.onCommit}. */
@@ -65,6 +77,7 @@ interface PlanEntry {
 
 interface PendingAppend {
   planId: string;
+  events: readonly PlanEvent[];
   text: string;
   lastSeq: number;
   count: number;
@@ -95,9 +108,14 @@ interface PendingAppend {
  * lazily, after the acknowledgement, was weighed and left: a read and a crash image would then have
  * to merge the segment's unapplied tail, and the commit's cost is the fdatasync, not the writes.)
  *
- * Crash: an acknowledged event is in the fsynced segment or in an fsynced plan file. On open, plan
- * files lose a torn last line (truncated), then the segments are replayed into them, fsynced and
- * deleted. A write or fsync error fails the log: every later append rejects until it is reopened.
+ * Crash: an acknowledged event is in the fsynced segment or in an fsynced plan file. On open, the
+ * segments are replayed into the plan files they name, fsynced and deleted; a plan file loses a torn
+ * last line (truncated) when it is first used. A write or fsync error fails the log: every later
+ * append rejects until it is reopened.
+ *
+ * Lazy: opening reads the segments only, never every plan file. A plan's entry (last seq, durable
+ * size) is read from its file the first time the plan is appended to or read; appends that arrive
+ * meanwhile wait for it, in call order. Idle entries beyond `maxEntries` are dropped again.
  */
 export class EventLog {
   /** Group-commit counters. */
@@ -107,6 +125,11 @@ export class EventLog {
   private readonly segmentBytes: number;
   private readonly fds: FdCache;
   private readonly plans = new Map<string, PlanEntry>();
+  /** Plans whose entry is being read, with the appends queued behind it (in call order). */
+  private readonly loading = new Map<string, Promise<unknown>>();
+  private readonly maxEntries: number;
+  private readonly onDurable: ((events: readonly PlanEvent[]) => void) | undefined;
+  private readonly beforeRetire: (() => Promise<void>) | undefined;
   private pending: PendingAppend[] = [];
   private flushing: Promise<void> | undefined;
   private failure: Error | undefined;
@@ -119,28 +142,33 @@ export class EventLog {
 
   constructor(options: EventLogOptions) {
     this.onCommit = options.onCommit;
+    this.onDurable = options.onDurable;
+    this.beforeRetire = options.beforeRetire;
+    this.maxEntries = options.maxEntries ?? 10_000;
     this.eventsDir = join(options.dir, "events");
     this.walDir = join(options.dir, "wal");
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.fds = new FdCache(options.maxOpenFiles ?? defaultDescriptorBudget());
   }
 
-  /** Recovers (torn tails, write-ahead replay) and opens a fresh segment. */
-  async open(): Promise<void> {
+  /**
+   * Replays what a crash left in the write-ahead segments and opens a fresh segment. Returns the ids
+   * of the plans the replayed segments held (their derived data may lag behind their logs).
+   */
+  async open(): Promise<Set<string>> {
     await mkdir(this.eventsDir, { recursive: true });
     await mkdir(this.walDir, { recursive: true });
     this.plans.clear();
+    this.loading.clear();
     this.failure = undefined;
-    for (const name of await readdir(this.eventsDir)) {
-      if (!name.endsWith(".jsonl")) continue;
-      const planId = name.slice(0, -".jsonl".length);
-      const { lastSeq, size } = await scanPlanLogFile(join(this.eventsDir, name), planId);
-      this.plans.set(planId, { lastSeq, durableSeq: lastSeq, durableSize: size });
-    }
-    const replayed = await replayWriteAheadLog(this.walDir, this.eventsDir, this.plans);
+    const replayed = await replayWriteAheadLog(this.walDir, this.eventsDir, async (planId) => {
+      await this.loadEntry(planId);
+      return this.entryFor(planId);
+    });
     this.segment = { fd: -1, path: "", number: replayed.nextSegment, bytes: 0 };
     await this.startSegment();
     this.opened = true;
+    return replayed.plans;
   }
 
   /** Why appends are refused now (not open, or a failed write), or undefined when they are accepted. */
@@ -149,14 +177,31 @@ export class EventLog {
     return this.failure ? `the event log failed and must be reopened: ${this.failure.message}` : undefined;
   }
 
-  /** Ids of every plan with a log. */
-  planIds(): string[] {
-    return [...this.plans.keys()];
+  /** Ids of every plan with a log file (a directory listing: for rebuilding what is derived from the logs). */
+  async listPlanIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const name of await readdir(this.eventsDir)) {
+      if (!name.endsWith(".jsonl")) continue;
+      const planId = name.slice(0, -".jsonl".length);
+      if (PlanIdSchema.safeParse(planId).success) ids.push(planId);
+    }
+    return ids;
   }
 
-  /** The last durable seq of a plan (0 if unknown). */
-  lastSeq(planId: string): number {
-    return this.plans.get(planId)?.durableSeq ?? 0;
+  /** The last durable seq of a plan whose entry is in memory; undefined otherwise (then nothing of it is being written). */
+  knownDurableSeq(planId: string): number | undefined {
+    return this.plans.get(planId)?.durableSeq;
+  }
+
+  /** The last durable seq of a plan, its file read if need be; undefined when the plan has no log. */
+  async durableSeq(planId: string): Promise<number | undefined> {
+    if (!PlanIdSchema.safeParse(planId).success) throw new PlanroomError("VALIDATION", `invalid plan id "${planId}"`);
+    await this.loading.get(planId)?.then(
+      () => undefined,
+      () => undefined,
+    );
+    await this.loadEntry(planId);
+    return this.plans.get(planId)?.durableSeq;
   }
 
   /** Queues the events of one plan; resolves once they are durable. See {@link Store.append}. */
@@ -164,16 +209,36 @@ export class EventLog {
     try {
       if (!this.opened) throw new PlanroomError("INVALID_STATE", "the event log is not open");
       if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed and must be reopened: ${this.failure.message}`);
+      const planId = events[0]?.planId;
+      if (planId !== undefined && PlanIdSchema.safeParse(planId).success && (!this.plans.has(planId) || this.loading.has(planId))) {
+        // Queue behind the entry's read (and behind earlier appends waiting on it), keeping call order.
+        const queued = (this.loading.get(planId) ?? this.loadEntry(planId)).then(() => ({ durable: this.appendLoaded(events) }));
+        this.loading.set(planId, queued);
+        void queued.then(
+          () => this.loading.get(planId) === queued && this.loading.delete(planId),
+          () => this.loading.get(planId) === queued && this.loading.delete(planId),
+        );
+        return queued.then(({ durable }) => durable);
+      }
+      return this.appendLoaded(events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Queues an accepted call whose plan entry is in memory (a call accepted before `close` is still queued during it). */
+  private appendLoaded(events: PlanEvent[]): Promise<void> {
+    try {
+      if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed and must be reopened: ${this.failure.message}`);
       const planId = checkAppend(events, (id) => this.plans.get(id)?.lastSeq ?? 0);
       if (planId === undefined) return Promise.resolve();
-      let entry = this.plans.get(planId);
-      if (!entry) this.plans.set(planId, (entry = { lastSeq: 0, durableSeq: 0, durableSize: 0 }));
+      const entry = this.entryFor(planId);
       let text = "";
       for (const event of events) text += eventLine(event);
       entry.lastSeq += events.length;
       const lastSeq = entry.lastSeq;
       return new Promise<void>((resolve, reject) => {
-        this.pending.push({ planId, text, lastSeq, count: events.length, resolve, reject });
+        this.pending.push({ planId, events, text, lastSeq, count: events.length, resolve, reject });
         this.flushing ??= this.runFlusher();
       });
     } catch (error) {
@@ -181,13 +246,61 @@ export class EventLog {
     }
   }
 
+  /** The plan's entry, created empty (a new plan) when there is none. */
+  private entryFor(planId: string): PlanEntry {
+    let entry = this.plans.get(planId);
+    if (!entry) {
+      this.plans.set(planId, (entry = { lastSeq: 0, durableSeq: 0, durableSize: 0 }));
+      this.dropIdleEntries();
+    }
+    return entry;
+  }
+
+  /**
+   * Reads a plan's file into its entry, unless the entry is in memory already; a torn last line (a
+   * crash during a write that was never acknowledged) is truncated away. Returns the file's bytes
+   * when it was read (undefined otherwise, or when there is no file).
+   */
+  private async loadEntry(planId: string): Promise<Buffer | undefined> {
+    if (this.plans.has(planId)) return undefined;
+    const path = this.planPath(planId);
+    const buf = await readPlanLogBuffer(path);
+    if (this.plans.has(planId)) return undefined; // read meanwhile by another call
+    if (!buf) return undefined;
+    const { lastSeq, size } = scanPlanLog(buf, path, planId);
+    if (size < buf.length) await truncate(path, size);
+    if (this.plans.has(planId)) return undefined;
+    this.plans.set(planId, { lastSeq, durableSeq: lastSeq, durableSize: size });
+    this.dropIdleEntries();
+    return buf.subarray(0, size);
+  }
+
+  /** Drops entries of plans with nothing queued, unwritten since the last checkpoint, once there are too many. */
+  private dropIdleEntries(): void {
+    // Not during the replay at open, which moves entries forward before it writes their files.
+    if (!this.opened || this.plans.size <= this.maxEntries) return;
+    for (const [planId, entry] of this.plans) {
+      if (this.plans.size <= this.maxEntries / 2) return;
+      if (entry.lastSeq === entry.durableSeq && !this.loading.has(planId)) this.plans.delete(planId);
+    }
+  }
+
   /** Durable events of a plan with seq > afterSeq, validated. */
   async read(planId: string, afterSeq = 0): Promise<PlanEvent[]> {
     if (!PlanIdSchema.safeParse(planId).success) throw new PlanroomError("VALIDATION", `invalid plan id "${planId}"`);
+    const from = Math.max(0, Math.floor(afterSeq));
+    // Appends queued behind the entry's read go first: their entry is the one to read against.
+    await this.loading.get(planId)?.then(
+      () => undefined,
+      () => undefined,
+    );
+    const loaded = await this.loadEntry(planId);
     const entry = this.plans.get(planId);
-    if (!entry || afterSeq >= entry.durableSeq) return [];
-    const file = await readPlanLogFile(this.planPath(planId), planId, { afterSeq: Math.max(0, Math.floor(afterSeq)), limit: entry.durableSize });
-    return file.events;
+    if (!entry || from >= entry.durableSeq) return [];
+    const path = this.planPath(planId);
+    const buf = loaded ?? (await readPlanLogBuffer(path));
+    if (!buf) return [];
+    return parsePlanLog(buf, path, planId, { afterSeq: from, limit: entry.durableSize });
   }
 
   /** Resolves once everything appended so far is durable (rejects if the log failed). */
@@ -200,6 +313,8 @@ export class EventLog {
   async close(): Promise<void> {
     if (!this.opened) return;
     this.opened = false;
+    // Calls accepted while their plan's entry was being read are queued first.
+    while (this.loading.size > 0) await Promise.allSettled([...this.loading.values()]);
     while (this.flushing) await this.flushing;
     await this.checkpointing;
     if (!this.failure) await this.checkpoint(this.segment, this.dirty);
@@ -286,6 +401,11 @@ export class EventLog {
       this.stats.appends++;
       this.stats.events += item.count;
       events += item.count;
+      try {
+        this.onDurable?.(item.events);
+      } catch {
+        // What is derived from the log is not the log: its failure does not fail the append.
+      }
       item.resolve();
     }
     try {
@@ -366,6 +486,7 @@ export class EventLog {
     });
     await Promise.all(workers);
     if (dirty.size > 0) await fsyncDir(this.eventsDir);
+    await this.beforeRetire?.();
     await closeAsync(segment.fd);
     await unlink(segment.path);
     await fsyncDir(this.walDir);

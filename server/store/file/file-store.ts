@@ -1,14 +1,18 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PlanIdSchema, PlanroomError } from "../../../shared/index.js";
+import { PlanIdSchema, planListRow, PlanroomError, type PlanEvent, type PlanState } from "../../../shared/index.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { lockDirectory } from "./dir-lock.js";
 import { EventLog, type EventLogCommit, type EventLogStats } from "./event-log.js";
 import { foldPlan } from "../fold-plan.js";
 import { LeaseTable } from "../lease-table.js";
-import { PlanIndex } from "./plan-index.js";
+import { PlanIndexJournal } from "./plan-index-journal.js";
 import { PlanIndexTable } from "../plan-index-table.js";
+import { SnapshotFiles } from "./snapshot-files.js";
 import { DOCUMENT_KEY, type Store, type StoreHealth } from "../store.js";
+
+/** Plans read at once when the plan index is rebuilt from the logs. */
+const REBUILD_CONCURRENCY = 16;
 
 /** Options of {@link createFileStore}. */
 export interface FileStoreOptions {
@@ -16,10 +20,14 @@ export interface FileStoreOptions {
   dir: string;
   /** Plan log descriptors kept open at most. Default: a quarter of the process's open-file limit, 256–16,384. */
   maxOpenFiles?: number;
+  /** Plans whose log position (last seq, size) is kept in memory before idle ones are dropped. Default 10,000. */
+  maxPlanEntries?: number;
   /** Write-ahead segment size that triggers a checkpoint. Default 64 MiB. */
   segmentBytes?: number;
   /** How long index and snapshot changes wait before they are written. Default 5000 ms. */
   indexDebounceMs?: number;
+  /** Told when the plan index had to be rebuilt from the logs (missing or damaged), with why and how many plans. */
+  onIndexRebuilt?: ((why: string, plans: number) => void) | undefined;
   /** Told after each group commit of the event log, with its latency (for metrics). */
   onCommit?: ((commit: EventLogCommit) => void) | undefined;
 }
@@ -34,18 +42,41 @@ export interface FileStore extends Store {
 /**
  * The embedded store: a data directory holding
  * - `events/<planId>.jsonl` and `wal/*.wal`: the event log, the truth (see {@link EventLog});
- * - `index.json` (lowdb) and `snapshots/<planId>.json`: the plan index and snapshots, caches
- *   written in the background (see {@link PlanIndex});
+ * - `plan-index.jsonl`: the plan index, every plan's list row and policy (see {@link PlanIndexJournal}),
+ *   held in memory as a {@link PlanIndexTable}, kept from the events as they become durable and
+ *   written in the background (and before a write-ahead segment is retired);
+ * - `snapshots/<planId>.json`: each plan's latest snapshot, written in the background (see {@link SnapshotFiles});
  * - `documents/<key>.json`: small documents, written atomically and fsynced;
  * - `leases/<planId>.json`: each plan's last executor lease epoch, fsynced before it is granted;
  * - `LOCK`: the pid of the process that has the directory open.
+ *
+ * Opening reads the write-ahead segments and the index, never every plan: a plan's log and
+ * snapshot are read when it is loaded or written. A missing or damaged index is rebuilt from the
+ * logs (every plan folded from its snapshot and log once); plans the replayed segments held are
+ * folded again, since their index entries may lag behind what the segments hold.
  */
 export function createFileStore(options: FileStoreOptions): FileStore {
   const { dir } = options;
-  const log = new EventLog({ dir, maxOpenFiles: options.maxOpenFiles, segmentBytes: options.segmentBytes, onCommit: options.onCommit });
-  const index = new PlanIndex(dir, (id) => log.lastSeq(id), options.indexDebounceMs);
-  const leases = new LeaseTable();
+  const debounceMs = options.indexDebounceMs ?? 5_000;
   const table = new PlanIndexTable();
+  const journal = new PlanIndexJournal(dir);
+  /** Plans whose index entries changed since the journal was last written. */
+  let changed = new Set<string>();
+  let indexTimer: NodeJS.Timeout | undefined;
+  let indexWriting: Promise<void> = Promise.resolve();
+  /** Whether the index in memory is whole (read or rebuilt): only then is it written. */
+  let indexReady = false;
+  const log = new EventLog({
+    dir,
+    maxOpenFiles: options.maxOpenFiles,
+    segmentBytes: options.segmentBytes,
+    maxEntries: options.maxPlanEntries,
+    onCommit: options.onCommit,
+    onDurable: (events) => noteIndexed(events),
+    beforeRetire: () => flushIndex(),
+  });
+  const snapshots = new SnapshotFiles(dir, (id) => log.knownDurableSeq(id), debounceMs);
+  const leases = new LeaseTable();
   const epochs = new Map<string, number>();
   /** Lease changes of one plan run one at a time. */
   const leaseQueues = new Map<string, Promise<unknown>>();
@@ -75,6 +106,73 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     }
   }
 
+  function noteIndexed(events: readonly PlanEvent[]): void {
+    for (const id of table.apply(events)) changed.add(id);
+    scheduleIndex();
+  }
+
+  function scheduleIndex(): void {
+    if (indexTimer || changed.size === 0) return;
+    indexTimer = setTimeout(() => {
+      indexTimer = undefined;
+      // A failed background write loses nothing: the entries stay noted for the next flush.
+      flushIndex().catch(() => undefined);
+    }, debounceMs);
+    indexTimer.unref();
+  }
+
+  /** Writes the changed index entries (one append, or the whole index when the journal is mostly superseded lines). */
+  function flushIndex(): Promise<void> {
+    clearTimeout(indexTimer);
+    indexTimer = undefined;
+    if (!indexReady) return indexWriting.catch(() => undefined);
+    indexWriting = indexWriting
+      .catch(() => undefined)
+      .then(async () => {
+        const ids = changed;
+        changed = new Set();
+        try {
+          await journal.append([...ids].flatMap((id) => table.get(id) ?? []));
+          if (journal.wantsRewrite(table.size)) await journal.rewrite(table.entries());
+        } catch (error) {
+          for (const id of ids) changed.add(id);
+          throw error;
+        }
+      });
+    return indexWriting;
+  }
+
+  /** A plan's state from its snapshot and the events after it; its index entry is corrected if it lags behind. */
+  async function load(planId: string): Promise<PlanState | undefined> {
+    const lastSeq = await log.durableSeq(planId);
+    if (!lastSeq) return undefined;
+    const snapshot = await snapshots.read(planId);
+    const state = await foldPlan(planId, lastSeq, snapshot, (after) => log.read(planId, after), { snapshotIsOwned: true });
+    const entry = table.get(planId);
+    if (state && (!entry || entry.row.seq < state.seq)) {
+      table.put({ row: planListRow(state), policy: state.policy });
+      changed.add(planId);
+      scheduleIndex();
+    }
+    return state;
+  }
+
+  /** Builds the index from every plan's log (the journal was missing or damaged). */
+  async function rebuildIndex(why: string): Promise<void> {
+    table.replaceAll([]);
+    const ids = await log.listPlanIds();
+    const queue = [...ids];
+    await Promise.all(
+      Array.from({ length: Math.min(REBUILD_CONCURRENCY, queue.length) }, async () => {
+        for (let id = queue.pop(); id !== undefined; id = queue.pop()) await load(id);
+      }),
+    );
+    changed = new Set();
+    await journal.rewrite(table.entries());
+    await journal.removeLegacy(dir);
+    if (ids.length > 0) options.onIndexRebuilt?.(why, table.size);
+  }
+
   function serialise<T>(planId: string, task: () => Promise<T>): Promise<T> {
     const run = (leaseQueues.get(planId) ?? Promise.resolve()).catch(() => undefined).then(task);
     leaseQueues.set(planId, run);
@@ -95,10 +193,23 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       try {
         await mkdir(join(dir, "documents"), { recursive: true });
         await mkdir(join(dir, "leases"), { recursive: true });
-        await log.open();
-        await index.open();
-        for (const planId of log.planIds()) table.apply(await log.read(planId).catch(() => []));
+        indexReady = false;
+        const replayed = await log.open();
+        await snapshots.open();
+        const read = await journal.read();
+        if (read.found === "entries") {
+          table.replaceAll(read.entries);
+          indexReady = true;
+          for (const planId of replayed) await load(planId);
+        } else {
+          await rebuildIndex(read.found === "missing" ? "no plan index" : `the plan index is damaged: ${read.why}`);
+          indexReady = true;
+        }
       } catch (error) {
+        indexReady = false;
+        changed = new Set();
+        await log.close().catch(() => undefined);
+        await journal.close().catch(() => undefined);
         await release();
         throw error;
       }
@@ -115,16 +226,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       // Fencing, checked synchronously as the call is accepted (before it is queued for the next
       // commit): a lease taken over before this point refuses the whole call.
       if (options?.lease && events[0]) leases.assertCurrent(events[0].planId, options.lease);
-      const done = log.append(events);
-      if (events.length > 0)
-        done.then(
-          () => {
-            index.noteEvents(events);
-            table.apply(events);
-          },
-          () => undefined,
-        );
-      return done;
+      return log.append(events);
     },
     async readEvents(planId, afterSeq = 0) {
       assertOpen();
@@ -132,8 +234,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     },
     async loadPlan(planId) {
       assertOpen();
-      const snapshot = await index.readSnapshot(planId);
-      return foldPlan(planId, log.lastSeq(planId), snapshot, (after) => log.read(planId, after));
+      return load(planId);
     },
     async queryPlans(query) {
       assertOpen();
@@ -145,7 +246,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     },
     saveSnapshot(state) {
       assertOpen();
-      index.noteSnapshot(state);
+      snapshots.note(state);
     },
     async getDocument<T>(key: string) {
       assertOpen();
@@ -178,7 +279,8 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     async flush() {
       assertOpen();
       await log.flush();
-      await index.flush();
+      await snapshots.flush();
+      await flushIndex();
     },
     close() {
       if (!unlock) return Promise.resolve();
@@ -186,9 +288,12 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       closing ??= (async () => {
         try {
           await log.close();
-          await index.flush();
+          await snapshots.flush();
+          await flushIndex();
         } finally {
-          index.close();
+          snapshots.close();
+          indexReady = false;
+          await journal.close().catch(() => undefined);
           const release = unlock;
           unlock = undefined;
           closing = undefined;

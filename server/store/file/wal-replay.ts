@@ -14,13 +14,20 @@ interface ReplayEntry {
  * Replays the write-ahead segments left by a crash into the plan files: events a plan file already
  * holds are skipped, the next ones appended; a gap is corruption. A torn last line of a segment (a
  * commit that never finished, so never acknowledged) is dropped. The plan files written and their
- * directory are fsynced before the segments are deleted. Returns the number for the next segment.
+ * directory are fsynced before the segments are deleted. `entryOf` gives a plan's entry (read from
+ * its file when first asked, an empty one for a plan without a file). Returns the number for the
+ * next segment and the ids of every plan the segments held.
  */
-export async function replayWriteAheadLog(walDir: string, eventsDir: string, plans: Map<string, ReplayEntry>): Promise<{ nextSegment: number; replayed: number }> {
+export async function replayWriteAheadLog(
+  walDir: string,
+  eventsDir: string,
+  entryOf: (planId: string) => Promise<ReplayEntry>,
+): Promise<{ nextSegment: number; replayed: number; plans: Set<string> }> {
   const segments = (await readdir(walDir)).filter((n) => n.endsWith(".wal")).sort();
   let next = 1;
   let replayed = 0;
   const touched = new Set<string>();
+  const plans = new Set<string>();
   for (const name of segments) {
     next = Math.max(next, Number.parseInt(name, 10) + 1 || next);
     const path = join(walDir, name);
@@ -28,8 +35,8 @@ export async function replayWriteAheadLog(walDir: string, eventsDir: string, pla
     if (parsed.torn) await truncate(path, parsed.goodBytes);
     const texts = new Map<string, string>();
     for (const event of parsed.events) {
-      let entry = plans.get(event.planId);
-      if (!entry) plans.set(event.planId, (entry = { lastSeq: 0, durableSeq: 0, durableSize: 0 }));
+      plans.add(event.planId);
+      const entry = await entryOf(event.planId);
       if (event.seq <= entry.lastSeq) continue;
       if (event.seq !== entry.lastSeq + 1) {
         throw corruption(path, 0, `plan ${event.planId} jumps from seq ${entry.lastSeq} to ${event.seq}`);
@@ -56,5 +63,5 @@ export async function replayWriteAheadLog(walDir: string, eventsDir: string, pla
   if (touched.size > 0) await fsyncDir(eventsDir);
   for (const name of segments) await unlink(join(walDir, name));
   if (segments.length > 0) await fsyncDir(walDir);
-  return { nextSegment: next, replayed };
+  return { nextSegment: next, replayed, plans };
 }

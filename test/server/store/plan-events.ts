@@ -8,21 +8,32 @@ export class PlanEvents {
     private readonly clock: () => number = () => 1_700_000_000_000,
   ) {}
 
-  /** `plan.submitted` with two steps (seq 1). */
-  submitted(): PlanEvent {
+  /** `plan.submitted` with two steps (seq 1); by "agent-1" under the default policy unless told otherwise. */
+  submitted(options: { submittedBy?: { id: string; name: string }; reviewers?: string[] } = {}): PlanEvent {
     const plan = new ExecutionPlan(`plan ${this.planId}`, { id: this.planId, clock: this.clock });
     plan.addStep("fetch", "fetch the data", { url: "https://example.com" }, { id: "a" });
     plan.addStep("store", "store it", {}, { id: "b", dependsOn: ["a"] });
     const data = { ...plan.toJSON(), status: "pending_approval" as const };
     return this.next({
       type: "plan.submitted",
-      data: { plan: data, policy: ApprovalPolicySchema.parse({}), submittedBy: { id: "agent-1", name: "Agent" }, tools: [], autoExecute: false },
+      data: {
+        plan: data,
+        policy: ApprovalPolicySchema.parse(options.reviewers ? { reviewers: options.reviewers } : {}),
+        submittedBy: options.submittedBy ?? { id: "agent-1", name: "Agent" },
+        tools: [],
+        autoExecute: false,
+      },
     });
   }
 
   /** A vote (any number of them can follow a submission). */
   vote(voterId = "rev-1", decision: "approve" | "reject" = "approve"): PlanEvent {
     return this.next({ type: "vote.cast", data: { vote: { voterId, voterName: voterId, decision, version: 1, at: this.clock() } } });
+  }
+
+  /** `plan.rejected` (after a rejecting vote). */
+  rejected(): PlanEvent {
+    return this.next({ type: "plan.rejected", data: { by: ["rev-1"], reason: "no" } });
   }
 
   /** `plan.approved`, `plan.started`, both steps, `plan.completed`. */

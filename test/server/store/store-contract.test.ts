@@ -261,6 +261,65 @@ for (const makeHarness of harnesses) {
       expect((await store.readEvents("p1")).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     });
 
+    it("answers plan queries from its index: newest first, filtered, paged with a cursor, the same after a restart", async () => {
+      store = await harness.create();
+      // plan i is created at second i; submitters alternate; every third plan names alice alone
+      const agents = [
+        { id: "agent-1", name: "Agent" },
+        { id: "agent-2", name: "Other agent" },
+      ];
+      for (let i = 0; i < 7; i++) {
+        const p = new PlanEvents(`q${i}`, () => 1_700_000_000_000 + i * 1_000);
+        const events = [p.submitted({ submittedBy: agents[i % 2]!, reviewers: i % 3 === 0 ? ["alice"] : ["reviewer"] })];
+        if (i < 3) events.push(p.vote(), ...p.run()); // q0..q2 completed
+        else if (i === 5) events.push(p.vote("rev-1", "reject"), p.rejected());
+        await store.append(events);
+      }
+      const ids = (page: { plans: { row: { id: string } }[] }): string[] => page.plans.map((p) => p.row.id);
+      const check = async (s: Store): Promise<void> => {
+        const first = await s.queryPlans({ limit: 3 });
+        expect(ids(first)).toEqual(["q6", "q5", "q4"]);
+        expect(first.next).toEqual({ createdAt: 1_700_000_004_000, id: "q4" });
+        const second = await s.queryPlans({ limit: 3, after: first.next });
+        expect(ids(second)).toEqual(["q3", "q2", "q1"]);
+        const third = await s.queryPlans({ limit: 3, after: second.next });
+        expect(ids(third)).toEqual(["q0"]);
+        expect(third.next).toBeUndefined();
+        expect(ids(await s.queryPlans({ limit: 10, status: ["pending_approval"] }))).toEqual(["q6", "q4", "q3"]);
+        expect(ids(await s.queryPlans({ limit: 10, status: ["completed", "rejected"], submittedBy: "agent-2" }))).toEqual(["q5", "q1"]);
+        // alice, without roles, sees the plans that name her; an observer sees all
+        expect(ids(await s.queryPlans({ limit: 10, visibleTo: { id: "alice", roles: [] } }))).toEqual(["q6", "q3", "q0"]);
+        expect(ids(await s.queryPlans({ limit: 10, visibleTo: { id: "watcher", roles: ["observer"] } }))).toHaveLength(7);
+        // plans a reviewer may vote on: pending, naming the role
+        expect(ids(await s.queryPlans({ limit: 10, votableBy: { principal: { id: "rev-9", roles: ["reviewer"] }, voterRoles: ["reviewer"] } }))).toEqual(["q4"]);
+        expect(ids(await s.queryPlans({ limit: 10, votableBy: { principal: { id: "alice", roles: ["reviewer"] }, voterRoles: ["reviewer"] } }))).toEqual(["q6", "q4", "q3"]);
+        // by time: [second 2, second 5)
+        expect(ids(await s.queryPlans({ limit: 10, createdFrom: 1_700_000_002_000, createdBefore: 1_700_000_005_000 }))).toEqual(["q4", "q3", "q2"]);
+        const rows = new Map((await s.queryPlans({ limit: 10 })).plans.map((p) => [p.row.id, p.row]));
+        expect(rows.get("q1")).toMatchObject({ status: "completed", finished: 2, total: 2, progress: 100, approvals: 1, seq: 9, submittedBy: agents[1] });
+        expect(rows.get("q4")).toMatchObject({ status: "pending_approval", finished: 0, approvals: 0, seq: 1 });
+        expect(Object.fromEntries(await s.countPlans())).toEqual({ completed: 3, pending_approval: 3, rejected: 1 });
+      };
+      await check(store);
+      store = await harness.restart(store);
+      await check(store);
+      await expect(store.queryPlans({ limit: 0 })).rejects.toThrow(/limit/);
+    });
+
+    it("loads one plan from its snapshot and the events after it; an unknown plan is undefined", async () => {
+      store = await harness.create();
+      const p = new PlanEvents("one");
+      const events = [p.submitted(), p.vote(), ...p.run()];
+      await store.append(events.slice(0, 3));
+      store.saveSnapshot(fold(events.slice(0, 3))!);
+      await store.append(events.slice(3));
+      await store.flush();
+      expect(await store.loadPlan("one")).toEqual(fold(events));
+      store = await harness.restart(store);
+      expect(await store.loadPlan("one")).toEqual(fold(events));
+      expect(await store.loadPlan("nobody")).toBeUndefined();
+    });
+
     it("checks the lease when an append is accepted: one accepted before a takeover is kept, one after it refused", async () => {
       store = await harness.create();
       const p = new PlanEvents("p1");

@@ -1,18 +1,27 @@
-import type { PlanEvent, PlanStatus } from "../../shared/index.js";
+import type { ApprovalPolicy, PlanEvent, PlanStatus } from "../../shared/index.js";
 import { assertQueryLimit, comparePositions, indexEvent, matchesPlanQuery, type IndexedPlan, type PlanPage, type PlanPosition, type PlanQuery } from "./plan-query.js";
 
+/** A list of entries in the index's reverse order (oldest first), so that the newest plan is pushed at the end. */
+type OrderedList = IndexedPlan[];
+
 /**
- * The plan index in memory: one {@link IndexedPlan} per plan, kept in the index's order, with
- * counts per status. A change costs a map lookup (and, for a new plan, an insertion that is a
- * `push` when the plan is the newest, as new plans are); a query walks the order from its cursor and
- * stops at `limit` matches. Stores build on it: the memory store as it is, the file store behind its
- * journal.
+ * The plan index in memory: one {@link IndexedPlan} per plan, in the index's order, and the same
+ * entries listed by status, by submitter and by audience (the submitter and every reviewer a
+ * policy names: whoever such a key stands for may see the plan).
+ *
+ * A query walks the smallest of the lists its conditions allow (every plan; the statuses asked
+ * for; the submitter's; the audiences of the principal's id and roles; the plans pending approval
+ * for `votableBy`), newest first from its cursor, checks the other conditions on each entry, and
+ * stops at `limit` matches: plans the query cannot match are mostly never looked at. A new plan
+ * is pushed at the end of its lists (new plans are the newest); a status change moves it between
+ * two status lists. Identical policies and submitters are stored once.
  */
 export class PlanIndexTable {
   private readonly byId = new Map<string, IndexedPlan>();
-  /** Oldest first (the reverse of the index's order), so that the newest plan is pushed at the end. */
-  private readonly order: IndexedPlan[] = [];
-  private readonly counts = new Map<PlanStatus, number>();
+  private readonly all: OrderedList = [];
+  private readonly lists = new Map<string, OrderedList>();
+  private readonly policies = new Map<string, ApprovalPolicy>();
+  private readonly submitters = new Map<string, { id: string; name: string }>();
 
   /** How many plans. */
   get size(): number {
@@ -26,12 +35,14 @@ export class PlanIndexTable {
 
   /** Every entry, oldest first. */
   entries(): readonly IndexedPlan[] {
-    return this.order;
+    return this.all;
   }
 
   /** Plans per status (statuses without plans left out). */
-  statusCounts(): ReadonlyMap<PlanStatus, number> {
-    return this.counts;
+  statusCounts(): Map<PlanStatus, number> {
+    const counts = new Map<PlanStatus, number>();
+    for (const [key, list] of this.lists) if (key.startsWith("s:") && list.length > 0) counts.set(key.slice(2) as PlanStatus, list.length);
+    return counts;
   }
 
   /** Folds durable events (of any plans) into their entries; returns the ids of the plans whose entries changed. */
@@ -44,7 +55,10 @@ export class PlanIndexTable {
       const after = indexEvent(before, event);
       if (!after) continue;
       if (after !== before) this.put(after);
-      else if (after.row.status !== status) this.recount(status, after.row.status);
+      else if (status !== undefined && after.row.status !== status) {
+        remove(this.list(`s:${status}`), after);
+        insert(this.list(`s:${after.row.status}`), after);
+      }
       changed.add(event.planId);
     }
     return changed;
@@ -53,74 +67,135 @@ export class PlanIndexTable {
   /** Adds or replaces a plan's entry (a rebuilt or reloaded one). */
   put(entry: IndexedPlan): void {
     const old = this.byId.get(entry.row.id);
+    if (old) this.unlist(old);
+    this.share(entry);
     this.byId.set(entry.row.id, entry);
-    this.recount(old?.row.status, entry.row.status);
-    if (old && comparePositions(old.row, entry.row) === 0) {
-      this.order[this.indexOf(old)] = entry; // same place in the order
-      return;
-    }
-    if (old) this.order.splice(this.indexOf(old), 1);
-    this.order.splice(this.insertionPoint(entry.row), 0, entry);
+    insert(this.all, entry);
+    for (const key of keysOf(entry)) insert(this.list(key), entry);
   }
 
-  /** Replaces every entry at once (an index read from disk): one sort instead of an insertion each. */
+  /** Replaces every entry at once (an index read from disk): one sort per list instead of an insertion each. */
   replaceAll(entries: Iterable<IndexedPlan>): void {
     this.byId.clear();
-    this.counts.clear();
-    for (const entry of entries) this.byId.set(entry.row.id, entry);
-    this.order.length = 0;
-    for (const entry of this.byId.values()) {
-      this.order.push(entry);
-      this.recount(undefined, entry.row.status);
+    this.lists.clear();
+    this.all.length = 0;
+    for (const entry of entries) {
+      this.share(entry);
+      this.byId.set(entry.row.id, entry);
     }
-    this.order.sort((a, b) => comparePositions(b.row, a.row));
+    for (const entry of this.byId.values()) {
+      this.all.push(entry);
+      for (const key of keysOf(entry)) this.list(key).push(entry);
+    }
+    const oldestFirst = (a: IndexedPlan, b: IndexedPlan): number => comparePositions(b.row, a.row);
+    this.all.sort(oldestFirst);
+    for (const list of this.lists.values()) list.sort(oldestFirst);
   }
 
   /** One page of the query. */
   query(query: PlanQuery): PlanPage {
     assertQueryLimit(query.limit);
+    const lists = this.candidates(query);
+    const start = query.after ?? (query.createdBefore !== undefined ? { createdAt: query.createdBefore, id: "" } : undefined);
+    // Per list, the index of its next candidate, walking towards the oldest; strictly after `start`.
+    const at = lists.map((list) => (start ? insertionPoint(list, start) : list.length) - 1);
     const plans: IndexedPlan[] = [];
-    // Strictly after the cursor in the index's order: the entries older than it.
-    for (let i = query.after ? this.insertionPoint(query.after) - 1 : this.order.length - 1; i >= 0; i--) {
-      const entry = this.order[i]!;
-      if (query.createdFrom !== undefined && entry.row.createdAt < query.createdFrom) break; // older from here on
+    let previous: IndexedPlan | undefined;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < lists.length; i++) {
+        const candidate = lists[i]![at[i]!];
+        if (candidate && (best < 0 || comparePositions(candidate.row, lists[best]![at[best]!]!.row) < 0)) best = i;
+      }
+      if (best < 0) return { plans };
+      const entry = lists[best]![at[best]!--]!;
+      if (entry === previous) continue; // the same plan in two audience lists
+      previous = entry;
+      if (query.createdFrom !== undefined && entry.row.createdAt < query.createdFrom) return { plans }; // older from here on
       if (!matchesPlanQuery(entry, query)) continue;
-      if (plans.length === query.limit) return { plans, next: position(plans[plans.length - 1]!) };
+      if (plans.length === query.limit) return { plans, next: { createdAt: plans[plans.length - 1]!.row.createdAt, id: plans[plans.length - 1]!.row.id } };
       plans.push(entry);
     }
-    return { plans };
   }
 
-  /** Where `at` goes in `order` (oldest first): after every entry that is older. */
-  private insertionPoint(at: PlanPosition): number {
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      // comparePositions(x, at) > 0: x comes after `at` in the index's order, so it is older.
-      if (comparePositions(this.order[mid]!.row, at) > 0) lo = mid + 1;
-      else hi = mid;
+  /** The lists a query has to walk: the smallest union its conditions allow. */
+  private candidates(query: PlanQuery): OrderedList[] {
+    const options: OrderedList[][] = [[this.all]];
+    if (query.status) options.push([...new Set(query.status)].map((s) => this.lists.get(`s:${s}`) ?? []));
+    if (query.votableBy) options.push([this.lists.get("s:pending_approval") ?? []]);
+    if (query.submittedBy !== undefined) options.push([this.lists.get(`u:${query.submittedBy}`) ?? []]);
+    const viewer = query.visibleTo ?? query.votableBy?.principal;
+    if (viewer && !(query.visibleTo && (viewer.roles.includes("admin") || viewer.roles.includes("observer")))) {
+      options.push([...new Set([viewer.id, ...viewer.roles])].map((key) => this.lists.get(`a:${key}`) ?? []));
     }
-    return lo;
-  }
-
-  private indexOf(entry: IndexedPlan): number {
-    const at = this.insertionPoint(entry.row);
-    for (let i = at; i < this.order.length; i++) if (this.order[i] === entry) return i;
-    for (let i = at - 1; i >= 0; i--) if (this.order[i] === entry) return i;
-    return -1;
-  }
-
-  private recount(from: PlanStatus | undefined, to: PlanStatus | undefined): void {
-    if (from !== undefined) {
-      const left = (this.counts.get(from) ?? 1) - 1;
-      if (left > 0) this.counts.set(from, left);
-      else this.counts.delete(from);
+    let best = options[0]!;
+    let bestSize = Number.POSITIVE_INFINITY;
+    for (const option of options) {
+      const size = option.reduce((n, list) => n + list.length, 0);
+      if (size < bestSize) [best, bestSize] = [option, size];
     }
-    if (to !== undefined) this.counts.set(to, (this.counts.get(to) ?? 0) + 1);
+    return best;
+  }
+
+  private list(key: string): OrderedList {
+    let list = this.lists.get(key);
+    if (!list) this.lists.set(key, (list = []));
+    return list;
+  }
+
+  private unlist(entry: IndexedPlan): void {
+    remove(this.all, entry);
+    for (const key of keysOf(entry)) {
+      const list = this.lists.get(key);
+      if (list) remove(list, entry);
+    }
+  }
+
+  /** Points the entry at the one stored copy of its policy and submitter. */
+  private share(entry: IndexedPlan): void {
+    const policyKey = JSON.stringify(entry.policy);
+    const policy = this.policies.get(policyKey);
+    if (policy) entry.policy = policy;
+    else this.policies.set(policyKey, entry.policy);
+    const { submittedBy } = entry.row;
+    const submitterKey = `${submittedBy.id}\n${submittedBy.name}`;
+    const submitter = this.submitters.get(submitterKey);
+    if (submitter) entry.row.submittedBy = submitter;
+    else this.submitters.set(submitterKey, submittedBy);
   }
 }
 
-function position(entry: IndexedPlan): PlanPosition {
-  return { createdAt: entry.row.createdAt, id: entry.row.id };
+/** The lists an entry is on besides every plan's: its status, its submitter, its audiences. */
+function keysOf(entry: IndexedPlan): string[] {
+  const submitter = entry.row.submittedBy.id;
+  return [`s:${entry.row.status}`, `u:${submitter}`, ...new Set([submitter, ...entry.policy.reviewers].map((key) => `a:${key}`))];
+}
+
+/** Where `at` goes in an oldest-first list: after every entry that is older. */
+function insertionPoint(list: OrderedList, at: PlanPosition): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    // comparePositions(x, at) > 0: x comes after `at` in the index's order, so it is older.
+    if (comparePositions(list[mid]!.row, at) > 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insert(list: OrderedList, entry: IndexedPlan): void {
+  const last = list[list.length - 1];
+  if (!last || comparePositions(last.row, entry.row) > 0) list.push(entry); // the newest: the usual case
+  else list.splice(insertionPoint(list, entry.row), 0, entry);
+}
+
+function remove(list: OrderedList, entry: IndexedPlan): void {
+  for (let i = insertionPoint(list, entry.row); i < list.length; i++) {
+    if (list[i] === entry) {
+      list.splice(i, 1);
+      return;
+    }
+    if (comparePositions(list[i]!.row, entry.row) !== 0) return;
+  }
 }

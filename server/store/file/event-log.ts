@@ -36,6 +36,25 @@ export interface EventLogOptions {
   beforeRetire?: (() => Promise<void>) | undefined;
   /** Plan entries kept in memory before idle ones are dropped (they are read again on use). Default 10,000. */
   maxEntries?: number;
+  /**
+   * Whether a plan without an entry in memory may have a file (then it is read before the plan's
+   * first append); false for a plan known to be new, whose first append is queued at once. Default:
+   * always true. The store answers from its plan index, which knows every stored plan once the log
+   * was opened cleanly (see {@link EventLog.open}).
+   */
+  mayHaveFile?: ((planId: string) => boolean) | undefined;
+}
+
+/** What {@link EventLog.open} found. */
+export interface EventLogOpened {
+  /** Plans the replayed segments held: whatever is derived from their logs may lag behind them. */
+  replayed: Set<string>;
+  /**
+   * Whether the log was not closed (segments were left): after a power loss a plan file may also
+   * hold writes its segment lost (never acknowledged), so anything derived from the logs must be
+   * checked against every plan file.
+   */
+  unclean: boolean;
 }
 
 /** One group commit, as told to {@link EventLogOptions.onCommit}. */
@@ -130,6 +149,7 @@ export class EventLog {
   private readonly maxEntries: number;
   private readonly onDurable: ((events: readonly PlanEvent[]) => void) | undefined;
   private readonly beforeRetire: (() => Promise<void>) | undefined;
+  private readonly mayHaveFile: (planId: string) => boolean;
   private pending: PendingAppend[] = [];
   private flushing: Promise<void> | undefined;
   private failure: Error | undefined;
@@ -145,30 +165,25 @@ export class EventLog {
     this.onDurable = options.onDurable;
     this.beforeRetire = options.beforeRetire;
     this.maxEntries = options.maxEntries ?? 10_000;
+    this.mayHaveFile = options.mayHaveFile ?? (() => true);
     this.eventsDir = join(options.dir, "events");
     this.walDir = join(options.dir, "wal");
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.fds = new FdCache(options.maxOpenFiles ?? defaultDescriptorBudget());
   }
 
-  /**
-   * Replays what a crash left in the write-ahead segments and opens a fresh segment. Returns the ids
-   * of the plans the replayed segments held (their derived data may lag behind their logs).
-   */
-  async open(): Promise<Set<string>> {
+  /** Replays what a crash left in the write-ahead segments and opens a fresh segment. */
+  async open(): Promise<EventLogOpened> {
     await mkdir(this.eventsDir, { recursive: true });
     await mkdir(this.walDir, { recursive: true });
     this.plans.clear();
     this.loading.clear();
     this.failure = undefined;
-    const replayed = await replayWriteAheadLog(this.walDir, this.eventsDir, async (planId) => {
-      await this.loadEntry(planId);
-      return this.entryFor(planId);
-    });
+    const replayed = await replayWriteAheadLog(this.walDir, this.eventsDir, async (planId) => (await this.loadEntry(planId))?.entry ?? this.entryFor(planId));
     this.segment = { fd: -1, path: "", number: replayed.nextSegment, bytes: 0 };
     await this.startSegment();
     this.opened = true;
-    return replayed.plans;
+    return { replayed: replayed.plans, unclean: replayed.segments > 0 };
   }
 
   /** Why appends are refused now (not open, or a failed write), or undefined when they are accepted. */
@@ -200,8 +215,7 @@ export class EventLog {
       () => undefined,
       () => undefined,
     );
-    await this.loadEntry(planId);
-    return this.plans.get(planId)?.durableSeq;
+    return (await this.loadEntry(planId))?.entry.durableSeq;
   }
 
   /** Queues the events of one plan; resolves once they are durable. See {@link Store.append}. */
@@ -210,7 +224,7 @@ export class EventLog {
       if (!this.opened) throw new PlanroomError("INVALID_STATE", "the event log is not open");
       if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed and must be reopened: ${this.failure.message}`);
       const planId = events[0]?.planId;
-      if (planId !== undefined && PlanIdSchema.safeParse(planId).success && (!this.plans.has(planId) || this.loading.has(planId))) {
+      if (planId !== undefined && PlanIdSchema.safeParse(planId).success && (this.loading.has(planId) || (!this.plans.has(planId) && this.mayHaveFile(planId)))) {
         // Queue behind the entry's read (and behind earlier appends waiting on it), keeping call order.
         const queued = (this.loading.get(planId) ?? this.loadEntry(planId)).then(() => ({ durable: this.appendLoaded(events) }));
         this.loading.set(planId, queued);
@@ -250,29 +264,33 @@ export class EventLog {
   private entryFor(planId: string): PlanEntry {
     let entry = this.plans.get(planId);
     if (!entry) {
+      this.dropIdleEntries(); // before: the new entry is idle until its append is queued
       this.plans.set(planId, (entry = { lastSeq: 0, durableSeq: 0, durableSize: 0 }));
-      this.dropIdleEntries();
     }
     return entry;
   }
 
   /**
-   * Reads a plan's file into its entry, unless the entry is in memory already; a torn last line (a
-   * crash during a write that was never acknowledged) is truncated away. Returns the file's bytes
-   * when it was read (undefined otherwise, or when there is no file).
+   * The plan's entry, read from its file unless it is in memory already; a torn last line (a crash
+   * during a write that was never acknowledged) is truncated away. `buf` is the file's good bytes
+   * when it was read now. Undefined when the plan has neither an entry nor a file.
    */
-  private async loadEntry(planId: string): Promise<Buffer | undefined> {
-    if (this.plans.has(planId)) return undefined;
+  private async loadEntry(planId: string): Promise<{ entry: PlanEntry; buf?: Buffer } | undefined> {
+    const known = this.plans.get(planId);
+    if (known) return { entry: known };
     const path = this.planPath(planId);
     const buf = await readPlanLogBuffer(path);
-    if (this.plans.has(planId)) return undefined; // read meanwhile by another call
+    const meanwhile = this.plans.get(planId); // read meanwhile by another call
+    if (meanwhile) return { entry: meanwhile };
     if (!buf) return undefined;
     const { lastSeq, size } = scanPlanLog(buf, path, planId);
     if (size < buf.length) await truncate(path, size);
-    if (this.plans.has(planId)) return undefined;
-    this.plans.set(planId, { lastSeq, durableSeq: lastSeq, durableSize: size });
+    const after = this.plans.get(planId);
+    if (after) return { entry: after };
     this.dropIdleEntries();
-    return buf.subarray(0, size);
+    const entry = { lastSeq, durableSeq: lastSeq, durableSize: size };
+    this.plans.set(planId, entry);
+    return { entry, buf: buf.subarray(0, size) };
   }
 
   /** Drops entries of plans with nothing queued, unwritten since the last checkpoint, once there are too many. */
@@ -295,10 +313,10 @@ export class EventLog {
       () => undefined,
     );
     const loaded = await this.loadEntry(planId);
-    const entry = this.plans.get(planId);
-    if (!entry || from >= entry.durableSeq) return [];
+    if (!loaded || from >= loaded.entry.durableSeq) return [];
+    const { entry } = loaded;
     const path = this.planPath(planId);
-    const buf = loaded ?? (await readPlanLogBuffer(path));
+    const buf = loaded.buf ?? (await readPlanLogBuffer(path));
     if (!buf) return [];
     return parsePlanLog(buf, path, planId, { afterSeq: from, limit: entry.durableSize });
   }

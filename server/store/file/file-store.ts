@@ -73,6 +73,8 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     maxEntries: options.maxPlanEntries,
     onCommit: options.onCommit,
     onDurable: (events) => noteIndexed(events),
+    // The index knows every stored plan once open: one it does not know is new and has no file.
+    mayHaveFile: (planId) => !indexReady || table.get(planId) !== undefined,
     beforeRetire: () => flushIndex(),
   });
   const snapshots = new SnapshotFiles(dir, (id) => log.knownDurableSeq(id), debounceMs);
@@ -157,20 +159,38 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     return state;
   }
 
-  /** Builds the index from every plan's log (the journal was missing or damaged). */
-  async function rebuildIndex(why: string): Promise<void> {
-    table.replaceAll([]);
+  /** Runs `task` for every plan with a log file, a bounded number at a time. */
+  async function forEveryPlanFile(task: (planId: string) => Promise<unknown>): Promise<number> {
     const ids = await log.listPlanIds();
     const queue = [...ids];
     await Promise.all(
       Array.from({ length: Math.min(REBUILD_CONCURRENCY, queue.length) }, async () => {
-        for (let id = queue.pop(); id !== undefined; id = queue.pop()) await load(id);
+        for (let id = queue.pop(); id !== undefined; id = queue.pop()) await task(id);
       }),
     );
+    return ids.length;
+  }
+
+  /**
+   * After an unclean stop, every plan file's last seq is checked against the index (a power loss
+   * can leave a plan file ahead of its segment, or a plan the index never heard of); plans that
+   * differ are folded again.
+   */
+  async function checkIndexAgainstLogs(): Promise<void> {
+    await forEveryPlanFile(async (planId) => {
+      const lastSeq = await log.durableSeq(planId);
+      if (lastSeq !== table.get(planId)?.row.seq) await load(planId);
+    });
+  }
+
+  /** Builds the index from every plan's log (the journal was missing or damaged). */
+  async function rebuildIndex(why: string): Promise<void> {
+    table.replaceAll([]);
+    const files = await forEveryPlanFile(load);
     changed = new Set();
     await journal.rewrite(table.entries());
     await journal.removeLegacy(dir);
-    if (ids.length > 0) options.onIndexRebuilt?.(why, table.size);
+    if (files > 0) options.onIndexRebuilt?.(why, table.size);
   }
 
   function serialise<T>(planId: string, task: () => Promise<T>): Promise<T> {
@@ -194,13 +214,14 @@ export function createFileStore(options: FileStoreOptions): FileStore {
         await mkdir(join(dir, "documents"), { recursive: true });
         await mkdir(join(dir, "leases"), { recursive: true });
         indexReady = false;
-        const replayed = await log.open();
+        const { replayed, unclean } = await log.open();
         await snapshots.open();
         const read = await journal.read();
         if (read.found === "entries") {
           table.replaceAll(read.entries);
+          if (unclean) await checkIndexAgainstLogs();
+          else for (const planId of replayed) await load(planId);
           indexReady = true;
-          for (const planId of replayed) await load(planId);
         } else {
           await rebuildIndex(read.found === "missing" ? "no plan index" : `the plan index is damaged: ${read.why}`);
           indexReady = true;

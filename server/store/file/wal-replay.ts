@@ -16,13 +16,13 @@ interface ReplayEntry {
  * commit that never finished, so never acknowledged) is dropped. The plan files written and their
  * directory are fsynced before the segments are deleted. `entryOf` gives a plan's entry (read from
  * its file when first asked, an empty one for a plan without a file). Returns the number for the
- * next segment and the ids of every plan the segments held.
+ * next segment, the ids of every plan the segments held, and how many segments there were.
  */
 export async function replayWriteAheadLog(
   walDir: string,
   eventsDir: string,
   entryOf: (planId: string) => Promise<ReplayEntry>,
-): Promise<{ nextSegment: number; replayed: number; plans: Set<string> }> {
+): Promise<{ nextSegment: number; replayed: number; plans: Set<string>; segments: number }> {
   const segments = (await readdir(walDir)).filter((n) => n.endsWith(".wal")).sort();
   let next = 1;
   let replayed = 0;
@@ -63,5 +63,5 @@ export async function replayWriteAheadLog(
   if (touched.size > 0) await fsyncDir(eventsDir);
   for (const name of segments) await unlink(join(walDir, name));
   if (segments.length > 0) await fsyncDir(walDir);
-  return { nextSegment: next, replayed, plans };
+  return { nextSegment: next, replayed, plans, segments: segments.length };
 }

@@ -1,4 +1,4 @@
-import { appendFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -114,6 +114,29 @@ describe("file store plan index", () => {
     const recovered = await openStore(image);
     const [entry] = (await recovered.queryPlans({ limit: 1 })).plans;
     expect(entry?.row).toMatchObject({ id: "late", status: "completed", seq: 9, finished: 2 });
+  });
+
+  it("after a power loss, checks every plan file against the index: a file ahead of its segment is not missed", async () => {
+    const dir = join(root, "data");
+    const store = await openStore(dir);
+    const known = new PlanEvents("known");
+    await store.append([known.submitted()]);
+    await store.flush(); // the index on disk: "known", pending
+    await store.append([known.vote(), ...known.run()]);
+    const fresh = new PlanEvents("fresh");
+    const freshSubmitted = fresh.submitted();
+    await store.append([freshSubmitted]);
+    const image = join(root, "crash");
+    await cp(dir, image, { recursive: true });
+    // the segment's last writes were lost, the plan files' were not
+    const [segment] = await readdir(join(image, "wal"));
+    await writeFile(join(image, "wal", segment!), "");
+    const recovered = await openStore(image);
+    const rows = new Map((await recovered.queryPlans({ limit: 10 })).plans.map((p) => [p.row.id, p.row]));
+    expect(rows.get("known")).toMatchObject({ status: "completed", seq: 9 });
+    expect(rows.get("fresh")).toMatchObject({ status: "pending_approval", seq: 1 });
+    // a plan the index learnt of this way is not new: its first event cannot be written again
+    await expect(recovered.append([freshSubmitted])).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
   it("opens without reading every plan's log: a plan's file is read when the plan is used", async () => {

@@ -3,11 +3,13 @@ import { PlanroomError, PlanEventSchema, toIssues, type PlanEvent } from "../../
 /**
  * Checks one `append` call before anything is stored: at least one event, all of one plan, each a
  * valid {@link PlanEventSchema} event, seqs continuing `lastSeq` without gaps. Returns the plan id
- * (undefined for an empty call). Throws `VALIDATION` or `CONFLICT`.
+ * and the events as the schema parsed them (what a log writes, so that reading a line back gives
+ * what the schema would; undefined for an empty call). Throws `VALIDATION` or `CONFLICT`.
  */
-export function checkAppend(events: readonly PlanEvent[], lastSeqOf: (planId: string) => number): string | undefined {
+export function checkAppend(events: readonly PlanEvent[], lastSeqOf: (planId: string) => number): { planId: string; parsed: PlanEvent[] } | undefined {
   const first = events[0];
   if (!first) return undefined;
+  const out: PlanEvent[] = [];
   const planId = first.planId;
   let expected = lastSeqOf(planId) + 1;
   for (const event of events) {
@@ -17,7 +19,8 @@ export function checkAppend(events: readonly PlanEvent[], lastSeqOf: (planId: st
     }
     if (event.planId !== planId) throw new PlanroomError("VALIDATION", `one append holds events of plans ${planId} and ${event.planId}`);
     if (event.seq !== expected) throw new PlanroomError("CONFLICT", `plan ${planId}: expected event ${expected}, got ${event.seq}`);
+    out.push(parsed.data);
     expected++;
   }
-  return planId;
+  return { planId, parsed: out };
 }

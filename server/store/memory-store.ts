@@ -41,7 +41,7 @@ export function createMemoryStore(): Store {
       assertOpen();
       // fencing first: nothing of a refused call is stored
       if (options?.lease && events[0]) leases.assertCurrent(events[0].planId, options.lease);
-      const planId = checkAppend(events, (id) => logs.get(id)?.length ?? 0);
+      const planId = checkAppend(events, (id) => logs.get(id)?.length ?? 0)?.planId;
       if (planId === undefined) return;
       let log = logs.get(planId);
       if (!log) logs.set(planId, (log = []));

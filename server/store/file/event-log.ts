@@ -92,6 +92,11 @@ interface PlanEntry {
   durableSeq: number;
   /** Bytes of the plan file that hold durable events. */
   durableSize: number;
+  /**
+   * Bytes of the file known to hold valid events (validated when appended, or when read since the
+   * file was first read): reading them again parses the JSON without checking it against the schema.
+   */
+  checkedSize: number;
 }
 
 interface PendingAppend {
@@ -244,11 +249,12 @@ export class EventLog {
   private appendLoaded(events: PlanEvent[]): Promise<void> {
     try {
       if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed and must be reopened: ${this.failure.message}`);
-      const planId = checkAppend(events, (id) => this.plans.get(id)?.lastSeq ?? 0);
-      if (planId === undefined) return Promise.resolve();
+      const checked = checkAppend(events, (id) => this.plans.get(id)?.lastSeq ?? 0);
+      if (checked === undefined) return Promise.resolve();
+      const { planId } = checked;
       const entry = this.entryFor(planId);
       let text = "";
-      for (const event of events) text += eventLine(event);
+      for (const event of checked.parsed) text += eventLine(event);
       entry.lastSeq += events.length;
       const lastSeq = entry.lastSeq;
       return new Promise<void>((resolve, reject) => {
@@ -265,7 +271,7 @@ export class EventLog {
     let entry = this.plans.get(planId);
     if (!entry) {
       this.dropIdleEntries(); // before: the new entry is idle until its append is queued
-      this.plans.set(planId, (entry = { lastSeq: 0, durableSeq: 0, durableSize: 0 }));
+      this.plans.set(planId, (entry = { lastSeq: 0, durableSeq: 0, durableSize: 0, checkedSize: 0 }));
     }
     return entry;
   }
@@ -288,7 +294,7 @@ export class EventLog {
     const after = this.plans.get(planId);
     if (after) return { entry: after };
     this.dropIdleEntries();
-    const entry = { lastSeq, durableSeq: lastSeq, durableSize: size };
+    const entry = { lastSeq, durableSeq: lastSeq, durableSize: size, checkedSize: 0 };
     this.plans.set(planId, entry);
     return { entry, buf: buf.subarray(0, size) };
   }
@@ -318,7 +324,11 @@ export class EventLog {
     const path = this.planPath(planId);
     const buf = loaded.buf ?? (await readPlanLogBuffer(path));
     if (!buf) return [];
-    return parsePlanLog(buf, path, planId, { afterSeq: from, limit: entry.durableSize });
+    const limit = entry.durableSize;
+    const events = parsePlanLog(buf, path, planId, { afterSeq: from, limit, checkedBytes: entry.checkedSize });
+    // Lines skipped unparsed before `from` are checked by the first read that parses them.
+    if (from === 0 && entry.checkedSize < limit && entry.durableSize >= limit) entry.checkedSize = limit;
+    return events;
   }
 
   /** Resolves once everything appended so far is durable (rejects if the log failed). */
@@ -411,8 +421,11 @@ export class EventLog {
     this.stats.fsyncs++;
     for (const [planId, group] of byPlan) {
       const entry = this.plans.get(planId)!;
+      const written = sizes.get(planId)!;
+      // What was appended was validated: it extends the checked part if that reached the end.
+      if (entry.checkedSize === entry.durableSize) entry.checkedSize += written;
       entry.durableSeq = group.lastSeq;
-      entry.durableSize += sizes.get(planId)!;
+      entry.durableSize += written;
     }
     let events = 0;
     for (const item of batch) {

@@ -20,9 +20,11 @@ export function corruption(file: string, line: number, why: string): PlanroomErr
  * Parses the event lines of `buf`, skipping the first `skipLines` lines unparsed. A last line that
  * is not newline-terminated or not JSON is a torn write: it is left out and reported. A line before
  * it that is not JSON, or any line that is not a valid event, is corruption (an `INTERNAL` error
- * naming `file` and the line number).
+ * naming `file` and the line number). Lines that end within the first `checkedBytes` are known
+ * valid (written from checked events, or checked before) and only parsed, not checked again: the
+ * schema check costs about three times the JSON parse.
  */
-export function parseEventLines(buf: Buffer, file: string, skipLines = 0): ParsedLines {
+export function parseEventLines(buf: Buffer, file: string, skipLines = 0, checkedBytes = 0): ParsedLines {
   const events: PlanEvent[] = [];
   let start = 0;
   let line = 0;
@@ -37,6 +39,11 @@ export function parseEventLines(buf: Buffer, file: string, skipLines = 0): Parse
       } catch {
         if (end + 1 >= buf.length) return { events, goodBytes: start, torn: true };
         throw corruption(file, line, "not JSON");
+      }
+      if (end < checkedBytes) {
+        events.push(json as PlanEvent);
+        start = end + 1;
+        continue;
       }
       const parsed = PlanEventSchema.safeParse(json);
       if (!parsed.success) throw corruption(file, line, `not a valid event: ${toIssues(parsed.error.issues)[0]?.message ?? "?"}`);

@@ -61,7 +61,10 @@ export function createMemoryStore(): Store {
     },
     async queryPlans(query) {
       assertOpen();
-      return structuredClone(index.query(query));
+      const { entries, next } = index.query(query);
+      // every row is in memory here
+      const plans = entries.map((e) => structuredClone({ row: e.row!, policy: e.policy }));
+      return next ? { plans, next } : { plans };
     },
     async countPlans() {
       assertOpen();

@@ -1,27 +1,52 @@
-import type { ApprovalPolicy, PlanEvent, PlanStatus } from "../../shared/index.js";
-import { assertQueryLimit, comparePositions, indexEvent, matchesPlanQuery, type IndexedPlan, type PlanPage, type PlanPosition, type PlanQuery } from "./plan-query.js";
+import { applyToListRow, planListRowFromSubmitted, statusAfter, type ApprovalPolicy, type PlanEvent, type PlanListItem, type PlanStatus } from "../../shared/index.js";
+import { assertQueryLimit, comparePositions, matchesPlanQuery, type PlanKeys, type PlanPosition, type PlanQuery } from "./plan-query.js";
 
-/** A list of entries in the index's reverse order (oldest first), so that the newest plan is pushed at the end. */
-type OrderedList = IndexedPlan[];
+/** Where a row is kept on disk (a store's business: the table only carries it). */
+export interface StoredRow {
+  offset: number;
+  length: number;
+}
 
 /**
- * The plan index in memory: one {@link IndexedPlan} per plan, in the index's order, and the same
+ * One plan in the index: its keys, always in memory, and its list row when it is in memory (a
+ * store may keep the rows of finished plans on disk only, at `stored`). Events that reach a plan
+ * whose row is not in memory move its keys at once and wait in `missed` until the row is read.
+ */
+export interface IndexEntry extends PlanKeys {
+  row: PlanListItem | undefined;
+  stored: StoredRow | undefined;
+  missed: PlanEvent[] | undefined;
+}
+
+/** A page of entries, as {@link PlanIndexTable.query} finds it. */
+export interface EntryPage {
+  entries: IndexEntry[];
+  next?: PlanPosition;
+}
+
+/** A list of entries in the index's reverse order (oldest first), so that the newest plan is pushed at the end. */
+type OrderedList = IndexEntry[];
+
+/**
+ * The plan index in memory: one {@link IndexEntry} per plan, in the index's order, and the same
  * entries listed by status, by submitter and by audience (the submitter and every reviewer a
  * policy names: whoever such a key stands for may see the plan).
  *
  * A query walks the smallest of the lists its conditions allow (every plan; the statuses asked
  * for; the submitter's; the audiences of the principal's id and roles; the plans pending approval
- * for `votableBy`), newest first from its cursor, checks the other conditions on each entry, and
- * stops at `limit` matches: plans the query cannot match are mostly never looked at. A new plan
- * is pushed at the end of its lists (new plans are the newest); a status change moves it between
- * two status lists. Identical policies and submitters are stored once.
+ * for `votableBy`), newest first from its cursor, checks the other conditions on each entry's keys,
+ * and stops at `limit` matches: plans the query cannot match are mostly never looked at. A new
+ * plan is pushed at the end of its lists (new plans are the newest); a status change moves it
+ * between two status lists. Identical policies and submitters are stored once.
  */
 export class PlanIndexTable {
-  private readonly byId = new Map<string, IndexedPlan>();
+  private readonly byId = new Map<string, IndexEntry>();
   private readonly all: OrderedList = [];
   private readonly lists = new Map<string, OrderedList>();
   private readonly policies = new Map<string, ApprovalPolicy>();
   private readonly submitters = new Map<string, { id: string; name: string }>();
+  /** Policy and submitter objects that are already the stored copies. */
+  private readonly shared = new WeakSet<object>();
 
   /** How many plans. */
   get size(): number {
@@ -29,12 +54,12 @@ export class PlanIndexTable {
   }
 
   /** The entry of a plan. */
-  get(planId: string): IndexedPlan | undefined {
+  get(planId: string): IndexEntry | undefined {
     return this.byId.get(planId);
   }
 
   /** Every entry, oldest first. */
-  entries(): readonly IndexedPlan[] {
+  entries(): readonly IndexEntry[] {
     return this.all;
   }
 
@@ -49,72 +74,86 @@ export class PlanIndexTable {
   apply(events: readonly PlanEvent[]): Set<string> {
     const changed = new Set<string>();
     for (const event of events) {
-      const before = this.byId.get(event.planId);
-      if (before && event.seq <= before.row.seq) continue;
-      const status = before?.row.status;
-      const after = indexEvent(before, event);
-      if (!after) continue;
-      if (after !== before) this.put(after);
-      else if (status !== undefined && after.row.status !== status) {
-        remove(this.list(`s:${status}`), after);
-        insert(this.list(`s:${after.row.status}`), after);
+      const entry = this.byId.get(event.planId);
+      if (event.type === "plan.submitted") {
+        if (entry) continue; // seq 1 again: nothing new
+        this.putRow(planListRowFromSubmitted(event), event.data.policy);
+      } else {
+        if (!entry || event.seq <= entry.seq) continue;
+        const status = entry.status;
+        if (entry.row) {
+          applyToListRow(entry.row, event);
+          entry.status = entry.row.status;
+          entry.version = entry.row.version;
+        } else {
+          (entry.missed ??= []).push(event);
+          entry.status = statusAfter(event) ?? entry.status;
+          if (event.type === "plan.revised") entry.version = event.data.plan.version;
+        }
+        entry.seq = event.seq;
+        if (entry.status !== status) {
+          remove(this.list(`s:${status}`), entry);
+          insert(this.list(`s:${entry.status}`), entry);
+        }
       }
       changed.add(event.planId);
     }
     return changed;
   }
 
-  /** Adds or replaces a plan's entry (a rebuilt or reloaded one). */
-  put(entry: IndexedPlan): void {
-    const old = this.byId.get(entry.row.id);
+  /** Adds or replaces a plan's entry from its row (a new, rebuilt or reloaded one); returns it. */
+  putRow(row: PlanListItem, policy: ApprovalPolicy): IndexEntry {
+    const entry: IndexEntry = { id: row.id, createdAt: row.createdAt, status: row.status, version: row.version, seq: row.seq, submittedBy: row.submittedBy, policy, row, stored: undefined, missed: undefined };
+    const old = this.byId.get(row.id);
     if (old) this.unlist(old);
     this.share(entry);
-    this.byId.set(entry.row.id, entry);
+    this.byId.set(entry.id, entry);
     insert(this.all, entry);
     for (const key of keysOf(entry)) insert(this.list(key), entry);
+    return entry;
   }
 
-  /** Replaces every entry at once (an index read from disk): one sort per list instead of an insertion each. */
-  replaceAll(entries: Iterable<IndexedPlan>): void {
+  /** Replaces every entry at once (an index read from disk): one sort instead of an insertion each. */
+  replaceAll(entries: Iterable<IndexEntry>): void {
     this.byId.clear();
     this.lists.clear();
     this.all.length = 0;
     for (const entry of entries) {
       this.share(entry);
-      this.byId.set(entry.row.id, entry);
+      this.byId.set(entry.id, entry);
     }
-    for (const entry of this.byId.values()) {
-      this.all.push(entry);
-      for (const key of keysOf(entry)) this.list(key).push(entry);
-    }
-    const oldestFirst = (a: IndexedPlan, b: IndexedPlan): number => comparePositions(b.row, a.row);
-    this.all.sort(oldestFirst);
-    for (const list of this.lists.values()) list.sort(oldestFirst);
+    for (const entry of this.byId.values()) this.all.push(entry);
+    // Nearly sorted already (an index is written oldest first), which the sort is quick on.
+    this.all.sort((a, b) => comparePositions(b, a));
+    for (const entry of this.all) for (const key of keysOf(entry)) this.list(key).push(entry);
   }
 
-  /** One page of the query. */
-  query(query: PlanQuery): PlanPage {
+  /** One page of the query: the matching entries (whose rows may be on disk), and where the next page starts. */
+  query(query: PlanQuery): EntryPage {
     assertQueryLimit(query.limit);
     const lists = this.candidates(query);
     const start = query.after ?? (query.createdBefore !== undefined ? { createdAt: query.createdBefore, id: "" } : undefined);
     // Per list, the index of its next candidate, walking towards the oldest; strictly after `start`.
     const at = lists.map((list) => (start ? insertionPoint(list, start) : list.length) - 1);
-    const plans: IndexedPlan[] = [];
-    let previous: IndexedPlan | undefined;
+    const entries: IndexEntry[] = [];
+    let previous: IndexEntry | undefined;
     for (;;) {
       let best = -1;
       for (let i = 0; i < lists.length; i++) {
         const candidate = lists[i]![at[i]!];
-        if (candidate && (best < 0 || comparePositions(candidate.row, lists[best]![at[best]!]!.row) < 0)) best = i;
+        if (candidate && (best < 0 || comparePositions(candidate, lists[best]![at[best]!]!) < 0)) best = i;
       }
-      if (best < 0) return { plans };
+      if (best < 0) return { entries };
       const entry = lists[best]![at[best]!--]!;
       if (entry === previous) continue; // the same plan in two audience lists
       previous = entry;
-      if (query.createdFrom !== undefined && entry.row.createdAt < query.createdFrom) return { plans }; // older from here on
+      if (query.createdFrom !== undefined && entry.createdAt < query.createdFrom) return { entries }; // older from here on
       if (!matchesPlanQuery(entry, query)) continue;
-      if (plans.length === query.limit) return { plans, next: { createdAt: plans[plans.length - 1]!.row.createdAt, id: plans[plans.length - 1]!.row.id } };
-      plans.push(entry);
+      if (entries.length === query.limit) {
+        const last = entries[entries.length - 1]!;
+        return { entries, next: { createdAt: last.createdAt, id: last.id } };
+      }
+      entries.push(entry);
     }
   }
 
@@ -143,7 +182,7 @@ export class PlanIndexTable {
     return list;
   }
 
-  private unlist(entry: IndexedPlan): void {
+  private unlist(entry: IndexEntry): void {
     remove(this.all, entry);
     for (const key of keysOf(entry)) {
       const list = this.lists.get(key);
@@ -151,24 +190,34 @@ export class PlanIndexTable {
     }
   }
 
-  /** Points the entry at the one stored copy of its policy and submitter. */
-  private share(entry: IndexedPlan): void {
-    const policyKey = JSON.stringify(entry.policy);
-    const policy = this.policies.get(policyKey);
-    if (policy) entry.policy = policy;
-    else this.policies.set(policyKey, entry.policy);
-    const { submittedBy } = entry.row;
-    const submitterKey = `${submittedBy.id}\n${submittedBy.name}`;
-    const submitter = this.submitters.get(submitterKey);
-    if (submitter) entry.row.submittedBy = submitter;
-    else this.submitters.set(submitterKey, submittedBy);
+  /** Points the entry (and its row) at the one stored copy of its policy and submitter. */
+  private share(entry: IndexEntry): void {
+    if (!this.shared.has(entry.policy)) {
+      const key = JSON.stringify(entry.policy);
+      const policy = this.policies.get(key);
+      if (policy) entry.policy = policy;
+      else {
+        this.policies.set(key, entry.policy);
+        this.shared.add(entry.policy);
+      }
+    }
+    if (!this.shared.has(entry.submittedBy)) {
+      const key = `${entry.submittedBy.id}\n${entry.submittedBy.name}`;
+      const submitter = this.submitters.get(key);
+      if (submitter) entry.submittedBy = submitter;
+      else {
+        this.submitters.set(key, entry.submittedBy);
+        this.shared.add(entry.submittedBy);
+      }
+    }
+    if (entry.row) entry.row.submittedBy = entry.submittedBy;
   }
 }
 
 /** The lists an entry is on besides every plan's: its status, its submitter, its audiences. */
-function keysOf(entry: IndexedPlan): string[] {
-  const submitter = entry.row.submittedBy.id;
-  return [`s:${entry.row.status}`, `u:${submitter}`, ...new Set([submitter, ...entry.policy.reviewers].map((key) => `a:${key}`))];
+function keysOf(entry: IndexEntry): string[] {
+  const submitter = entry.submittedBy.id;
+  return [`s:${entry.status}`, `u:${submitter}`, ...new Set([submitter, ...entry.policy.reviewers].map((key) => `a:${key}`))];
 }
 
 /** Where `at` goes in an oldest-first list: after every entry that is older. */
@@ -178,24 +227,24 @@ function insertionPoint(list: OrderedList, at: PlanPosition): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     // comparePositions(x, at) > 0: x comes after `at` in the index's order, so it is older.
-    if (comparePositions(list[mid]!.row, at) > 0) lo = mid + 1;
+    if (comparePositions(list[mid]!, at) > 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
-function insert(list: OrderedList, entry: IndexedPlan): void {
+function insert(list: OrderedList, entry: IndexEntry): void {
   const last = list[list.length - 1];
-  if (!last || comparePositions(last.row, entry.row) > 0) list.push(entry); // the newest: the usual case
-  else list.splice(insertionPoint(list, entry.row), 0, entry);
+  if (!last || comparePositions(last, entry) > 0) list.push(entry); // the newest: the usual case
+  else list.splice(insertionPoint(list, entry), 0, entry);
 }
 
-function remove(list: OrderedList, entry: IndexedPlan): void {
-  for (let i = insertionPoint(list, entry.row); i < list.length; i++) {
+function remove(list: OrderedList, entry: IndexEntry): void {
+  for (let i = insertionPoint(list, entry); i < list.length; i++) {
     if (list[i] === entry) {
       list.splice(i, 1);
       return;
     }
-    if (comparePositions(list[i]!.row, entry.row) !== 0) return;
+    if (comparePositions(list[i]!, entry) !== 0) return;
   }
 }

@@ -1,11 +1,8 @@
 import {
-  applyToListRow,
   FINISHED_PLAN_STATUSES,
   isNamedReviewer,
   mayVote,
-  planListRowFromSubmitted,
   type ApprovalPolicy,
-  type PlanEvent,
   type PlanListItem,
   type PlanStatus,
   type Principal,
@@ -19,6 +16,21 @@ import {
  */
 export interface IndexedPlan {
   row: PlanListItem;
+  policy: ApprovalPolicy;
+}
+
+/**
+ * What the index filters and orders plans by: a few columns of the row, the submitter and the
+ * policy. A SQL store has them as indexed columns; the embedded store keeps them in memory for
+ * every plan, and the rest of the row on disk.
+ */
+export interface PlanKeys {
+  readonly id: string;
+  readonly createdAt: number;
+  status: PlanStatus;
+  version: number;
+  seq: number;
+  submittedBy: { id: string; name: string };
   policy: ApprovalPolicy;
 }
 
@@ -76,30 +88,18 @@ export function maySeePlan(plan: { submittedBy: { id: string }; policy: Pick<App
   return plan.submittedBy.id === principal.id || principal.roles.includes("admin") || principal.roles.includes("observer") || isNamedReviewer(principal, plan.policy);
 }
 
-/** Whether an indexed plan meets every condition of the query except paging (`after`, `limit`). */
-export function matchesPlanQuery(plan: IndexedPlan, query: PlanQuery): boolean {
-  const { row } = plan;
-  if (query.status !== undefined && !query.status.includes(row.status)) return false;
-  if (query.submittedBy !== undefined && row.submittedBy.id !== query.submittedBy) return false;
-  if (query.createdFrom !== undefined && row.createdAt < query.createdFrom) return false;
-  if (query.createdBefore !== undefined && row.createdAt >= query.createdBefore) return false;
-  if (query.visibleTo && !maySeePlan({ submittedBy: row.submittedBy, policy: plan.policy }, query.visibleTo)) return false;
+/** Whether a plan meets every condition of the query except paging (`after`, `limit`). */
+export function matchesPlanQuery(plan: PlanKeys, query: PlanQuery): boolean {
+  if (query.status !== undefined && !query.status.includes(plan.status)) return false;
+  if (query.submittedBy !== undefined && plan.submittedBy.id !== query.submittedBy) return false;
+  if (query.createdFrom !== undefined && plan.createdAt < query.createdFrom) return false;
+  if (query.createdBefore !== undefined && plan.createdAt >= query.createdBefore) return false;
+  if (query.visibleTo && !maySeePlan(plan, query.visibleTo)) return false;
   if (query.votableBy) {
-    const subject = { plan: { status: row.status, version: row.version }, policy: plan.policy, submittedBy: row.submittedBy };
+    const subject = { plan: { status: plan.status, version: plan.version }, policy: plan.policy, submittedBy: plan.submittedBy };
     if (!mayVote(query.votableBy.principal, subject, query.votableBy.voterRoles).allowed) return false;
   }
   return true;
-}
-
-/**
- * Folds one plan's events into its index entry: `plan.submitted` starts it, every later event moves
- * its row (`applyToListRow`). Returns the entry (a new one for `plan.submitted`); events of a plan
- * without an entry are ignored (undefined).
- */
-export function indexEvent(entry: IndexedPlan | undefined, event: PlanEvent): IndexedPlan | undefined {
-  if (event.type === "plan.submitted") return { row: planListRowFromSubmitted(event), policy: event.data.policy };
-  if (entry) applyToListRow(entry.row, event);
-  return entry;
 }
 
 /** Checks a query's limit (a positive integer): a store's own guard, the commands check theirs first. */

@@ -1,13 +1,14 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PlanIdSchema, planListRow, PlanroomError, type PlanEvent, type PlanState } from "../../../shared/index.js";
+import { applyToListRow, PlanIdSchema, planListRow, PlanroomError, type PlanEvent, type PlanListItem, type PlanState } from "../../../shared/index.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { lockDirectory } from "./dir-lock.js";
 import { EventLog, type EventLogCommit, type EventLogStats } from "./event-log.js";
 import { foldPlan } from "../fold-plan.js";
 import { LeaseTable } from "../lease-table.js";
 import { PlanIndexJournal } from "./plan-index-journal.js";
-import { PlanIndexTable } from "../plan-index-table.js";
+import { PlanIndexTable, type IndexEntry } from "../plan-index-table.js";
+import { isLiveStatus } from "../plan-query.js";
 import { SnapshotFiles } from "./snapshot-files.js";
 import { DOCUMENT_KEY, type Store, type StoreHealth } from "../store.js";
 
@@ -123,7 +124,11 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     indexTimer.unref();
   }
 
-  /** Writes the changed index entries (one append, or the whole index when the journal is mostly superseded lines). */
+  /**
+   * Writes the changed index entries (one append, or the whole index when the journal is mostly
+   * superseded lines); then the rows of finished plans are let go from memory (read from the
+   * journal when a list shows them).
+   */
   function flushIndex(): Promise<void> {
     clearTimeout(indexTimer);
     indexTimer = undefined;
@@ -134,8 +139,16 @@ export function createFileStore(options: FileStoreOptions): FileStore {
         const ids = changed;
         changed = new Set();
         try {
-          await journal.append([...ids].flatMap((id) => table.get(id) ?? []));
+          const entries: IndexEntry[] = [];
+          for (const id of ids) {
+            const entry = table.get(id);
+            if (!entry) continue;
+            await rowOf(entry); // a row that missed events is brought up to date first
+            entries.push(entry);
+          }
           if (journal.wantsRewrite(table.size)) await journal.rewrite(table.entries());
+          else await journal.append(entries);
+          for (const entry of entries) if (!changed.has(entry.id) && !isLiveStatus(entry.status) && entry.stored && !entry.missed) entry.row = undefined;
         } catch (error) {
           for (const id of ids) changed.add(id);
           throw error;
@@ -144,15 +157,59 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     return indexWriting;
   }
 
-  /** A plan's state from its snapshot and the events after it; its index entry is corrected if it lags behind. */
-  async function load(planId: string): Promise<PlanState | undefined> {
+  /** Rows being read from the journal, by plan (concurrent asks share one read). */
+  const rowReads = new Map<string, Promise<PlanListItem>>();
+
+  /**
+   * An entry's row: in memory, or read from the journal with the events it missed applied (then it
+   * stays in memory until written). A row that cannot be read is rebuilt from the plan's log.
+   */
+  function rowOf(entry: IndexEntry): Promise<PlanListItem> {
+    if (entry.row && !entry.missed) return Promise.resolve(entry.row);
+    let read = rowReads.get(entry.id);
+    if (!read) {
+      read = (async () => {
+        let row: PlanListItem | undefined;
+        try {
+          row = entry.stored ? await journal.readRow(entry.stored) : undefined;
+        } catch {
+          row = undefined; // damaged: rebuilt below
+        }
+        const missed = entry.missed ?? [];
+        if (row && row.id === entry.id && (missed.length === 0 || missed[0]!.seq === row.seq + 1)) {
+          for (const event of missed) applyToListRow(row, event);
+          row.submittedBy = entry.submittedBy;
+          // Kept (and written again) only if no further event was missed during the read.
+          if (missed.length > 0 && entry.missed?.length === missed.length) {
+            entry.row = row;
+            entry.missed = undefined;
+            changed.add(entry.id);
+            scheduleIndex();
+          }
+          return row;
+        }
+        const state = await load(entry.id, { force: true });
+        if (!state) throw new PlanroomError("INTERNAL", `plan ${entry.id} is in the index but has no log`);
+        return planListRow(state);
+      })();
+      rowReads.set(entry.id, read);
+      void read.then(
+        () => rowReads.delete(entry.id),
+        () => rowReads.delete(entry.id),
+      );
+    }
+    return read;
+  }
+
+  /** A plan's state from its snapshot and the events after it; its index entry is corrected if it lags behind (or always, with `force`). */
+  async function load(planId: string, options: { force?: boolean } = {}): Promise<PlanState | undefined> {
     const lastSeq = await log.durableSeq(planId);
     if (!lastSeq) return undefined;
     const snapshot = await snapshots.read(planId);
     const state = await foldPlan(planId, lastSeq, snapshot, (after) => log.read(planId, after), { snapshotIsOwned: true });
     const entry = table.get(planId);
-    if (state && (!entry || entry.row.seq < state.seq)) {
-      table.put({ row: planListRow(state), policy: state.policy });
+    if (state && (options.force || !entry || entry.seq < state.seq)) {
+      table.putRow(planListRow(state), state.policy);
       changed.add(planId);
       scheduleIndex();
     }
@@ -179,7 +236,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
   async function checkIndexAgainstLogs(): Promise<void> {
     await forEveryPlanFile(async (planId) => {
       const lastSeq = await log.durableSeq(planId);
-      if (lastSeq !== table.get(planId)?.row.seq) await load(planId);
+      if (lastSeq !== table.get(planId)?.seq) await load(planId);
     });
   }
 
@@ -259,7 +316,9 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     },
     async queryPlans(query) {
       assertOpen();
-      return structuredClone(table.query(query));
+      const page = table.query(query);
+      const plans = await Promise.all(page.entries.map(async (entry) => structuredClone({ row: await rowOf(entry), policy: entry.policy })));
+      return page.next ? { plans, next: page.next } : { plans };
     },
     async countPlans() {
       assertOpen();

@@ -176,8 +176,10 @@ describe("file store", () => {
     expect((await store.queryPlans({ limit: 5 })).plans.map((p) => [p.row.id, p.row.status, p.row.seq])).toEqual([["indexed", "completed", 8]]);
     await store.flush();
     const lines = await journal();
-    const last = JSON.parse(lines[lines.length - 1]!) as { row: unknown };
-    expect(last.row).toMatchObject({ id: "indexed", status: "completed", seq: 8, submittedBy: { id: "agent-1", name: "Agent" } });
+    // the last line: the plan's keys, a tab, its row
+    const [keys, row] = lines[lines.length - 1]!.split("\t");
+    expect(JSON.parse(keys!)).toEqual(["e", "indexed", 1_700_000_000_000, "completed", 8, 1, 0, 0]);
+    expect(JSON.parse(row!)).toMatchObject({ id: "indexed", status: "completed", seq: 8, submittedBy: { id: "agent-1", name: "Agent" } });
   });
 
   it("lets one store at a time open a data directory", async () => {

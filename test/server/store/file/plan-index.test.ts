@@ -98,7 +98,7 @@ describe("file store plan index", () => {
     lines[2] = "{not an entry";
     await writeFile(path, lines.join("\n"));
     const damaged = await openStore(dir, { onIndexRebuilt: (why) => rebuilt.push(why) });
-    expect(rebuilt).toEqual(["the plan index is damaged: line 3 is not an index entry"]);
+    expect(rebuilt).toEqual(["the plan index is damaged: line 3: not JSON"]);
     expect(await answers(damaged)).toEqual(before);
   });
 
@@ -137,6 +137,21 @@ describe("file store plan index", () => {
     expect(rows.get("fresh")).toMatchObject({ status: "pending_approval", seq: 1 });
     // a plan the index learnt of this way is not new: its first event cannot be written again
     await expect(recovered.append([freshSubmitted])).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("keeps finished plans' rows on disk once written, and brings them up to date when an event reaches one", async () => {
+    const dir = join(root, "data");
+    const store = await openStore(dir);
+    const p = new PlanEvents("done");
+    await store.append([p.submitted(), p.vote(), ...p.run()]);
+    await store.flush(); // written: the row of the finished plan is let go
+    await store.append([p.vote("rev-2")]); // reaches the plan without loading it
+    const expected = { id: "done", status: "completed", seq: 10, approvals: 2, votes: [{ voterId: "rev-1", decision: "approve" }, { voterId: "rev-2", decision: "approve" }] };
+    expect((await store.queryPlans({ limit: 1 })).plans[0]?.row).toMatchObject(expected);
+    await store.flush();
+    await closeStore(store);
+    const again = await openStore(dir);
+    expect((await again.queryPlans({ limit: 1 })).plans[0]?.row).toMatchObject(expected);
   });
 
   it("opens without reading every plan's log: a plan's file is read when the plan is used", async () => {

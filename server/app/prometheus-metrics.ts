@@ -11,8 +11,8 @@ export interface GaugeSources {
   rooms(): number;
   /** Members of all rooms together (one per principal and room). */
   roomMembers(): number;
-  /** Plans by their current status. */
-  plansByStatus(): Iterable<PlanStatus>;
+  /** How many plans are stored in each status (statuses without plans may be left out). */
+  plansByStatus(): Promise<ReadonlyMap<PlanStatus, number>>;
 }
 
 /** Distinct tool names a histogram labels; the rest are counted under `_other` (agents name their own tools). */
@@ -72,10 +72,14 @@ export function createPrometheusMetrics(sources: GaugeSources): PrometheusMetric
     help: "Plans by status",
     labelNames: ["status"],
     registers,
-    collect() {
-      const counts = new Map<PlanStatus, number>(PlanStatusSchema.options.map((s) => [s, 0]));
-      for (const status of sources.plansByStatus()) counts.set(status, (counts.get(status) ?? 0) + 1);
-      for (const [status, n] of counts) this.set({ status }, n);
+    async collect() {
+      let stored: ReadonlyMap<PlanStatus, number>;
+      try {
+        stored = await sources.plansByStatus();
+      } catch {
+        return; // the store cannot count now: the last values stay
+      }
+      for (const status of PlanStatusSchema.options) this.set({ status }, stored.get(status) ?? 0);
     },
   });
   const commands = new Counter({ name: "planroom_commands_total", help: "Commands answered, by command and result code (OK or the error code)", labelNames: ["command", "code"], registers });

@@ -109,6 +109,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       for (const room of gauges.directory?.inMemory() ?? []) n += room.members.size;
       return n;
     },
+    roomsInMemory: () => gauges.directory?.size ?? 0,
+    finishedRooms: () => gauges.directory?.finishedInMemory ?? { rooms: 0, bytes: 0 },
     plansByStatus: () => (gauges.store ? gauges.store.countPlans() : Promise.resolve(new Map())),
   });
   const { metrics } = prometheus;

@@ -11,6 +11,10 @@ export interface GaugeSources {
   rooms(): number;
   /** Members of all rooms together (one per principal and room). */
   roomMembers(): number;
+  /** Plan rooms in memory: every live plan's, and the finished ones cached. */
+  roomsInMemory(): number;
+  /** The finished rooms cached in memory: how many, and the bytes they are estimated at. */
+  finishedRooms(): { rooms: number; bytes: number };
   /** How many plans are stored in each status (statuses without plans may be left out). */
   plansByStatus(): Promise<ReadonlyMap<PlanStatus, number>>;
 }
@@ -67,6 +71,9 @@ export function createPrometheusMetrics(sources: GaugeSources): PrometheusMetric
   new Gauge({ name: "planroom_sockets_connected", help: "Socket.IO connections open now", registers, collect() { this.set(sources.sockets()); } });
   new Gauge({ name: "planroom_rooms", help: "Plan rooms with at least one member", registers, collect() { this.set(sources.rooms()); } });
   new Gauge({ name: "planroom_room_members", help: "Members of all plan rooms (one per principal and room)", registers, collect() { this.set(sources.roomMembers()); } });
+  new Gauge({ name: "planroom_rooms_in_memory", help: "Plan rooms in memory: every live plan's and the finished ones cached", registers, collect() { this.set(sources.roomsInMemory()); } });
+  new Gauge({ name: "planroom_finished_rooms_cached", help: "Rooms of finished plans kept in memory while not in use (limits.finishedRoomsCached)", registers, collect() { this.set(sources.finishedRooms().rooms); } });
+  new Gauge({ name: "planroom_finished_rooms_cached_bytes", help: "Estimated bytes of the finished rooms kept in memory (limits.finishedRoomsBytes)", registers, collect() { this.set(sources.finishedRooms().bytes); } });
   new Gauge({
     name: "planroom_plans",
     help: "Plans by status",

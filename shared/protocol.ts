@@ -87,12 +87,29 @@ export const SnapshotSchema = z.object({
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
 const planRef = { planId: PlanIdSchema };
+/** An instant as epoch milliseconds. */
+const EpochMsSchema = z.number().int().min(0).max(8.64e15);
 const listFilter = {
+  /** Plans in this status, or in one of these. */
   status: z.union([PlanStatusSchema, z.array(PlanStatusSchema).max(16)]).optional(),
+  /** Plans this principal (its id) submitted. */
   submittedBy: z.string().max(128).optional(),
+  /**
+   * `true`: only plans pending approval that the caller may vote on now (it has one of the server's
+   * voter roles, the policy names it, and it is not the plan's own submitter unless the policy allows
+   * self-approval); `false` or absent: no such condition.
+   */
+  mayVote: z.boolean().optional(),
+  /** Plans created at or after this instant (epoch ms). */
+  createdFrom: EpochMsSchema.optional(),
+  /** Plans created before this instant (epoch ms). */
+  createdBefore: EpochMsSchema.optional(),
 };
 
-/** Which plans `plans:list` and `plans:watch` show: by status (one or several) and by submitter. */
+/**
+ * Which plans `plans:list` and `plans:watch` show: by status (one or several), by submitter, those
+ * the caller may vote on (`mayVote`), and by creation time (`createdFrom` ≤ createdAt < `createdBefore`).
+ */
 export const PlanListFilterSchema = z.strictObject(listFilter);
 /** Which plans a list shows. */
 export type PlanListFilter = z.output<typeof PlanListFilterSchema>;

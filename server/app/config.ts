@@ -74,6 +74,17 @@ export const ServerConfigSchema = z
         maxOpenPlanBytesPerAgent: z.number().int().min(1_024).default(20 * 1024 * 1024),
         /** The most sockets one principal may have connected; the next handshake is refused (`QUOTA_EXCEEDED`). */
         maxSocketsPerPrincipal: z.number().int().min(1).default(50),
+        /**
+         * The most finished plans (rejected, expired, completed, failed, cancelled) whose rooms stay in
+         * memory while nobody uses them, the least recently used leaving first; a plan not in memory
+         * is loaded from the store when asked for. Live plans are always in memory.
+         */
+        finishedRoomsCached: z.number().int().min(0).default(1_000),
+        /**
+         * The most bytes (estimated: each room's recent events plus its plan) those finished rooms may
+         * hold together, the least recently used leaving first.
+         */
+        finishedRoomsBytes: z.number().int().min(0).default(64 * 1024 * 1024),
       })
       .prefault({}),
     /**

@@ -79,7 +79,7 @@ export interface PlanroomServer {
 }
 
 /**
- * Starts a Planroom server in-process: loads the tool modules, opens the store, restores its plans
+ * Starts a Planroom server in-process: loads the tool modules, opens the store, restores its live plans
  * (recovering runs that a crash interrupted), and serves Socket.IO and HTTP on `host:port` (port 0
  * picks a free one). A tool module that cannot be loaded, or a tool name defined twice, stops it
  * with a `VALIDATION` error before anything is opened.
@@ -95,12 +95,23 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   }
   const tls = config.tls ? await loadTlsFiles(config.tls) : undefined;
   // Filled in once the server's parts exist: the gauges read them at each scrape.
-  const gauges: { io?: PlanroomIo; directory?: RoomDirectory } = {};
+  const gauges: { io?: PlanroomIo; directory?: RoomDirectory; store?: Store } = {};
   const prometheus = createPrometheusMetrics({
     sockets: () => gauges.io?.of("/").sockets.size ?? 0,
-    rooms: () => gauges.directory?.all().filter((r) => r.members.size > 0).length ?? 0,
-    roomMembers: () => (gauges.directory?.all() ?? []).reduce((n, r) => n + r.members.size, 0),
-    plansByStatus: () => (gauges.directory?.all() ?? []).map((r) => r.head.plan.status),
+    // Rooms with members are in memory: these walk the rooms in memory, never every stored plan.
+    rooms: () => {
+      let n = 0;
+      for (const room of gauges.directory?.inMemory() ?? []) if (room.members.size > 0) n++;
+      return n;
+    },
+    roomMembers: () => {
+      let n = 0;
+      for (const room of gauges.directory?.inMemory() ?? []) n += room.members.size;
+      return n;
+    },
+    roomsInMemory: () => gauges.directory?.size ?? 0,
+    finishedRooms: () => gauges.directory?.finishedInMemory ?? { rooms: 0, bytes: 0 },
+    plansByStatus: () => (gauges.store ? gauges.store.countPlans() : Promise.resolve(new Map())),
   });
   const { metrics } = prometheus;
   const store = givenStore ?? createFileStore({ dir: config.dataDir, onCommit: (c) => metrics.storeCommit(c.commitMs, c.fsyncMs) });
@@ -145,9 +156,10 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
   const quota = new AgentQuota();
   const reactions = new RoomReactions({ store, clock, log, runs, quota, broadcast: observedBroadcast(socketBroadcast(io), { metrics, log }) });
-  const directory = new RoomDirectory({ store, reactions });
+  const directory = new RoomDirectory({ store, reactions, runs, limits: config.limits });
   gauges.io = io;
   gauges.directory = directory;
+  gauges.store = store;
   let closing = false;
   const handlers = createCommandHandlers({ directory, runs, quota, registry, clock, serverTools: tools, agents, limits: config.limits, approvalRules: config.approvalRules, closing: () => closing });
   const readiness = (): Readiness => {
@@ -155,7 +167,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     const health = store.health?.() ?? { writable: true };
     return health.writable ? { ok: true } : { ok: false, reason: `the store refuses writes: ${health.reason}` };
   };
-  api.listener = createHttpApi({ directory, registry, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy, metrics: prometheus.exposition, rateLimit: { budgets, addressOf: (req) => gate.addressOf(req), metrics } });
+  const countPlans = async (): Promise<number> => [...(await store.countPlans()).values()].reduce((a, b) => a + b, 0);
+  api.listener = createHttpApi({ directory, registry, voterRoles: config.approvalRules.voterRoles, countPlans, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy, metrics: prometheus.exposition, rateLimit: { budgets, addressOf: (req) => gate.addressOf(req), metrics } });
   attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, budget: budgets.principals, limits: { maxMessageBytes: config.maxHttpBufferSize }, log, metrics });
 
   // A start that fails past this point (the port is taken, the metrics address is) lets go of
@@ -194,7 +207,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       const metricsClosed = metricsListener?.close();
       reactions.stop();
       await runs.drain(config.shutdownGraceMs);
-      await Promise.allSettled(directory.all().map((r) => r.settled()));
+      // Only rooms in memory can have writes on their way.
+      await Promise.allSettled([...directory.inMemory()].map((r) => r.settled()));
       try {
         await store.flush();
       } finally {

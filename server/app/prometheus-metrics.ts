@@ -11,8 +11,12 @@ export interface GaugeSources {
   rooms(): number;
   /** Members of all rooms together (one per principal and room). */
   roomMembers(): number;
-  /** Plans by their current status. */
-  plansByStatus(): Iterable<PlanStatus>;
+  /** Plan rooms in memory: every live plan's, and the finished ones cached. */
+  roomsInMemory(): number;
+  /** The finished rooms cached in memory: how many, and the bytes they are estimated at. */
+  finishedRooms(): { rooms: number; bytes: number };
+  /** How many plans are stored in each status (statuses without plans may be left out). */
+  plansByStatus(): Promise<ReadonlyMap<PlanStatus, number>>;
 }
 
 /** Distinct tool names a histogram labels; the rest are counted under `_other` (agents name their own tools). */
@@ -67,15 +71,22 @@ export function createPrometheusMetrics(sources: GaugeSources): PrometheusMetric
   new Gauge({ name: "planroom_sockets_connected", help: "Socket.IO connections open now", registers, collect() { this.set(sources.sockets()); } });
   new Gauge({ name: "planroom_rooms", help: "Plan rooms with at least one member", registers, collect() { this.set(sources.rooms()); } });
   new Gauge({ name: "planroom_room_members", help: "Members of all plan rooms (one per principal and room)", registers, collect() { this.set(sources.roomMembers()); } });
+  new Gauge({ name: "planroom_rooms_in_memory", help: "Plan rooms in memory: every live plan's and the finished ones cached", registers, collect() { this.set(sources.roomsInMemory()); } });
+  new Gauge({ name: "planroom_finished_rooms_cached", help: "Rooms of finished plans kept in memory while not in use (limits.finishedRoomsCached)", registers, collect() { this.set(sources.finishedRooms().rooms); } });
+  new Gauge({ name: "planroom_finished_rooms_cached_bytes", help: "Estimated bytes of the finished rooms kept in memory (limits.finishedRoomsBytes)", registers, collect() { this.set(sources.finishedRooms().bytes); } });
   new Gauge({
     name: "planroom_plans",
     help: "Plans by status",
     labelNames: ["status"],
     registers,
-    collect() {
-      const counts = new Map<PlanStatus, number>(PlanStatusSchema.options.map((s) => [s, 0]));
-      for (const status of sources.plansByStatus()) counts.set(status, (counts.get(status) ?? 0) + 1);
-      for (const [status, n] of counts) this.set({ status }, n);
+    async collect() {
+      let stored: ReadonlyMap<PlanStatus, number>;
+      try {
+        stored = await sources.plansByStatus();
+      } catch {
+        return; // the store cannot count now: the last values stay
+      }
+      for (const status of PlanStatusSchema.options) this.set({ status }, stored.get(status) ?? 0);
     },
   });
   const commands = new Counter({ name: "planroom_commands_total", help: "Commands answered, by command and result code (OK or the error code)", labelNames: ["command", "code"], registers });

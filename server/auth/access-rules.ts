@@ -1,5 +1,5 @@
-import { maySeePlan } from "../store/plan-query.js";
 import { mayCancel, mayExecute, mayResume, mayVote, type PlanState, type Principal, type Role } from "../../shared/index.js";
+import { maySeePlan } from "../store/plan-query.js";
 
 /** The parts of a plan's state that decide who may see and act on it. */
 export type AccessSubject = Pick<PlanState, "policy" | "submittedBy">;
@@ -14,9 +14,12 @@ function isSubmitter(subject: AccessSubject, principal: Principal): boolean {
   return subject.submittedBy.id === principal.id;
 }
 
-/** Who may see a plan (join its room, read it, receive its events): submitter, admins, observers, named reviewers. */
+/**
+ * Who may see a plan (join its room, read it, receive its events): submitter, admins, observers,
+ * named reviewers. The plan index's rule (`visibleTo` of a plan query), so that lists and rooms agree.
+ */
 export function canSee(subject: AccessSubject, principal: Principal): boolean {
-  return maySeePlan(subject, principal); // the rule the plan index filters lists with
+  return maySeePlan(subject, principal);
 }
 
 /**

@@ -51,7 +51,8 @@ export class ApprovalExpiry {
     this.timers.clear();
   }
 
-  private clear(room: PlanRoom): void {
+  /** Clears the plan's timer, if it has one (its room leaves memory). */
+  clear(room: PlanRoom): void {
     const handle = this.timers.get(room);
     if (handle === undefined) return;
     this.clock.clearTimeout(handle);

@@ -1,39 +1,34 @@
-import type { PlanState } from "../../shared/index.js";
+import { PlanroomError, type PlanListFilter, type Principal, type Role } from "../../shared/index.js";
+import type { PlanPosition, PlanQuery } from "../store/plan-query.js";
 
-function encodeCursor(state: PlanState): string {
-  return Buffer.from(JSON.stringify([state.plan.createdAt, state.plan.id])).toString("base64url");
+/** A position in the plan index as the opaque cursor clients get: base64url of the JSON `[createdAt, id]`. */
+export function encodeCursor(position: PlanPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString("base64url");
 }
 
-function decodeCursor(cursor: string): [number, string] | undefined {
+/** The position a cursor names; `VALIDATION` ("invalid cursor") when it is not one this server gave out. */
+function decodeCursor(cursor: string): PlanPosition {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "number" && typeof value[1] === "string") return [value[0], value[1]];
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "number" && typeof value[1] === "string") return { createdAt: value[0], id: value[1] };
   } catch {
     // fall through: an unreadable cursor
   }
-  return undefined;
-}
-
-/** Newest first; ties by id, so the order (and the cursor) is stable. */
-function compare(a: PlanState, b: PlanState): number {
-  return b.plan.createdAt - a.plan.createdAt || (a.plan.id < b.plan.id ? -1 : a.plan.id > b.plan.id ? 1 : 0);
+  throw new PlanroomError("VALIDATION", "invalid cursor", [{ path: ["cursor"], message: "not a cursor this server gave out" }]);
 }
 
 /**
- * One page of states, newest first: those after `cursor` (an opaque string from an earlier page),
- * at most `limit`, and the cursor of the next page when there is one. An unreadable cursor is `undefined`.
+ * The plan-index query of a list filter as `principal` asks it (`plans:list`, `plans:watch`,
+ * `GET /api/plans`): the plans it may see, by status, submitter and creation time, `mayVote` those
+ * pending approval it may vote on (under the server's `voterRoles`), after `cursor`, at most `limit`.
  */
-export function page(states: PlanState[], limit: number, cursor?: string): { items: PlanState[]; nextCursor?: string } | undefined {
-  const sorted = [...states].sort(compare);
-  let start = 0;
-  if (cursor !== undefined) {
-    const key = decodeCursor(cursor);
-    if (!key) return undefined;
-    const [createdAt, id] = key;
-    start = sorted.findIndex((s) => s.plan.createdAt < createdAt || (s.plan.createdAt === createdAt && s.plan.id > id));
-    if (start < 0) start = sorted.length;
-  }
-  const items = sorted.slice(start, start + limit);
-  const last = items[items.length - 1];
-  return start + limit < sorted.length && last ? { items, nextCursor: encodeCursor(last) } : { items };
+export function planListQuery(principal: Principal, filter: Readonly<PlanListFilter>, page: { limit: number; cursor?: string | undefined }, voterRoles: readonly Role[]): PlanQuery {
+  const query: PlanQuery = { visibleTo: principal, limit: page.limit };
+  if (filter.status !== undefined) query.status = Array.isArray(filter.status) ? filter.status : [filter.status];
+  if (filter.submittedBy !== undefined) query.submittedBy = filter.submittedBy;
+  if (filter.mayVote === true) query.votableBy = { principal, voterRoles };
+  if (filter.createdFrom !== undefined) query.createdFrom = filter.createdFrom;
+  if (filter.createdBefore !== undefined) query.createdBefore = filter.createdBefore;
+  if (page.cursor !== undefined) query.after = decodeCursor(page.cursor);
+  return query;
 }

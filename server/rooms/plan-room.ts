@@ -1,4 +1,4 @@
-import { applyEvent, formatPlan, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState, type PlanStatus, type PresenceMember } from "../../shared/index.js";
+import { applyEvent, formatPlan, jsonByteLength, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState, type PlanStatus, type PresenceMember } from "../../shared/index.js";
 import { RoomPresence, type PresenceSnapshot } from "./room-presence.js";
 import { PlanJsonCache } from "./plan-json-cache.js";
 import { PreEncodedJson } from "./pre-encoded-json.js";
@@ -190,6 +190,20 @@ export class PlanRoom {
     const done = batch.promise.then(() => events);
     done.catch(() => {}); // callers that await it still see the rejection
     return done;
+  }
+
+  /** Whether events are on their way: recorded and not yet durable, or durable and not yet shown. */
+  get writing(): boolean {
+    return this.pending !== undefined || this.inflight.length > 0 || this.outbox.length > 0;
+  }
+
+  /**
+   * A cheap estimate of the memory the room holds, in bytes: its event tail (counted as events are
+   * added) and its plan twice (`head` and `durable`), measured now. Meant for rooms whose plan no
+   * longer changes (finished), measured once when they are cached, not on every event.
+   */
+  estimateBytes(): number {
+    return this.tail.byteLength + 2 * jsonByteLength(this.durable.plan);
   }
 
   /** Resolves once every event recorded so far is durable (or rejects if the store failed). */

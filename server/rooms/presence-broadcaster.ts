@@ -48,6 +48,14 @@ export class PresenceBroadcaster {
     this.#windows.set(room, timer);
   }
 
+  /** Drops a room's open window without sending (the room leaves memory: nobody is in it to tell). */
+  forget(room: PresenceRoom): void {
+    const timer = this.#windows.get(room);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#windows.delete(room);
+  }
+
   /** Drops every open window without sending (the server is stopping; its sockets are closing). */
   stop(): void {
     for (const timer of this.#windows.values()) clearTimeout(timer);

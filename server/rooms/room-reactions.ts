@@ -19,6 +19,14 @@ export interface RoomReactionsDeps {
   broadcast: RoomBroadcast;
 }
 
+/** Who else follows rooms' lives: the directory, which keeps finished rooms only while they are used. */
+export interface RoomObserver {
+  /** The room's head or durable status changed (it may have finished, or come back to life). */
+  statusChanged(room: PlanRoom): void;
+  /** Someone joined or left the room. */
+  presenceChanged(room: PlanRoom): void;
+}
+
 /**
  * The one place that sees everything a room records and reacts to it, so that a command only
  * records events (or changes membership) and cannot forget a consequence:
@@ -36,6 +44,7 @@ export interface RoomReactionsDeps {
 export class RoomReactions {
   private readonly expiry: ApprovalExpiry;
   private readonly presence: PresenceBroadcaster;
+  private observer: RoomObserver | undefined;
   /** The hooks every room of this server is built with. */
   readonly roomDeps: PlanRoomDeps;
 
@@ -47,9 +56,20 @@ export class RoomReactions {
       broadcast: (event, room) => deps.broadcast.event(room, event),
       onFault: (error, room) => deps.log.error(`plan ${room.id}: store failure: ${String(error)}`),
       onRecorded: (room, from, events) => this.recorded(room, from, events),
-      onStatusChange: (room) => deps.quota.track(room.durable),
-      onPresenceChange: (room) => this.presence.changed(room),
+      onStatusChange: (room) => {
+        deps.quota.track(room.durable);
+        this.observer?.statusChanged(room);
+      },
+      onPresenceChange: (room) => {
+        this.presence.changed(room);
+        this.observer?.presenceChanged(room);
+      },
     };
+  }
+
+  /** Tells `observer` of every room's status and presence changes from now on (one observer). */
+  observe(observer: RoomObserver): void {
+    this.observer = observer;
   }
 
   /** A room whose first event is durable joins the server's rooms. */
@@ -69,6 +89,17 @@ export class RoomReactions {
     }
   }
 
+  /**
+   * A room leaves memory (an idle finished plan; it is loaded again when needed): nothing of it is
+   * kept here any more (its timer, its unsent presence change, its quota entry, which for a finished
+   * plan counts nothing).
+   */
+  evicted(room: PlanRoom): void {
+    this.expiry.clear(room);
+    this.presence.forget(room);
+    this.deps.quota.forget(room.id);
+  }
+
   /** Stops every timer and drops unsent presence changes (the server is stopping). */
   stop(): void {
     this.presence.stop();
@@ -79,6 +110,7 @@ export class RoomReactions {
     const { status, version } = room.head.plan;
     if (status === from.status && version === from.version) return;
     this.expiry.schedule(room);
+    if (status !== from.status) this.observer?.statusChanged(room);
     if (status === "approved") this.autoExecute(room, events[events.length - 1]?.actor ?? room.head.submittedBy.id);
   }
 

@@ -58,6 +58,14 @@ export class RunRegistry {
     return this.active.has(planId);
   }
 
+  /**
+   * While a run of the plan holds its room (running, or writing its last events and releasing its
+   * lease): a promise that settles once it lets go; undefined when no run holds it.
+   */
+  holding(planId: string): Promise<void> | undefined {
+    return this.finishing.get(planId);
+  }
+
   /** How many runs are in progress. */
   get size(): number {
     return this.active.size;

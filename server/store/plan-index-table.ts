@@ -1,5 +1,5 @@
 import { applyToListRow, planListRowFromSubmitted, statusAfter, type ApprovalPolicy, type PlanEvent, type PlanListItem, type PlanStatus } from "../../shared/index.js";
-import { assertQueryLimit, comparePositions, matchesPlanQuery, type PlanKeys, type PlanPosition, type PlanQuery } from "./plan-query.js";
+import { assertQueryLimit, comparePositions, matchesPlanQuery, planKeys, type PlanKeys, type PlanPosition, type PlanQuery } from "./plan-query.js";
 
 /** Where a row is kept on disk (a store's business: the table only carries it). */
 export interface StoredRow {
@@ -103,7 +103,7 @@ export class PlanIndexTable {
 
   /** Adds or replaces a plan's entry from its row (a new, rebuilt or reloaded one); returns it. */
   putRow(row: PlanListItem, policy: ApprovalPolicy): IndexEntry {
-    const entry: IndexEntry = { id: row.id, createdAt: row.createdAt, status: row.status, version: row.version, seq: row.seq, submittedBy: row.submittedBy, policy, row, stored: undefined, missed: undefined };
+    const entry: IndexEntry = { ...planKeys(row, policy), row, stored: undefined, missed: undefined };
     const old = this.byId.get(row.id);
     if (old) this.unlist(old);
     this.share(entry);

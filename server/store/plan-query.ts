@@ -14,7 +14,7 @@ import {
  * its events alone, and the policy that decides who may see it and vote on it. A SQL store keeps
  * the same columns in a table, updated in the append's transaction.
  */
-export interface IndexedPlan {
+interface IndexedPlan {
   row: PlanListItem;
   policy: ApprovalPolicy;
 }
@@ -32,6 +32,11 @@ export interface PlanKeys {
   seq: number;
   submittedBy: { id: string; name: string };
   policy: ApprovalPolicy;
+}
+
+/** The keys of a plan's list row under its policy. */
+export function planKeys(row: PlanListItem, policy: ApprovalPolicy): PlanKeys {
+  return { id: row.id, createdAt: row.createdAt, status: row.status, version: row.version, seq: row.seq, submittedBy: row.submittedBy, policy };
 }
 
 /** A position in the index's order (newest first: `createdAt` descending, then `id` ascending). */

@@ -24,4 +24,16 @@ describe("matchesListFilter", () => {
     expect(matchesListFilter(state, { submittedBy: "someone-else" })).toBe(false);
     expect(matchesListFilter(row, { submittedBy: "agent-1", status: "completed" })).toBe(false);
   });
+
+  it("bounds the creation time: from inclusive, before exclusive; a subject without createdAt fails a bound", () => {
+    const dated = { ...row, createdAt: 2_000 };
+    const datedState = { plan: { status: "pending_approval" as const, createdAt: 2_000 }, submittedBy: { id: "agent-1" } };
+    for (const subject of [dated, datedState]) {
+      expect(matchesListFilter(subject, { createdFrom: 2_000 })).toBe(true);
+      expect(matchesListFilter(subject, { createdFrom: 2_001 })).toBe(false);
+      expect(matchesListFilter(subject, { createdBefore: 2_000 })).toBe(false);
+      expect(matchesListFilter(subject, { createdFrom: 1_000, createdBefore: 2_001 })).toBe(true);
+    }
+    expect(matchesListFilter(row, { createdFrom: 0 })).toBe(false);
+  });
 });

@@ -1,25 +1,32 @@
 import { Router } from "express";
-import type { RoomDirectory } from "../../rooms/room-directory.js";
 
 /** Whether the server should be sent traffic: ready, or why not (shutting down, the store refuses writes). */
 export type Readiness = { ok: true } | { ok: false; reason: string };
 
 /** What the health routes read. */
 export interface HealthRoutesDeps {
-  directory: RoomDirectory;
+  /** How many plans are stored (every status, from the store's plan index). */
+  countPlans: () => Promise<number>;
   /** The server's readiness now (see {@link Readiness}). */
   readiness: () => Readiness;
 }
 
 /**
- * `GET /healthz`, liveness: the process answers, with how many plans it holds. `GET /readyz`,
+ * `GET /healthz`, liveness: the process answers, with how many plans it has stored (in memory or
+ * not; left out when the store cannot say). `GET /readyz`,
  * readiness: 200 `{ ok: true }`, or 503 `{ ok: false, reason }` while the server shuts down or its
  * store refuses writes, for a load balancer to stop sending it traffic. No token needed.
  */
 export function healthRoutes(deps: HealthRoutesDeps): Router {
   const router = Router();
-  router.get("/healthz", (_req, res) => {
-    res.json({ ok: true, plans: deps.directory.size });
+  router.get("/healthz", async (_req, res) => {
+    let plans: number | undefined;
+    try {
+      plans = await deps.countPlans();
+    } catch {
+      // Liveness does not hang on the store: the count is left out when the store cannot give it.
+    }
+    res.json({ ok: true, ...(plans !== undefined ? { plans } : {}) });
   });
   router.get("/readyz", (_req, res) => {
     const readiness = deps.readiness();

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
+import type { Role } from "../../../shared/index.js";
 import type { PrincipalRegistry } from "../../auth/principals.js";
 import type { RoomDirectory } from "../../rooms/room-directory.js";
 import type { Logger } from "../../runtime/logger.js";
@@ -19,6 +20,10 @@ import { requestLog } from "./request-log.js";
 export interface HttpApiDeps {
   directory: RoomDirectory;
   registry: PrincipalRegistry;
+  /** The roles whose principals may vote (`approvalRules.voterRoles`): what `mayVote` in a list query goes by. */
+  voterRoles: readonly Role[];
+  /** How many plans are stored (every status), for `GET /healthz`. */
+  countPlans: () => Promise<number>;
   corsOrigins: string[];
   /** The dashboard's built files, served at `/` when they exist (else `GET /` says the dashboard is not built). */
   webDir?: string | undefined;

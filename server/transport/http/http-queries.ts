@@ -16,13 +16,26 @@ function listOf(value: unknown): unknown {
   return value;
 }
 
+/** `true` and `false` in a query are booleans; anything else stays as it is, for the schema to report. */
+function booleanOf(value: unknown): unknown {
+  return value === "true" ? true : value === "false" ? false : value;
+}
+
 /**
  * `GET /api/plans`: the query is the `plans:list` command's payload (same schema, so the same
- * errors: an unknown key or status is a `400 VALIDATION`), with `status` as a comma list.
+ * errors: an unknown key or status is a `400 VALIDATION`), with `status` as a comma list,
+ * `mayVote=true` and `createdFrom` / `createdBefore` as epoch ms.
  */
 export function plansListQuery(query: Query): CommandPayload<"plans:list"> {
-  const { status, limit, ...rest } = query;
-  const input = { ...rest, ...(status !== undefined ? { status: listOf(status) } : {}), ...(limit !== undefined ? { limit: numberOf(limit) } : {}) };
+  const { status, limit, mayVote, createdFrom, createdBefore, ...rest } = query;
+  const input = {
+    ...rest,
+    ...(status !== undefined ? { status: listOf(status) } : {}),
+    ...(limit !== undefined ? { limit: numberOf(limit) } : {}),
+    ...(mayVote !== undefined ? { mayVote: booleanOf(mayVote) } : {}),
+    ...(createdFrom !== undefined ? { createdFrom: numberOf(createdFrom) } : {}),
+    ...(createdBefore !== undefined ? { createdBefore: numberOf(createdBefore) } : {}),
+  };
   return parseInputOrThrow(COMMANDS["plans:list"].input, input, "query of GET /api/plans");
 }
 

@@ -1,7 +1,7 @@
 import { Router } from "express";
-import { formatPlan, matchesListFilter, planListRow, PlanroomError } from "../../../shared/index.js";
+import { formatPlan, type Role } from "../../../shared/index.js";
 import type { PrincipalRegistry } from "../../auth/principals.js";
-import { page } from "../../rooms/plan-list.js";
+import { encodeCursor, planListQuery } from "../../rooms/plan-list.js";
 import type { RoomDirectory } from "../../rooms/room-directory.js";
 import { bearerAuth, requestPrincipal, type HttpRateLimit } from "./bearer-auth.js";
 import { planReadQuery, plansListQuery } from "./http-queries.js";
@@ -11,22 +11,26 @@ import { planReadQuery, plansListQuery } from "./http-queries.js";
  * its policy, votes and events, a page at a time), with a bearer token and the same visibility
  * as the sockets; each request takes one unit of its principal's rate budget (see {@link bearerAuth}).
  */
-export function planRoutes(deps: { directory: RoomDirectory; registry: PrincipalRegistry; rateLimit?: HttpRateLimit | undefined }): Router {
+export function planRoutes(deps: { directory: RoomDirectory; registry: PrincipalRegistry; voterRoles: readonly Role[]; rateLimit?: HttpRateLimit | undefined }): Router {
   const router = Router();
   router.use("/api/plans", bearerAuth(deps.registry, deps.rateLimit));
 
-  router.get("/api/plans", (req, res) => {
-    const { status, submittedBy, limit, cursor } = plansListQuery(req.query);
-    const states = deps.directory.visibleStates(requestPrincipal(res)).filter((s) => matchesListFilter(s, { status, submittedBy }));
-    const result = page(states, limit, cursor);
-    if (!result) throw new PlanroomError("VALIDATION", "invalid cursor", [{ path: ["cursor"], message: "not a cursor this server gave out" }]);
-    res.json({ ok: true, plans: result.items.map(planListRow), ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) });
+  router.get("/api/plans", async (req, res) => {
+    const { limit, cursor, ...filter } = plansListQuery(req.query);
+    const page = await deps.directory.list(planListQuery(requestPrincipal(res), filter, { limit, cursor }, deps.voterRoles));
+    res.json({ ok: true, plans: page.plans, ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}) });
   });
 
   router.get("/api/plans/:id", async (req, res) => {
     const { afterSeq, limit } = planReadQuery(req.query);
-    const room = deps.directory.visible(req.params.id, requestPrincipal(res));
-    const all = await room.eventsAfter(afterSeq);
+    const room = await deps.directory.visible(req.params.id, requestPrincipal(res));
+    const release = deps.directory.hold(room);
+    let all;
+    try {
+      all = await room.eventsAfter(afterSeq);
+    } finally {
+      release();
+    }
     const state = room.durable;
     const events = all.slice(0, limit);
     const last = events[events.length - 1];

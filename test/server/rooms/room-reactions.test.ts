@@ -34,7 +34,7 @@ async function setUp() {
     recover: (room: PlanRoom) => Promise.resolve(room.seq),
   };
   const reactions = new RoomReactions({ store, clock, log: silentLogger, runs, quota: new AgentQuota(), broadcast: { event: (_room, e) => broadcast.push(e), presence: () => {} } });
-  const directory = new RoomDirectory({ store, reactions });
+  const directory = new RoomDirectory({ store, reactions, runs: { holding: () => undefined }, limits: { finishedRoomsCached: 1_000, finishedRoomsBytes: 64 * 1024 * 1024 } });
   const submit = async (policy: object, autoExecute = false): Promise<PlanRoom> => {
     const plan = ExecutionPlan.fromInput({ description: "d", steps: [{ id: "a", tool: "echo" }] }, { clock: () => clock.now() }, { hasTool: () => true });
     plan.submitForApproval();

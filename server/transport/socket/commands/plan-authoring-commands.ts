@@ -58,7 +58,7 @@ export function planAuthoringCommands(deps: CommandDeps): SomeCommandHandlers<"p
 
     "plan:revise": async ({ principal }, p) => {
       ensureOpen(deps);
-      const room = directory.visible(p.planId, principal);
+      const room = await directory.visible(p.planId, principal);
       const head = room.head;
       if (!canRevise(head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent may revise its plan");
       if (head.plan.status !== "pending_approval") throw new PlanroomError("INVALID_STATE", `plan ${room.id} is ${head.plan.status}: only a plan pending approval can be revised`);

@@ -20,7 +20,7 @@ export function planDecisionCommands(deps: CommandDeps): SomeCommandHandlers<"pl
   return {
     "plan:vote": async ({ principal }, p) => {
       ensureOpen(deps);
-      const room = directory.visible(p.planId, principal);
+      const room = await directory.visible(p.planId, principal);
       const { voterRoles } = deps.approvalRules;
       const { events, outcome } = castVote(room.head, principal, p, clock.now(), deps.registry.eligibleVoters(room.head, voterRoles), voterRoles);
       const recorded = await room.record(events);
@@ -29,7 +29,7 @@ export function planDecisionCommands(deps: CommandDeps): SomeCommandHandlers<"pl
 
     "plan:execute": async ({ principal }, p) => {
       ensureOpen(deps);
-      const room = directory.visible(p.planId, principal);
+      const room = await directory.visible(p.planId, principal);
       if (!canExecute(room.head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent or an admin may start a plan");
       const unserved = deps.agents.current(room.id) ? [] : unservedTools(room.head);
       const seq = await runs.start(room, principal.id);
@@ -38,7 +38,7 @@ export function planDecisionCommands(deps: CommandDeps): SomeCommandHandlers<"pl
 
     "plan:cancel": async ({ principal }, p) => {
       ensureOpen(deps);
-      const room = directory.visible(p.planId, principal);
+      const room = await directory.visible(p.planId, principal);
       if (!canCancel(room.head, principal)) throw new PlanroomError("FORBIDDEN", "you may not cancel this plan");
       const reason = p.reason ?? `cancelled by ${principal.name}`;
       const status = room.head.plan.status;
@@ -57,7 +57,7 @@ export function planDecisionCommands(deps: CommandDeps): SomeCommandHandlers<"pl
 
     "plan:resume": async ({ principal }, p) => {
       ensureOpen(deps);
-      const room = directory.visible(p.planId, principal);
+      const room = await directory.visible(p.planId, principal);
       if (!canResume(room.head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent or an admin may resume a plan");
       if (runs.isRunning(room.id)) throw new PlanroomError("INVALID_STATE", `plan ${room.id} is running`);
       const reopened = reopenedEvent(room.head.plan, clock.now());

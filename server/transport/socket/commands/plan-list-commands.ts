@@ -1,5 +1,4 @@
-import { matchesListFilter, planListRow, PlanroomError } from "../../../../shared/index.js";
-import { page } from "../../../rooms/plan-list.js";
+import { encodeCursor, planListQuery } from "../../../rooms/plan-list.js";
 import { watchRoomsOf } from "../socket-rooms.js";
 import type { CommandDeps, SomeCommandHandlers } from "./command-handler.js";
 
@@ -9,20 +8,22 @@ const WATCH_ROWS = 500;
 /** `session:whoami`, `plans:list`, `plans:watch` and `plans:unwatch`: what a principal may see. */
 export function planListCommands(deps: CommandDeps): SomeCommandHandlers<"session:whoami" | "plans:list" | "plans:watch" | "plans:unwatch"> {
   const { directory } = deps;
+  const { voterRoles } = deps.approvalRules;
   return {
-    "session:whoami": ({ principal }) => ({ principal, voterRoles: [...deps.approvalRules.voterRoles] }),
+    "session:whoami": ({ principal }) => ({ principal, voterRoles: [...voterRoles] }),
 
-    "plans:list": ({ principal }, p) => {
-      const states = directory.visibleStates(principal).filter((s) => matchesListFilter(s, p));
-      const result = page(states, p.limit, p.cursor);
-      if (!result) throw new PlanroomError("VALIDATION", "invalid cursor", [{ path: ["cursor"], message: "not a cursor of this server" }]);
-      return { plans: result.items.map(planListRow), ...(result.nextCursor !== undefined ? { nextCursor: result.nextCursor } : {}) };
+    "plans:list": async ({ principal }, p) => {
+      const { limit, cursor, ...filter } = p;
+      const page = await directory.list(planListQuery(principal, filter, { limit, cursor }, voterRoles));
+      return { plans: page.plans, ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}) };
     },
 
-    "plans:watch": ({ principal, socket }, p) => {
+    "plans:watch": async ({ principal, socket, respond }, p) => {
       void socket.join(watchRoomsOf(principal));
-      const states = directory.visibleStates(principal).filter((s) => matchesListFilter(s, p));
-      return { plans: (page(states, WATCH_ROWS)?.items ?? []).map(planListRow) };
+      const query = planListQuery(principal, p, { limit: WATCH_ROWS }, voterRoles);
+      const page = await directory.indexPage(query);
+      // The rows and the answer in one synchronous stretch: every event broadcast after it is newer than its row.
+      respond({ plans: directory.rowsOf(page, query).plans });
     },
 
     "plans:unwatch": ({ principal, socket }) => {

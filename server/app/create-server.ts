@@ -114,7 +114,13 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     plansByStatus: () => (gauges.store ? gauges.store.countPlans() : Promise.resolve(new Map())),
   });
   const { metrics } = prometheus;
-  const store = givenStore ?? createFileStore({ dir: config.dataDir, onCommit: (c) => metrics.storeCommit(c.commitMs, c.fsyncMs) });
+  const store =
+    givenStore ??
+    createFileStore({
+      dir: config.dataDir,
+      onCommit: (c) => metrics.storeCommit(c.commitMs, c.fsyncMs),
+      onIndexRebuilt: (why, plans) => log.warn(`store: ${why}; rebuilt the plan index of ${plans} plans from their logs`),
+    });
   await store.open();
   let registry: PrincipalRegistry;
   let generated: PrincipalConfig[];

@@ -78,7 +78,7 @@ export class PlanRoom {
   private durableState: PlanState | undefined;
 
   /**
-   * A room for a stored plan (`state` is durable), or, with `submitted`, for a new plan whose
+   * A room for a stored plan (`state` is durable, and the room's from now on), or, with `submitted`, for a new plan whose
    * `plan.submitted` event (seq 1) is written now.
    */
   constructor(state: PlanState | { submitted: PlanEventOf<"plan.submitted"> }, private readonly deps: PlanRoomDeps) {
@@ -87,7 +87,8 @@ export class PlanRoom {
       // The submit command awaits durability through settled(); a failed write lands in `fault`.
       void this.enqueue([state.submitted]);
     } else {
-      this.current = structuredClone(state);
+      // The room takes the state over (the caller just loaded it): one copy for the second view.
+      this.current = state;
       this.durableState = structuredClone(state);
     }
     this.id = this.head.plan.id;

@@ -215,16 +215,18 @@ export class PlanRoom {
 
   /**
    * The durable events with seq > `afterSeq`, up to `durable.seq` at the moment the promise
-   * resolves (callers answer in that same tick, so the live stream continues right after them).
+   * resolves (callers answer in that same tick, so the live stream continues right after them), or
+   * only the first `limit` of them (a page: only those are read).
    */
-  async eventsAfter(afterSeq: number): Promise<PlanEvent[]> {
+  async eventsAfter(afterSeq: number, limit = Number.POSITIVE_INFINITY): Promise<PlanEvent[]> {
     let collected: PlanEvent[] = [];
     let from = afterSeq;
     for (let round = 0; round < 8; round++) {
-      if (from >= (this.durableState?.seq ?? 0)) return collected;
+      if (from >= (this.durableState?.seq ?? 0) || collected.length >= limit) return collected;
       const first = this.tail.firstSeq;
-      if (first !== undefined && first <= from + 1) return collected.concat(this.tail.range(from + 1, this.durable.seq));
-      const read = await this.deps.store.readEvents(this.id, from);
+      const upToSeq = Math.min(this.durable.seq, from + (limit - collected.length));
+      if (first !== undefined && first <= from + 1) return collected.concat(this.tail.range(from + 1, upToSeq));
+      const read = await this.deps.store.readEvents(this.id, from, Number.isFinite(limit) ? limit - collected.length : undefined);
       const upTo = this.durable.seq;
       const usable = read.filter((e) => e.seq <= upTo);
       collected = collected.concat(usable);

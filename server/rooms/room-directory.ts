@@ -2,6 +2,7 @@ import { PlanIdSchema, planListRow, PlanroomError, type PlanEventOf, type PlanLi
 import { canSee } from "../auth/access-rules.js";
 import { isLiveStatus, LIVE_PLAN_STATUSES, matchesPlanQuery, planKeys, type PlanPage, type PlanPosition, type PlanQuery } from "../store/plan-query.js";
 import type { Store } from "../store/store.js";
+import { LoopTurns } from "../runtime/loop-turns.js";
 import { PlanRoom } from "./plan-room.js";
 import type { RoomReactions } from "./room-reactions.js";
 import type { RunRegistry } from "./run-registry.js";
@@ -62,6 +63,7 @@ export class RoomDirectory {
   /** Finished rooms over the bounds that could not leave yet, waiting for what keeps them. */
   private readonly waiting = new Set<PlanRoom>();
   private trimScheduled = false;
+  private readonly listTurns = new LoopTurns();
 
   constructor(private readonly deps: RoomDirectoryDeps) {
     deps.reactions.observe({ statusChanged: (room) => this.placed(room), presenceChanged: (room) => this.presenceChanged(room) });
@@ -139,7 +141,7 @@ export class RoomDirectory {
    * plan index (see {@link rowsOf}).
    */
   async list(query: PlanQuery): Promise<ListPage> {
-    return this.rowsOf(await this.deps.store.queryPlans(query), query);
+    return this.rowsOf(await this.indexPage(query), query);
   }
 
   /**
@@ -165,7 +167,10 @@ export class RoomDirectory {
   }
 
   /** A page of the plan index (to be turned into rows with {@link rowsOf}, in the tick the answer goes out). */
-  indexPage(query: PlanQuery): Promise<PlanPage> {
+  async indexPage(query: PlanQuery): Promise<PlanPage> {
+    // One list a pass of the event loop: a client sending a burst of them (up to its rate limit)
+    // lets other clients' commands in between instead of holding them until the burst is done.
+    await this.listTurns.next();
     return this.deps.store.queryPlans(query);
   }
 

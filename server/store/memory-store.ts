@@ -23,10 +23,11 @@ export function createMemoryStore(): Store {
     if (!opened) throw new PlanroomError("INVALID_STATE", "the store is not open");
   }
 
-  function eventsAfter(planId: string, afterSeq: number): PlanEvent[] {
+  function eventsAfter(planId: string, afterSeq: number, limit = Number.POSITIVE_INFINITY): PlanEvent[] {
     const log = logs.get(planId) ?? [];
     // seq n sits at index n - 1
-    return structuredClone(log.slice(Math.max(0, afterSeq)));
+    const from = Math.max(0, afterSeq);
+    return structuredClone(log.slice(from, from + limit));
   }
 
   return {
@@ -48,10 +49,10 @@ export function createMemoryStore(): Store {
       for (const event of events) log.push(structuredClone(event));
       index.apply(events);
     },
-    async readEvents(planId, afterSeq = 0) {
+    async readEvents(planId, afterSeq = 0, limit) {
       assertOpen();
       if (!PlanIdSchema.safeParse(planId).success) throw new PlanroomError("VALIDATION", `invalid plan id "${planId}"`);
-      return eventsAfter(planId, Math.max(0, Math.floor(afterSeq)));
+      return eventsAfter(planId, Math.max(0, Math.floor(afterSeq)), limit);
     },
     async loadPlan(planId) {
       assertOpen();

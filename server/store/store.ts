@@ -28,8 +28,8 @@ export interface Store {
    * such as votes, submissions and revisions are not executor writes and need no lease.
    */
   append(events: PlanEvent[], options?: AppendOptions): Promise<void>;
-  /** Events of a plan with seq > afterSeq, in order (from the log). Unknown plan: empty. */
-  readEvents(planId: string, afterSeq?: number): Promise<PlanEvent[]>;
+  /** Events of a plan with seq > afterSeq, in order (from the log), at most `limit` of them. Unknown plan: empty. */
+  readEvents(planId: string, afterSeq?: number, limit?: number): Promise<PlanEvent[]>;
   /**
    * One plan's state, rebuilt from its latest snapshot and the events after it (undefined: no such
    * plan). Nothing else is read: the cost is the snapshot and the tail, not the whole log.

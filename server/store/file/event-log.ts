@@ -309,8 +309,8 @@ export class EventLog {
     }
   }
 
-  /** Durable events of a plan with seq > afterSeq, validated. */
-  async read(planId: string, afterSeq = 0): Promise<PlanEvent[]> {
+  /** Durable events of a plan with seq > afterSeq (at most `limit`), validated. */
+  async read(planId: string, afterSeq = 0, limit?: number): Promise<PlanEvent[]> {
     if (!PlanIdSchema.safeParse(planId).success) throw new PlanroomError("VALIDATION", `invalid plan id "${planId}"`);
     const from = Math.max(0, Math.floor(afterSeq));
     // Appends queued behind the entry's read go first: their entry is the one to read against.
@@ -324,10 +324,10 @@ export class EventLog {
     const path = this.planPath(planId);
     const buf = loaded.buf ?? (await readPlanLogBuffer(path));
     if (!buf) return [];
-    const limit = entry.durableSize;
-    const events = parsePlanLog(buf, path, planId, { afterSeq: from, limit, checkedBytes: entry.checkedSize });
-    // Lines skipped unparsed before `from` are checked by the first read that parses them.
-    if (from === 0 && entry.checkedSize < limit && entry.durableSize >= limit) entry.checkedSize = limit;
+    const size = entry.durableSize;
+    const events = parsePlanLog(buf, path, planId, { afterSeq: from, limit: size, checkedBytes: entry.checkedSize, maxEvents: limit });
+    // A read of the whole durable part checked every line of it; lines skipped unparsed were not.
+    if (from === 0 && limit === undefined && entry.checkedSize < size && entry.durableSize >= size) entry.checkedSize = size;
     return events;
   }
 

@@ -306,9 +306,9 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       if (options?.lease && events[0]) leases.assertCurrent(events[0].planId, options.lease);
       return log.append(events);
     },
-    async readEvents(planId, afterSeq = 0) {
+    async readEvents(planId, afterSeq = 0, limit) {
       assertOpen();
-      return log.read(planId, afterSeq);
+      return log.read(planId, afterSeq, limit);
     },
     async loadPlan(planId) {
       assertOpen();

@@ -22,13 +22,14 @@ export function corruption(file: string, line: number, why: string): PlanroomErr
  * it that is not JSON, or any line that is not a valid event, is corruption (an `INTERNAL` error
  * naming `file` and the line number). Lines that end within the first `checkedBytes` are known
  * valid (written from checked events, or checked before) and only parsed, not checked again: the
- * schema check costs about three times the JSON parse.
+ * schema check costs about three times the JSON parse. Parsing stops after `maxEvents` events
+ * (then `goodBytes` and `torn` describe only what was parsed).
  */
-export function parseEventLines(buf: Buffer, file: string, skipLines = 0, checkedBytes = 0): ParsedLines {
+export function parseEventLines(buf: Buffer, file: string, skipLines = 0, checkedBytes = 0, maxEvents = Number.POSITIVE_INFINITY): ParsedLines {
   const events: PlanEvent[] = [];
   let start = 0;
   let line = 0;
-  while (start < buf.length) {
+  while (start < buf.length && events.length < maxEvents) {
     const end = buf.indexOf(NEWLINE, start);
     line++;
     if (end === -1) return { events, goodBytes: start, torn: true };

@@ -43,10 +43,10 @@ export function scanPlanLog(buf: Buffer, path: string, planId: string): { lastSe
  * The events of a plan log with seq > `afterSeq` among its first `limit` bytes (the durable part of
  * a file being appended to), each validated: every line must be an event of that plan, line `k`
  * holding seq `k`. The `afterSeq` lines before them are skipped unparsed; lines within the first
- * `checkedBytes` (known valid) are parsed without the schema check.
+ * `checkedBytes` (known valid) are parsed without the schema check; at most `maxEvents` are parsed.
  */
-export function parsePlanLog(buf: Buffer, path: string, planId: string, options: { afterSeq: number; limit: number; checkedBytes?: number }): PlanEvent[] {
-  const parsed = parseEventLines(buf.subarray(0, options.limit), path, options.afterSeq, options.checkedBytes);
+export function parsePlanLog(buf: Buffer, path: string, planId: string, options: { afterSeq: number; limit: number; checkedBytes?: number; maxEvents?: number | undefined }): PlanEvent[] {
+  const parsed = parseEventLines(buf.subarray(0, options.limit), path, options.afterSeq, options.checkedBytes, options.maxEvents);
   let expected = options.afterSeq + 1;
   for (const event of parsed.events) {
     if (event.planId !== planId) throw corruption(path, expected, `event of plan ${event.planId}`);

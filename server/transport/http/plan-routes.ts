@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { formatPlan, type Role } from "../../../shared/index.js";
+import type { Role } from "../../../shared/index.js";
 import type { PrincipalRegistry } from "../../auth/principals.js";
 import { encodeCursor, planListQuery } from "../../rooms/plan-list.js";
 import type { RoomDirectory } from "../../rooms/room-directory.js";
@@ -27,7 +27,7 @@ export function planRoutes(deps: { directory: RoomDirectory; registry: Principal
     const release = deps.directory.hold(room);
     let all;
     try {
-      all = await room.eventsAfter(afterSeq);
+      all = await room.eventsAfter(afterSeq, limit + 1); // one more: whether there is a next page
     } finally {
       release();
     }
@@ -35,7 +35,7 @@ export function planRoutes(deps: { directory: RoomDirectory; registry: Principal
     const events = all.slice(0, limit);
     const last = events[events.length - 1];
     const nextAfterSeq = all.length > limit && last ? last.seq : undefined;
-    res.json({ ok: true, plan: state.plan, formatted: formatPlan(state.plan), policy: state.policy, votes: state.votes, submittedBy: state.submittedBy, seq: state.seq, events, ...(nextAfterSeq !== undefined ? { nextAfterSeq } : {}) });
+    res.json({ ok: true, plan: state.plan, formatted: room.snapshotView().formatted, policy: state.policy, votes: state.votes, submittedBy: state.submittedBy, seq: state.seq, events, ...(nextAfterSeq !== undefined ? { nextAfterSeq } : {}) });
   });
   return router;
 }

@@ -11,8 +11,9 @@
  * - `plans:list` (limit 50, an admin, who sees every plan): p50 and p99 over 200 calls — target p50
  *   at 100k ÷ 1k ≤ 2×;
  * - `session:whoami` p99 (a reviewer, paced 10 ms apart) on the idle server and while an observer
- *   loops `plans:list` as fast as its rate budget allows (a `RATE_LIMITED` answer is not counted: the
- *   observer waits as long as it says) — target loaded ÷ idle ≤ 2×;
+ *   loops `plans:list` as fast as its rate budget allows, from a process of its own
+ *   (`history-observer.ts`; a `RATE_LIMITED` answer is not counted: the observer waits as long as
+ *   it says) — target loaded ÷ idle ≤ 2×;
  * - `plan:join` with `afterSeq: 0` of the 3,000-step plan (6,006 events; median of the joins),
  *   against a plain `readEvents` of the same plan from the file store before the server starts;
  * - shutdown: SIGTERM to exit (clients disconnected first).
@@ -28,9 +29,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { LISTENING_PREFIX } from "../server/app/serve.js";
 import { createFileStore } from "../server/store/file/file-store.js";
+import { call, connect } from "./history-client.js";
 import { HISTORY_PRINCIPALS, writeHistoryFixture } from "./history-fixture.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -44,7 +46,6 @@ const SETTLE_MS = 1_000;
 const LIVE_PLANS = 100;
 const BIG_PLAN_EVENTS = 6_006;
 
-const token = (id: string): string => HISTORY_PRINCIPALS.find((p) => p.id === id)!.token;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function median(values: number[]): number {
@@ -55,36 +56,6 @@ function median(values: number[]): number {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** How long a `RATE_LIMITED` answer says to wait ("try again in 340 ms" / "in 3 s"). */
-function retryAfterMs(message: string): number {
-  const match = /try again in (\d+) (ms|s)\b/.exec(message);
-  if (!match) return 100;
-  return Number(match[1]) * (match[2] === "s" ? 1_000 : 1);
-}
-
-/**
- * One command, answered `ok`; a `RATE_LIMITED` answer waits as long as it says and retries (the
- * refused call is not timed). Resolves with the answer and the latency of the call that went through.
- */
-async function call<T>(socket: Socket, event: string, payload: unknown): Promise<{ answer: T; ms: number }> {
-  for (;;) {
-    const start = performance.now();
-    const answer = (await socket.timeout(60_000).emitWithAck(event, payload)) as { ok: boolean; error?: { code: string; message: string } } & T;
-    const ms = performance.now() - start;
-    if (answer.ok) return { answer, ms };
-    if (answer.error?.code !== "RATE_LIMITED") throw new Error(`${event}: ${JSON.stringify(answer.error)}`);
-    await sleep(retryAfterMs(answer.error.message));
-  }
-}
-
-function connect(url: string, id: string): Promise<Socket> {
-  const socket = io(url, { auth: { token: token(id) }, transports: ["websocket"], forceNew: true, reconnection: false });
-  return new Promise((resolve, reject) => {
-    socket.once("connect", () => resolve(socket));
-    socket.once("connect_error", reject);
-  });
 }
 
 interface Child {
@@ -166,6 +137,29 @@ interface Size {
   rounds: Round[];
 }
 
+/** The observer, looping `plans:list` in its own process (see `history-observer.ts`) until stopped; `stop` resolves with its call count. */
+function startObserver(url: string): Promise<{ stop(): Promise<number> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench", "history-observer.ts"), url], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
+  let output = "";
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`the observer exited with ${code}`))));
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.startsWith("ready\n") && !output.slice(6).includes("\n"))
+        resolve({
+          async stop() {
+            child.stdin.end("stop\n");
+            await exited;
+            return (JSON.parse(output.slice(6).trim()) as { calls: number }).calls;
+          },
+        });
+    });
+    exited.catch(reject);
+  });
+}
+
 /** `WHOAMI_CALLS` whoami calls, `WHOAMI_GAP_MS` apart; their latencies. */
 async function whoamis(socket: Socket): Promise<number[]> {
   const times: number[] = [];
@@ -190,7 +184,6 @@ async function measure(server: Child, size: Size, check: boolean): Promise<Omit<
   const rss = rssMiB(server.pid);
   const admin = await connect(server.url, "admin");
   const reviewer = await connect(server.url, "rev-1");
-  const observer = await connect(server.url, "watcher");
   try {
     if (check) await checkFixture(admin, size);
     // plans:list, after a few warm-up calls
@@ -200,17 +193,9 @@ async function measure(server: Child, size: Size, check: boolean): Promise<Omit<
 
     await whoamis(reviewer); // warm-up
     const idle = await whoamis(reviewer);
-    let looping = true;
-    let observerCalls = 0;
-    const loop = (async () => {
-      while (looping) {
-        await call(observer, "plans:list", { limit: 50 });
-        observerCalls++;
-      }
-    })();
+    const observer = await startObserver(server.url);
     const loaded = await whoamis(reviewer);
-    looping = false;
-    await loop;
+    const observerCalls = await observer.stop();
 
     const joins: number[] = [];
     for (let i = 0; i < JOINS + 1; i++) {
@@ -221,7 +206,7 @@ async function measure(server: Child, size: Size, check: boolean): Promise<Omit<
     }
     return { startMs: server.startMs, rssMiB: rss, listP50: percentile(lists, 50), listP99: percentile(lists, 99), whoamiIdleP99: percentile(idle, 99), whoamiLoadedP99: percentile(loaded, 99), observerCalls, joinMs: median(joins) };
   } finally {
-    for (const s of [admin, reviewer, observer]) s.close();
+    for (const s of [admin, reviewer]) s.close();
     await sleep(100);
   }
 }

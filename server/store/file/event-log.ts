@@ -34,13 +34,14 @@ export interface EventLogOptions {
    * be durable by then, since the segment is what a recovery would derive it from again.
    */
   beforeRetire?: (() => Promise<void>) | undefined;
+  /** Durable bytes held back from the plan files before they are written there (and at every checkpoint). Default 4 MiB. */
+  unwrittenBytes?: number;
   /** Plan entries kept in memory before idle ones are dropped (they are read again on use). Default 10,000. */
   maxEntries?: number;
   /**
    * Whether a plan without an entry in memory may have a file (then it is read before the plan's
    * first append); false for a plan known to be new, whose first append is queued at once. Default:
-   * always true. The store answers from its plan index, which knows every stored plan once the log
-   * was opened cleanly (see {@link EventLog.open}).
+   * always true. The store answers from its plan index, which knows every stored plan once open.
    */
   mayHaveFile?: ((planId: string) => boolean) | undefined;
 }
@@ -49,12 +50,6 @@ export interface EventLogOptions {
 export interface EventLogOpened {
   /** Plans the replayed segments held: whatever is derived from their logs may lag behind them. */
   replayed: Set<string>;
-  /**
-   * Whether the log was not closed (segments were left): after a power loss a plan file may also
-   * hold writes its segment lost (never acknowledged), so anything derived from the logs must be
-   * checked against every plan file.
-   */
-  unclean: boolean;
 }
 
 /** One group commit, as told to {@link EventLogOptions.onCommit}. */
@@ -90,8 +85,12 @@ interface PlanEntry {
   lastSeq: number;
   /** Last seq committed (durable). */
   durableSeq: number;
-  /** Bytes of the plan file that hold durable events. */
+  /** Bytes of the plan's log that hold durable events: those in its file and those not written to it yet. */
   durableSize: number;
+  /** Bytes of the plan file that hold good lines (what is written of the durable part). */
+  writtenSize: number;
+  /** Durable lines not written to the plan file yet (they are in the write-ahead segment). */
+  unwritten: string;
   /**
    * Bytes of the file known to hold valid events (validated when appended, or when read since the
    * file was first read): reading them again parses the JSON without checking it against the schema.
@@ -117,23 +116,26 @@ interface PendingAppend {
  * files fsynced in parallel ~5.5 ms per round, which caps per-plan-file durability near 18k
  * events/s with 100 writers. With the shared segment, a commit is one write and one fdatasync for
  * every plan in the batch, so the cost of an event depends neither on how many plans are stored nor
- * on how many append at once. Plan files are written (not fsynced) in the same commit; they become
- * durable at a checkpoint (segment full, close, or next open), after which the segment is deleted.
+ * on how many append at once.
  *
  * Group commit: `append` queues its lines; a single flusher writes each batch (one write to the
- * segment, one write per plan file in the batch, one fdatasync) and then resolves every waiter of
- * the batch; appends that arrive during a commit go into the next batch.
+ * segment, one fdatasync) and then resolves every waiter of the batch; appends that arrive during a
+ * commit go into the next batch.
  *
- * Many plans written at once: plan files are written through a bounded LRU of descriptors
- * ({@link FdCache}). The budget defaults to a quarter of the process's open-file limit, so that
- * thousands of concurrent writers cost no open at all; beyond it, a commit opens the missing files
- * and closes the evicted ones on the libuv thread pool, all of a chunk at once, while the segment's
- * fdatasync runs — never synchronously on the event loop. (Applying the segment to the plan files
- * lazily, after the acknowledgement, was weighed and left: a read and a crash image would then have
- * to merge the segment's unapplied tail, and the commit's cost is the fdatasync, not the writes.)
+ * Plan files written later: a commit does not touch the plan files. Their durable lines are held in
+ * memory (reads merge them with the file) and written out together once 4 MiB are held
+ * (`unwrittenBytes`), at a checkpoint, and on close — one write per plan for many commits' worth
+ * of lines. Writing thousands of plan files in every commit cost a write per plan per commit, and
+ * (ext4 ordering data before metadata) made the segment's fdatasync wait for all those files:
+ * 26 ms per commit at 4,000 writers. It also means a plan file never holds a line its segment does
+ * not hold durably. Plan files are written through a bounded LRU of descriptors ({@link FdCache}),
+ * whose budget defaults to a quarter of the process's open-file limit; beyond it, the missing
+ * files are opened and the evicted ones closed on the libuv thread pool, a chunk at a time, never
+ * synchronously on the event loop.
  *
- * Crash: an acknowledged event is in the fsynced segment or in an fsynced plan file. On open, the
- * segments are replayed into the plan files they name, fsynced and deleted; a plan file loses a torn
+ * Crash: an acknowledged event is in the fsynced segment or in an fsynced plan file (a segment is
+ * deleted only once the lines it holds are written to the plan files and those fsynced). On open,
+ * the segments are replayed into the plan files they name, fsynced and deleted; a plan file loses a torn
  * last line (truncated) when it is first used. A write or fsync error fails the log: every later
  * append rejects until it is reopened.
  *
@@ -155,6 +157,10 @@ export class EventLog {
   private readonly onDurable: ((events: readonly PlanEvent[]) => void) | undefined;
   private readonly beforeRetire: (() => Promise<void>) | undefined;
   private readonly mayHaveFile: (planId: string) => boolean;
+  private readonly maxUnwritten: number;
+  /** Plans with durable lines not written to their files yet, and how many bytes those are. */
+  private unwrittenPlans = new Set<string>();
+  private unwrittenBytes = 0;
   private pending: PendingAppend[] = [];
   private flushing: Promise<void> | undefined;
   private failure: Error | undefined;
@@ -171,6 +177,7 @@ export class EventLog {
     this.beforeRetire = options.beforeRetire;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.mayHaveFile = options.mayHaveFile ?? (() => true);
+    this.maxUnwritten = options.unwrittenBytes ?? 4 * 1024 * 1024;
     this.eventsDir = join(options.dir, "events");
     this.walDir = join(options.dir, "wal");
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
@@ -188,7 +195,7 @@ export class EventLog {
     this.segment = { fd: -1, path: "", number: replayed.nextSegment, bytes: 0 };
     await this.startSegment();
     this.opened = true;
-    return { replayed: replayed.plans, unclean: replayed.segments > 0 };
+    return { replayed: replayed.plans };
   }
 
   /** Why appends are refused now (not open, or a failed write), or undefined when they are accepted. */
@@ -271,7 +278,7 @@ export class EventLog {
     let entry = this.plans.get(planId);
     if (!entry) {
       this.dropIdleEntries(); // before: the new entry is idle until its append is queued
-      this.plans.set(planId, (entry = { lastSeq: 0, durableSeq: 0, durableSize: 0, checkedSize: 0 }));
+      this.plans.set(planId, (entry = { lastSeq: 0, durableSeq: 0, durableSize: 0, writtenSize: 0, unwritten: "", checkedSize: 0 }));
     }
     return entry;
   }
@@ -294,7 +301,7 @@ export class EventLog {
     const after = this.plans.get(planId);
     if (after) return { entry: after };
     this.dropIdleEntries();
-    const entry = { lastSeq, durableSeq: lastSeq, durableSize: size, checkedSize: 0 };
+    const entry = { lastSeq, durableSeq: lastSeq, durableSize: size, writtenSize: size, unwritten: "", checkedSize: 0 };
     this.plans.set(planId, entry);
     return { entry, buf: buf.subarray(0, size) };
   }
@@ -305,7 +312,7 @@ export class EventLog {
     if (!this.opened || this.plans.size <= this.maxEntries) return;
     for (const [planId, entry] of this.plans) {
       if (this.plans.size <= this.maxEntries / 2) return;
-      if (entry.lastSeq === entry.durableSeq && !this.loading.has(planId)) this.plans.delete(planId);
+      if (entry.lastSeq === entry.durableSeq && entry.unwritten === "" && !this.loading.has(planId)) this.plans.delete(planId);
     }
   }
 
@@ -322,10 +329,15 @@ export class EventLog {
     if (!loaded || from >= loaded.entry.durableSeq) return [];
     const { entry } = loaded;
     const path = this.planPath(planId);
-    const buf = loaded.buf ?? (await readPlanLogBuffer(path));
-    if (!buf) return [];
+    let log: Buffer | undefined;
+    for (let file = loaded.buf; log === undefined; file = undefined) {
+      const onDisk = file ?? (entry.writtenSize > 0 ? await readPlanLogBuffer(path) : Buffer.alloc(0));
+      if (!onDisk) return [];
+      // Taken together, once the file is read: lines written to the file meanwhile are in it now.
+      if (onDisk.length >= entry.writtenSize) log = entry.unwritten === "" ? onDisk.subarray(0, entry.writtenSize) : Buffer.concat([onDisk.subarray(0, entry.writtenSize), Buffer.from(entry.unwritten)]);
+    }
     const size = entry.durableSize;
-    const events = parsePlanLog(buf, path, planId, { afterSeq: from, limit: size, checkedBytes: entry.checkedSize, maxEvents: limit });
+    const events = parsePlanLog(log, path, planId, { afterSeq: from, limit: size, checkedBytes: entry.checkedSize, maxEvents: limit });
     // A read of the whole durable part checked every line of it; lines skipped unparsed were not.
     if (from === 0 && limit === undefined && entry.checkedSize < size && entry.durableSize >= size) entry.checkedSize = size;
     return events;
@@ -345,6 +357,7 @@ export class EventLog {
     while (this.loading.size > 0) await Promise.allSettled([...this.loading.values()]);
     while (this.flushing) await this.flushing;
     await this.checkpointing;
+    if (!this.failure) await this.writeUnwritten().catch((error: unknown) => (this.failure ??= asError(error)));
     if (!this.failure) await this.checkpoint(this.segment, this.dirty);
     else await closeAsync(this.segment.fd);
     this.dirty = new Set();
@@ -384,30 +397,20 @@ export class EventLog {
         group.lastSeq = item.lastSeq;
       } else byPlan.set(item.planId, { text: item.text, lastSeq: item.lastSeq });
     }
-    const sizes = new Map<string, number>();
     const segmentBefore = this.segment.bytes;
     const commitStart = performance.now();
     let fsyncMs = 0;
-    let synced: Promise<void> | undefined;
     try {
       const bytes = writeAll(this.segment.fd, all);
       this.segment.bytes += bytes;
-      // The segment's fdatasync runs on the thread pool while the plan files are opened and written.
       const syncStart = performance.now();
-      synced = fdatasyncAsync(this.segment.fd).then(() => {
-        fsyncMs = performance.now() - syncStart;
-      });
-      await this.withPlanFds([...byPlan.keys()], (planId, fd) => {
-        sizes.set(planId, writeAll(fd, byPlan.get(planId)!.text));
-        this.dirty.add(planId);
-      });
-      await synced;
+      await fdatasyncAsync(this.segment.fd);
+      fsyncMs = performance.now() - syncStart;
       this.stats.fsyncMs += fsyncMs;
     } catch (error) {
       this.failure = asError(error);
-      await synced?.catch(() => undefined);
       // A refusal must leave nothing behind (the caller will retry): cut the batch off again.
-      const undone = await this.rollBack(segmentBefore, byPlan.keys());
+      const undone = this.rollBack(segmentBefore);
       for (const item of batch) {
         item.reject(
           undone
@@ -421,11 +424,15 @@ export class EventLog {
     this.stats.fsyncs++;
     for (const [planId, group] of byPlan) {
       const entry = this.plans.get(planId)!;
-      const written = sizes.get(planId)!;
+      const bytes = Buffer.byteLength(group.text);
       // What was appended was validated: it extends the checked part if that reached the end.
-      if (entry.checkedSize === entry.durableSize) entry.checkedSize += written;
+      if (entry.checkedSize === entry.durableSize) entry.checkedSize += bytes;
       entry.durableSeq = group.lastSeq;
-      entry.durableSize += written;
+      entry.durableSize += bytes;
+      // Durable in the segment; written to the plan file later, with the lines that follow it.
+      entry.unwritten += group.text;
+      this.unwrittenBytes += bytes;
+      this.unwrittenPlans.add(planId);
     }
     let events = 0;
     for (const item of batch) {
@@ -444,27 +451,47 @@ export class EventLog {
     } catch {
       // An observer's failure is not the log's.
     }
-    if (this.segment.bytes >= this.segmentBytes) {
-      try {
-        await this.rotate();
-      } catch (error) {
-        this.failure ??= asError(error);
-      }
+    try {
+      if (this.segment.bytes >= this.segmentBytes) await this.rotate();
+      else if (this.unwrittenBytes >= this.maxUnwritten) await this.writeUnwritten();
+    } catch (error) {
+      this.failure ??= asError(error);
     }
   }
 
   /**
-   * Truncates the segment and the batch's plan files back to their sizes before a failed commit and
-   * makes that durable (truncating needs no free space). True when everything was undone.
+   * Writes the durable lines held back to their plan files, a budget's worth of descriptors at a
+   * time (opened together off the event loop), one write per plan; they are fsynced at the next
+   * checkpoint. A write that fails fails the log (every later append is refused); the lines stay
+   * held, so reads still see them, and the segment that holds them is kept for the next open.
    */
-  private async rollBack(segmentBytes: number, planIds: Iterable<string>): Promise<boolean> {
+  private async writeUnwritten(): Promise<void> {
+    const ids = [...this.unwrittenPlans];
+    this.unwrittenPlans = new Set();
+    try {
+      await this.withPlanFds(ids, (planId, fd) => {
+        const entry = this.plans.get(planId);
+        if (!entry || entry.unwritten === "") return;
+        const bytes = writeAll(fd, entry.unwritten);
+        entry.writtenSize += bytes;
+        entry.unwritten = "";
+        this.unwrittenBytes -= bytes;
+        this.dirty.add(planId);
+      });
+    } catch (error) {
+      for (const id of ids) if (this.plans.get(id)?.unwritten) this.unwrittenPlans.add(id);
+      throw error;
+    }
+  }
+
+  /**
+   * Truncates the segment back to its size before a failed commit and makes that durable
+   * (truncating needs no free space; the plan files were not written). True when it was undone.
+   */
+  private rollBack(segmentBytes: number): boolean {
     try {
       ftruncateSync(this.segment.fd, segmentBytes);
       fdatasyncSync(this.segment.fd);
-      await this.withPlanFds([...planIds], (planId, fd) => {
-        ftruncateSync(fd, this.plans.get(planId)?.durableSize ?? 0);
-        fdatasyncSync(fd);
-      });
       return true;
     } catch {
       return false;
@@ -485,6 +512,8 @@ export class EventLog {
 
   /** Starts a new segment and checkpoints the old one in the background (one at a time). */
   private async rotate(): Promise<void> {
+    // The checkpoint of the old segment needs every line it holds in the plan files.
+    await this.writeUnwritten();
     const old = this.segment;
     const dirty = this.dirty;
     this.dirty = new Set();

@@ -228,18 +228,6 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     return ids.length;
   }
 
-  /**
-   * After an unclean stop, every plan file's last seq is checked against the index (a power loss
-   * can leave a plan file ahead of its segment, or a plan the index never heard of); plans that
-   * differ are folded again.
-   */
-  async function checkIndexAgainstLogs(): Promise<void> {
-    await forEveryPlanFile(async (planId) => {
-      const lastSeq = await log.durableSeq(planId);
-      if (lastSeq !== table.get(planId)?.seq) await load(planId);
-    });
-  }
-
   /** Builds the index from every plan's log (the journal was missing or damaged). */
   async function rebuildIndex(why: string): Promise<void> {
     table.replaceAll([]);
@@ -271,13 +259,14 @@ export function createFileStore(options: FileStoreOptions): FileStore {
         await mkdir(join(dir, "documents"), { recursive: true });
         await mkdir(join(dir, "leases"), { recursive: true });
         indexReady = false;
-        const { replayed, unclean } = await log.open();
+        const { replayed } = await log.open();
         await snapshots.open();
         const read = await journal.read();
         if (read.found === "entries") {
           table.replaceAll(read.entries);
-          if (unclean) await checkIndexAgainstLogs();
-          else for (const planId of replayed) await load(planId);
+          // A plan file never holds a line its segment did not hold durably, and the index is
+          // written before a segment is deleted: what the index may lack is in the replayed segments.
+          for (const planId of replayed) await load(planId);
           indexReady = true;
         } else {
           await rebuildIndex(read.found === "missing" ? "no plan index" : `the plan index is damaged: ${read.why}`);

@@ -8,6 +8,7 @@ interface ReplayEntry {
   lastSeq: number;
   durableSeq: number;
   durableSize: number;
+  writtenSize: number;
 }
 
 /**
@@ -16,13 +17,13 @@ interface ReplayEntry {
  * commit that never finished, so never acknowledged) is dropped. The plan files written and their
  * directory are fsynced before the segments are deleted. `entryOf` gives a plan's entry (read from
  * its file when first asked, an empty one for a plan without a file). Returns the number for the
- * next segment, the ids of every plan the segments held, and how many segments there were.
+ * next segment and the ids of every plan the segments held.
  */
 export async function replayWriteAheadLog(
   walDir: string,
   eventsDir: string,
   entryOf: (planId: string) => Promise<ReplayEntry>,
-): Promise<{ nextSegment: number; replayed: number; plans: Set<string>; segments: number }> {
+): Promise<{ nextSegment: number; replayed: number; plans: Set<string> }> {
   const segments = (await readdir(walDir)).filter((n) => n.endsWith(".wal")).sort();
   let next = 1;
   let replayed = 0;
@@ -45,6 +46,7 @@ export async function replayWriteAheadLog(
       texts.set(event.planId, (texts.get(event.planId) ?? "") + line);
       entry.lastSeq = entry.durableSeq = event.seq;
       entry.durableSize += Buffer.byteLength(line);
+      entry.writtenSize += Buffer.byteLength(line); // appended to the plan file below
       replayed++;
     }
     for (const [planId, text] of texts) {
@@ -63,5 +65,5 @@ export async function replayWriteAheadLog(
   if (touched.size > 0) await fsyncDir(eventsDir);
   for (const name of segments) await unlink(join(walDir, name));
   if (segments.length > 0) await fsyncDir(walDir);
-  return { nextSegment: next, replayed, plans, segments: segments.length };
+  return { nextSegment: next, replayed, plans };
 }

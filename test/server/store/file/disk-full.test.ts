@@ -64,9 +64,8 @@ async function serverOn(dir: string, gate: () => Promise<unknown>) {
 }
 
 describe.runIf(canMount)("a disk that fills up mid-write", () => {
-  // Free room below one batch (the write-ahead log's write fails), and between one and two batches
-  // (the log's write succeeds, the plan file's fails): either way the refusal leaves nothing.
-  for (const leave of [8 * 1024, 96 * 1024]) {
+  // Free room below one batch: the write-ahead segment's write fails, and the refusal leaves nothing.
+  for (const leave of [8 * 1024]) {
     it(`refuses a submission with nothing stored, and answers from stored state after (${leave / 1024} KiB left)`, { timeout: 30_000 }, async () => {
       const dir = mountTmpfs(4)!;
       mounts.push(dir);
@@ -120,4 +119,34 @@ describe.runIf(canMount)("a disk that fills up mid-write", () => {
       }
     });
   }
+
+  it("keeps an event the segment took even when its plan file cannot be written: it is there after a restart, once", { timeout: 30_000 }, async () => {
+    // Room for the segment's line (about 60 KiB) but not for the plan file's copy as well.
+    const dir = mountTmpfs(4)!;
+    mounts.push(dir);
+    const server = await serverOn(dir, () => new Promise(() => {}));
+    const agent = await connect(server.url, "agent-1");
+    const clients: TestClient[] = [agent];
+    try {
+      await agent.ok("plan:submit", { plan: { description: "before", steps: [{ id: "a", tool: "gate", params: {} }] } });
+      await server.store.flush();
+      const unfill = fill(dir, 96 * 1024);
+      const big = { description: "fits the segment only", steps: [{ id: "b", tool: "gate", params: { blob: "z".repeat(60_000) } }] };
+      const accepted = await agent.ok("plan:submit", { plan: big }); // durable in the segment: acknowledged
+      agent.close();
+      // Writing the plan files fails at shutdown: the segment stays for the next start.
+      await server.close().catch(() => {});
+      unfill();
+      const again = await serverOn(dir, () => Promise.resolve("done"));
+      const back = await connect(again.url, "agent-1");
+      clients.push(back);
+      const { plans } = await back.ok("plans:list", {});
+      expect(plans.map((p) => p.description).sort()).toEqual(["before", big.description]);
+      expect(plans.find((p) => p.description === big.description)?.id).toBe(accepted.planId);
+      const joined = await back.ok("plan:join", { planId: accepted.planId, afterSeq: 0 });
+      expect(joined.events.map((e) => e.type)).toEqual(["plan.submitted"]);
+    } finally {
+      for (const c of clients) c.close();
+    }
+  });
 });

@@ -399,7 +399,7 @@ export class EventLog {
     }
     const segmentBefore = this.segment.bytes;
     const commitStart = performance.now();
-    let fsyncMs = 0;
+    let fsyncMs: number;
     try {
       const bytes = writeAll(this.segment.fd, all);
       this.segment.bytes += bytes;

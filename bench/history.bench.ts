@@ -39,7 +39,7 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SIZES = (process.env.HISTORY_SIZES ?? "1000,10000,100000").split(",").map((s) => Number(s.trim()));
 const ROUNDS = Number(process.env.HISTORY_ROUNDS ?? 3);
 const LIST_CALLS = 200;
-const WHOAMI_CALLS = 300;
+const WHOAMI_CALLS = 1_000;
 const WHOAMI_GAP_MS = 10;
 const JOINS = 5;
 const SETTLE_MS = 1_000;

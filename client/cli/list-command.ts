@@ -8,6 +8,7 @@ import { planTable } from "./terminal-format.js";
 interface ListOptions {
   status?: string;
   submittedBy?: string;
+  mayVote?: boolean;
   limit?: string;
 }
 
@@ -26,6 +27,7 @@ async function list(ctx: CliContext, options: ListOptions): Promise<number> {
   const result = await ctx.client().list({
     ...(options.status !== undefined ? { status: parseStatuses(options.status) } : {}),
     ...(options.submittedBy !== undefined ? { submittedBy: options.submittedBy } : {}),
+    ...(options.mayVote === true ? { mayVote: true } : {}),
     ...(limit !== undefined ? { limit } : {}),
   });
   if (ctx.json) ctx.printJson(result);
@@ -40,6 +42,7 @@ export function registerList(program: Command, run: Runner): void {
     .description("list plans: id, status, progress, votes, submitter, description (newest first)")
     .option("-s, --status <statuses>", "only plans in these statuses (comma-separated, e.g. pending_approval,executing)")
     .option("--submitted-by <id>", "only plans submitted by this principal id")
+    .option("--may-vote", "only plans pending approval that you may vote on")
     .option("-n, --limit <n>", "at most this many plans (1-500, default 50)")
     .action(run(list));
 }

@@ -156,6 +156,10 @@ describe("planroom against a running server", { timeout: 90_000 }, () => {
     expect((JSON.parse(list.stdout) as { plans: { id: string; status: string }[] }).plans).toContainEqual(expect.objectContaining({ id: planId, status: "pending_approval" }));
     const table = await runCli(["list", "--status", "pending_approval"], as(TOKENS.reviewer1));
     expect(table.stdout).toMatch(new RegExp(`${planId}\\s+pending approval\\s+0%\\s+0/1`));
+    // --may-vote: the reviewer may vote on it, the observer may not
+    const ids = (run: { stdout: string }): string[] => (JSON.parse(run.stdout) as { plans: { id: string }[] }).plans.map((p) => p.id);
+    expect(ids(await runCli(["list", "--may-vote", "--json"], as(TOKENS.reviewer1)))).toContain(planId);
+    expect(ids(await runCli(["list", "--may-vote", "--json"], as(TOKENS.observer)))).not.toContain(planId);
 
     const show = await runCli(["show", planId!], as(TOKENS.reviewer1));
     expect(show.code).toBe(0);

@@ -46,11 +46,6 @@ export interface EventLogOptions {
   mayHaveFile?: ((planId: string) => boolean) | undefined;
 }
 
-/** What {@link EventLog.open} found. */
-export interface EventLogOpened {
-  /** Plans the replayed segments held: whatever is derived from their logs may lag behind them. */
-  replayed: Set<string>;
-}
 
 /** One group commit, as told to {@link EventLogOptions.onCommit}. */
 export interface EventLogCommit {
@@ -154,6 +149,8 @@ export class EventLog {
   /** Plans whose entry is being read, with the appends queued behind it (in call order). */
   private readonly loading = new Map<string, Promise<unknown>>();
   private readonly maxEntries: number;
+  /** Entries at which idle ones are dropped next. */
+  private nextSweep: number;
   private readonly onDurable: ((events: readonly PlanEvent[]) => void) | undefined;
   private readonly beforeRetire: (() => Promise<void>) | undefined;
   private readonly mayHaveFile: (planId: string) => boolean;
@@ -176,6 +173,7 @@ export class EventLog {
     this.onDurable = options.onDurable;
     this.beforeRetire = options.beforeRetire;
     this.maxEntries = options.maxEntries ?? 10_000;
+    this.nextSweep = this.maxEntries;
     this.mayHaveFile = options.mayHaveFile ?? (() => true);
     this.maxUnwritten = options.unwrittenBytes ?? 4 * 1024 * 1024;
     this.eventsDir = join(options.dir, "events");
@@ -184,18 +182,28 @@ export class EventLog {
     this.fds = new FdCache(options.maxOpenFiles ?? defaultDescriptorBudget());
   }
 
-  /** Replays what a crash left in the write-ahead segments and opens a fresh segment. */
-  async open(): Promise<EventLogOpened> {
+  /**
+   * Replays what a crash left in the write-ahead segments and opens a fresh segment. `afterReplay`
+   * is awaited with the plans the segments held once their lines are in the plan files, before the
+   * segments are deleted: what is derived from those plans must be made durable in it (reads work
+   * already; appends do not).
+   */
+  async open(afterReplay?: (replayed: Set<string>) => Promise<void>): Promise<void> {
     await mkdir(this.eventsDir, { recursive: true });
     await mkdir(this.walDir, { recursive: true });
     this.plans.clear();
     this.loading.clear();
     this.failure = undefined;
+    this.unwrittenPlans = new Set();
+    this.unwrittenBytes = 0;
+    this.dirty = new Set();
+    this.nextSweep = this.maxEntries;
     const replayed = await replayWriteAheadLog(this.walDir, this.eventsDir, async (planId) => (await this.loadEntry(planId))?.entry ?? this.entryFor(planId));
+    await afterReplay?.(replayed.plans);
+    await replayed.retire();
     this.segment = { fd: -1, path: "", number: replayed.nextSegment, bytes: 0 };
     await this.startSegment();
     this.opened = true;
-    return { replayed: replayed.plans };
   }
 
   /** Why appends are refused now (not open, or a failed write), or undefined when they are accepted. */
@@ -236,7 +244,9 @@ export class EventLog {
       if (!this.opened) throw new PlanroomError("INVALID_STATE", "the event log is not open");
       if (this.failure) throw new PlanroomError("INTERNAL", `the event log failed and must be reopened: ${this.failure.message}`);
       const planId = events[0]?.planId;
-      if (planId !== undefined && PlanIdSchema.safeParse(planId).success && (this.loading.has(planId) || (!this.plans.has(planId) && this.mayHaveFile(planId)))) {
+      const first = events[0];
+      const knownNew = first?.seq === 1 && first.type === "plan.submitted" && planId !== undefined && !this.mayHaveFile(planId);
+      if (planId !== undefined && PlanIdSchema.safeParse(planId).success && (this.loading.has(planId) || (!this.plans.has(planId) && !knownNew))) {
         // Queue behind the entry's read (and behind earlier appends waiting on it), keeping call order.
         const queued = (this.loading.get(planId) ?? this.loadEntry(planId)).then(() => ({ durable: this.appendLoaded(events) }));
         this.loading.set(planId, queued);
@@ -265,7 +275,7 @@ export class EventLog {
       entry.lastSeq += events.length;
       const lastSeq = entry.lastSeq;
       return new Promise<void>((resolve, reject) => {
-        this.pending.push({ planId, events, text, lastSeq, count: events.length, resolve, reject });
+        this.pending.push({ planId, events: checked.parsed, text, lastSeq, count: events.length, resolve, reject });
         this.flushing ??= this.runFlusher();
       });
     } catch (error) {
@@ -309,11 +319,13 @@ export class EventLog {
   /** Drops entries of plans with nothing queued, unwritten since the last checkpoint, once there are too many. */
   private dropIdleEntries(): void {
     // Not during the replay at open, which moves entries forward before it writes their files.
-    if (!this.opened || this.plans.size <= this.maxEntries) return;
+    if (!this.opened || this.plans.size < this.nextSweep) return;
     for (const [planId, entry] of this.plans) {
-      if (this.plans.size <= this.maxEntries / 2) return;
+      if (this.plans.size <= this.maxEntries / 2) break;
       if (entry.lastSeq === entry.durableSeq && entry.unwritten === "" && !this.loading.has(planId)) this.plans.delete(planId);
     }
+    // Entries still busy stay; the next sweep waits for a quarter more, so sweeps stay rare.
+    this.nextSweep = Math.max(this.maxEntries, Math.ceil(this.plans.size * 1.25));
   }
 
   /** Durable events of a plan with seq > afterSeq (at most `limit`), validated. */
@@ -330,7 +342,8 @@ export class EventLog {
     const { entry } = loaded;
     const path = this.planPath(planId);
     let log: Buffer | undefined;
-    for (let file = loaded.buf; log === undefined; file = undefined) {
+    for (let file = loaded.buf, tries = 0; log === undefined; file = undefined, tries++) {
+      if (tries === 3) throw new PlanroomError("INTERNAL", `plan ${planId}: its log file is shorter than what was written to it`);
       const onDisk = file ?? (entry.writtenSize > 0 ? await readPlanLogBuffer(path) : Buffer.alloc(0));
       if (!onDisk) return [];
       // Taken together, once the file is read: lines written to the file meanwhile are in it now.
@@ -544,9 +557,21 @@ export class EventLog {
         }
       }
     });
-    await Promise.all(workers);
-    if (dirty.size > 0) await fsyncDir(this.eventsDir);
-    await this.beforeRetire?.();
+    try {
+      await Promise.all(workers);
+      if (dirty.size > 0) await fsyncDir(this.eventsDir);
+    } catch (error) {
+      await closeAsync(segment.fd).catch(() => undefined);
+      throw error;
+    }
+    try {
+      await this.beforeRetire?.();
+    } catch {
+      // What is derived from the log could not be made durable: the segment stays, and the next
+      // open replays it and derives again. The log itself is fine.
+      await closeAsync(segment.fd).catch(() => undefined);
+      return;
+    }
     await closeAsync(segment.fd);
     await unlink(segment.path);
     await fsyncDir(this.walDir);

@@ -12,6 +12,8 @@ import { isLiveStatus } from "../plan-query.js";
 import { SnapshotFiles } from "./snapshot-files.js";
 import { DOCUMENT_KEY, type Store, type StoreHealth } from "../store.js";
 
+/** Rows of finished plans kept in memory once read (a list's next call for the same page reads none). */
+const ROWS_KEPT = 2_000;
 /** Plans read at once when the plan index is rebuilt from the logs. */
 const REBUILD_CONCURRENCY = 16;
 
@@ -144,10 +146,15 @@ export function createFileStore(options: FileStoreOptions): FileStore {
             const entry = table.get(id);
             if (!entry) continue;
             await rowOf(entry); // a row that missed events is brought up to date first
-            entries.push(entry);
+            const current = table.get(id); // replaced, if the row had to be folded again
+            if (current?.row) entries.push(current);
+            else if (current) changed.add(id); // missed more meanwhile: the next write
           }
-          if (journal.wantsRewrite(table.size)) await journal.rewrite(table.entries());
-          else await journal.append(entries);
+          if (journal.wantsRewrite(table.size)) {
+            // Every entry's keys and row are written together: none may be behind its keys.
+            for (const entry of table.entries()) if (entry.missed) await rowOf(entry);
+            await journal.rewrite(table.entries());
+          } else await journal.append(entries);
           for (const entry of entries) if (!changed.has(entry.id) && !isLiveStatus(entry.status) && entry.stored && !entry.missed) entry.row = undefined;
         } catch (error) {
           for (const id of ids) changed.add(id);
@@ -159,10 +166,26 @@ export function createFileStore(options: FileStoreOptions): FileStore {
 
   /** Rows being read from the journal, by plan (concurrent asks share one read). */
   const rowReads = new Map<string, Promise<PlanListItem>>();
+  /** Finished plans whose rows were read lately and are kept in memory, least recently read first. */
+  const keptRows = new Map<IndexEntry, true>();
+
+  /** Keeps a row just read in memory, letting the least recently read one go past `ROWS_KEPT`. */
+  function keepRow(entry: IndexEntry, row: PlanListItem): void {
+    if (table.get(entry.id) !== entry || entry.row || entry.missed) return;
+    entry.row = row;
+    keptRows.delete(entry);
+    keptRows.set(entry, true);
+    for (const [oldest] of keptRows) {
+      if (keptRows.size <= ROWS_KEPT) break;
+      keptRows.delete(oldest);
+      if (!changed.has(oldest.id) && !isLiveStatus(oldest.status) && oldest.stored && !oldest.missed) oldest.row = undefined;
+    }
+  }
 
   /**
    * An entry's row: in memory, or read from the journal with the events it missed applied (then it
-   * stays in memory until written). A row that cannot be read is rebuilt from the plan's log.
+   * stays in memory until written; one without missed events stays among the rows kept lately read).
+   * A row that cannot be read is rebuilt from the plan's log.
    */
   function rowOf(entry: IndexEntry): Promise<PlanListItem> {
     if (entry.row && !entry.missed) return Promise.resolve(entry.row);
@@ -171,12 +194,13 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       read = (async () => {
         let row: PlanListItem | undefined;
         try {
-          row = entry.stored ? await journal.readRow(entry.stored) : undefined;
+          row = entry.stored ? await journal.readRow(entry) : undefined;
         } catch {
           row = undefined; // damaged: rebuilt below
         }
         const missed = entry.missed ?? [];
-        if (row && row.id === entry.id && (missed.length === 0 || missed[0]!.seq === row.seq + 1)) {
+        // The row on disk must be the one the keys are ahead of by exactly the missed events.
+        if (row && row.id === entry.id && row.seq + missed.length === entry.seq && (missed.length === 0 || missed[0]!.seq === row.seq + 1)) {
           for (const event of missed) applyToListRow(row, event);
           row.submittedBy = entry.submittedBy;
           // Kept (and written again) only if no further event was missed during the read.
@@ -185,7 +209,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
             entry.missed = undefined;
             changed.add(entry.id);
             scheduleIndex();
-          }
+          } else if (missed.length === 0) keepRow(entry, row);
           return row;
         }
         const state = await load(entry.id, { force: true });
@@ -259,19 +283,21 @@ export function createFileStore(options: FileStoreOptions): FileStore {
         await mkdir(join(dir, "documents"), { recursive: true });
         await mkdir(join(dir, "leases"), { recursive: true });
         indexReady = false;
-        const { replayed } = await log.open();
         await snapshots.open();
-        const read = await journal.read();
-        if (read.found === "entries") {
-          table.replaceAll(read.entries);
-          // A plan file never holds a line its segment did not hold durably, and the index is
-          // written before a segment is deleted: what the index may lack is in the replayed segments.
-          for (const planId of replayed) await load(planId);
-          indexReady = true;
-        } else {
-          await rebuildIndex(read.found === "missing" ? "no plan index" : `the plan index is damaged: ${read.why}`);
-          indexReady = true;
-        }
+        await log.open(async (replayed) => {
+          const read = await journal.read();
+          if (read.found === "entries") {
+            table.replaceAll(read.entries);
+            indexReady = true;
+            // A plan file never holds a line its segment did not hold durably, and the index is
+            // written before a segment is deleted: what the index may lack is in the replayed segments.
+            for (const planId of replayed) await load(planId, { force: true });
+          } else {
+            await rebuildIndex(read.found === "missing" ? "no plan index" : `the plan index is damaged: ${read.why}`);
+            indexReady = true;
+          }
+          await flushIndex(); // durable before the replayed segments are deleted
+        });
       } catch (error) {
         indexReady = false;
         changed = new Set();

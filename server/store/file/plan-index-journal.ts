@@ -53,6 +53,7 @@ export class PlanIndexJournal {
   private broken = false;
   /** A rewrite under way: reads wait for it (rows move). */
   private rewriting: Promise<void> | undefined;
+  /** Numbers of the policies and submitters the file defines. */
   private policies = new Map<ApprovalPolicy, number>();
   private submitters = new Map<IndexEntry["submittedBy"], number>();
 
@@ -114,7 +115,8 @@ export class PlanIndexJournal {
   async append(entries: readonly IndexEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const fh = await this.handle();
-    const { text, rows } = this.encode(entries, this.size, () => undefined);
+    // A failed append leaves the journal `broken`: the next write is a rewrite, numbered afresh.
+    const { text, rows } = this.encode(entries, this.size, () => undefined, { policies: this.policies, submitters: this.submitters });
     const bytes = Buffer.from(text);
     try {
       await fh.appendFile(bytes);
@@ -146,14 +148,15 @@ export class PlanIndexJournal {
     while (this.rewriting) await this.rewriting;
     let done!: () => void;
     this.rewriting = new Promise<void>((resolve) => (done = resolve));
+    // Until the new file is in place, appends would be numbered against a file that may not exist.
+    this.broken = true;
     try {
       await this.closeAppender();
       const old = entries.some((e) => !e.row) ? await this.readWhole() : undefined;
       const fromDisk = (stored: StoredRow): Buffer | undefined => old?.subarray(stored.offset, stored.offset + stored.length);
-      this.policies = new Map();
-      this.submitters = new Map();
+      const numbers = { policies: new Map<ApprovalPolicy, number>(), submitters: new Map<IndexEntry["submittedBy"], number>() };
       const header = HEADER + "\n";
-      const { text, rows } = this.encode(entries, Buffer.byteLength(header), fromDisk);
+      const { text, rows } = this.encode(entries, Buffer.byteLength(header), fromDisk, numbers);
       const bytes = Buffer.from(header + text);
       const temp = `${this.path}.${process.pid}.tmp`;
       const fh = await open(temp, "w");
@@ -163,9 +166,10 @@ export class PlanIndexJournal {
       } finally {
         await fh.close();
       }
-      this.broken = true; // the old file is gone from here on until the new one is in place
       await rename(temp, this.path);
       await fsyncDir(join(this.path, ".."));
+      this.policies = numbers.policies;
+      this.submitters = numbers.submitters;
       this.broken = false;
       this.size = bytes.length;
       this.lines = rows.length;
@@ -178,12 +182,20 @@ export class PlanIndexJournal {
     }
   }
 
-  /** A row kept on disk, parsed. */
-  async readRow(stored: StoredRow): Promise<PlanListItem> {
+  /** An entry's row kept on disk (at `entry.stored`), parsed. */
+  async readRow(entry: Pick<IndexEntry, "stored">): Promise<PlanListItem> {
     while (this.rewriting) await this.rewriting;
-    // Taken together, synchronously: a rewrite moves both at once.
-    const { offset, length } = stored;
-    const reader = (this.reader ??= open(this.path, "r"));
+    // Taken together, synchronously, after any rewrite: a rewrite moves both at once.
+    if (!entry.stored) throw new Error("plan index: the row is not on disk");
+    const { offset, length } = entry.stored;
+    if (!this.reader) {
+      const opening = open(this.path, "r");
+      this.reader = opening;
+      opening.catch(() => {
+        if (this.reader === opening) this.reader = undefined; // the next read tries again
+      });
+    }
+    const reader = this.reader;
     const read = reader.then(async (fh) => {
       const buf = Buffer.alloc(length);
       await fh.read(buf, 0, length, offset);
@@ -210,7 +222,12 @@ export class PlanIndexJournal {
   }
 
   /** The lines of entries, each preceded by the definitions of policies and submitters the file lacks, and where each row will be. */
-  private encode(entries: Iterable<IndexEntry>, at: number, fromDisk: (stored: StoredRow) => Buffer | undefined): { text: string; rows: [IndexEntry, StoredRow][] } {
+  private encode(
+    entries: Iterable<IndexEntry>,
+    at: number,
+    fromDisk: (stored: StoredRow) => Buffer | undefined,
+    numbers: { policies: Map<ApprovalPolicy, number>; submitters: Map<IndexEntry["submittedBy"], number> },
+  ): { text: string; rows: [IndexEntry, StoredRow][] } {
     let text = "";
     let offset = at;
     const rows: [IndexEntry, StoredRow][] = [];
@@ -219,14 +236,14 @@ export class PlanIndexJournal {
       offset += Buffer.byteLength(line);
     };
     for (const entry of entries) {
-      let p = this.policies.get(entry.policy);
+      let p = numbers.policies.get(entry.policy);
       if (p === undefined) {
-        this.policies.set(entry.policy, (p = this.policies.size));
+        numbers.policies.set(entry.policy, (p = numbers.policies.size));
         add(JSON.stringify(["p", p, entry.policy]) + "\n");
       }
-      let s = this.submitters.get(entry.submittedBy);
+      let s = numbers.submitters.get(entry.submittedBy);
       if (s === undefined) {
-        this.submitters.set(entry.submittedBy, (s = this.submitters.size));
+        numbers.submitters.set(entry.submittedBy, (s = numbers.submitters.size));
         add(JSON.stringify(["s", s, entry.submittedBy.id, entry.submittedBy.name]) + "\n");
       }
       const keys: EntryKeys = ["e", entry.id, entry.createdAt, entry.status, entry.seq, entry.version, s, p];

@@ -15,15 +15,16 @@ interface ReplayEntry {
  * Replays the write-ahead segments left by a crash into the plan files: events a plan file already
  * holds are skipped, the next ones appended; a gap is corruption. A torn last line of a segment (a
  * commit that never finished, so never acknowledged) is dropped. The plan files written and their
- * directory are fsynced before the segments are deleted. `entryOf` gives a plan's entry (read from
+ * directory are fsynced; the segments are deleted by `retire`, which the caller calls once whatever
+ * it derives from them is durable too. `entryOf` gives a plan's entry (read from
  * its file when first asked, an empty one for a plan without a file). Returns the number for the
- * next segment and the ids of every plan the segments held.
+ * next segment, the ids of every plan the segments held, and `retire`.
  */
 export async function replayWriteAheadLog(
   walDir: string,
   eventsDir: string,
   entryOf: (planId: string) => Promise<ReplayEntry>,
-): Promise<{ nextSegment: number; replayed: number; plans: Set<string> }> {
+): Promise<{ nextSegment: number; replayed: number; plans: Set<string>; retire: () => Promise<void> }> {
   const segments = (await readdir(walDir)).filter((n) => n.endsWith(".wal")).sort();
   let next = 1;
   let replayed = 0;
@@ -63,7 +64,9 @@ export async function replayWriteAheadLog(
     }
   }
   if (touched.size > 0) await fsyncDir(eventsDir);
-  for (const name of segments) await unlink(join(walDir, name));
-  if (segments.length > 0) await fsyncDir(walDir);
-  return { nextSegment: next, replayed, plans };
+  const retire = async (): Promise<void> => {
+    for (const name of segments) await unlink(join(walDir, name));
+    if (segments.length > 0) await fsyncDir(walDir);
+  };
+  return { nextSegment: next, replayed, plans, retire };
 }

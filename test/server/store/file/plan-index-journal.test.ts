@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -29,7 +29,7 @@ function tableOf(count: number): PlanIndexTable {
 }
 
 async function rowsOf(journal: PlanIndexJournal, entries: readonly IndexEntry[]): Promise<unknown[]> {
-  return Promise.all(entries.map((e) => journal.readRow(e.stored!)));
+  return Promise.all(entries.map((e) => journal.readRow(e)));
 }
 
 describe("plan index journal", () => {
@@ -45,7 +45,7 @@ describe("plan index journal", () => {
       const back = byId.get(entry.id)!;
       expect({ ...back, row: undefined, stored: undefined }).toEqual({ ...entry, row: undefined, stored: undefined });
       expect(back.row).toBeUndefined();
-      expect(await journal.readRow(back.stored!)).toEqual(entry.row);
+      expect(await journal.readRow(back)).toEqual(entry.row);
     }
     await journal.close();
   });
@@ -88,5 +88,41 @@ describe("plan index journal", () => {
     expect((await new PlanIndexJournal(dir).read()).found).toBe("damaged");
     await rm(path);
     expect(await new PlanIndexJournal(dir).read()).toEqual({ found: "missing" });
+  });
+
+  it("reads a row asked for during a rewrite at its new place", async () => {
+    const table = tableOf(40);
+    const first = new PlanIndexJournal(dir);
+    for (let round = 0; round < 3; round++) await first.append(table.entries());
+    await first.close();
+    const journal = new PlanIndexJournal(dir);
+    const read = await journal.read();
+    if (read.found !== "entries") throw new Error(`not read: ${read.found}`);
+    const rewriting = journal.rewrite(read.entries);
+    const rows = rowsOf(journal, read.entries); // asked for while the rewrite runs
+    await rewriting;
+    expect(await rows).toEqual(table.entries().map((e) => e.row));
+    await journal.close();
+  });
+
+  it("after a failed rewrite, appends keep the numbering of the file that is still there", async () => {
+    const table = tableOf(4);
+    const journal = new PlanIndexJournal(dir);
+    await journal.append(table.entries());
+    const blocker = join(dir, `plan-index.jsonl.${process.pid}.tmp`);
+    await mkdir(blocker); // the rewrite's temporary file cannot be created
+    await expect(journal.rewrite(table.entries())).rejects.toThrow();
+    await rm(blocker, { recursive: true });
+    expect(journal.wantsRewrite(table.size)).toBe(true);
+    const later = new PlanEvents("later");
+    table.apply([later.submitted({ submittedBy: { id: "agent-9", name: "Nine" }, reviewers: ["bob"] })]);
+    await journal.append([table.get("later")!]);
+    await journal.close();
+    const read = await new PlanIndexJournal(dir).read();
+    if (read.found !== "entries") throw new Error(`not read: ${read.found}`);
+    const back = read.entries.find((e) => e.id === "later")!;
+    expect(back.policy.reviewers).toEqual(["bob"]);
+    expect(back.submittedBy).toEqual({ id: "agent-9", name: "Nine" });
+    expect(read.entries.find((e) => e.id === "p1")!.policy.reviewers).toEqual(["alice"]);
   });
 });

@@ -116,6 +116,23 @@ describe("file store plan index", () => {
     expect(entry?.row).toMatchObject({ id: "late", status: "completed", seq: 9, finished: 2 });
   });
 
+  it("makes the index correct for the replayed plans before it deletes their segments: a second crash loses nothing", async () => {
+    const dir = join(root, "data");
+    const store = await openStore(dir);
+    await store.flush();
+    const p = new PlanEvents("crashed");
+    await store.append([p.submitted(), p.vote(), ...p.run()]); // in the segment; the index file does not have it
+    const first = join(root, "crash-1");
+    await cp(dir, first, { recursive: true });
+    const recovered = await openStore(first);
+    expect((await recovered.queryPlans({ limit: 5 })).plans.map((e) => [e.row.id, e.row.status])).toEqual([["crashed", "completed"]]);
+    const second = join(root, "crash-2");
+    await cp(first, second, { recursive: true }); // crashed again at once, the segments already gone
+    expect(await readdir(join(second, "wal"))).toHaveLength(1); // only the fresh, empty one
+    const again = await openStore(second);
+    expect((await again.queryPlans({ limit: 5 })).plans.map((e) => [e.row.id, e.row.status])).toEqual([["crashed", "completed"]]);
+  });
+
   it("writes a plan file only with lines its segment holds durably: appends leave the files alone, reads merge what is held back", async () => {
     const dir = join(root, "data");
     const store = await openStore(dir);

@@ -214,10 +214,17 @@ export class PlanIndexTable {
   }
 }
 
+/** Audience keys per policy and submitter (entries share both objects, so this is computed once per pair). */
+const audienceKeys = new WeakMap<ApprovalPolicy, Map<string, readonly string[]>>();
+
 /** The lists an entry is on besides every plan's: its status, its submitter, its audiences. */
 function keysOf(entry: IndexEntry): string[] {
   const submitter = entry.submittedBy.id;
-  return [`s:${entry.status}`, `u:${submitter}`, ...new Set([submitter, ...entry.policy.reviewers].map((key) => `a:${key}`))];
+  let bySubmitter = audienceKeys.get(entry.policy);
+  if (!bySubmitter) audienceKeys.set(entry.policy, (bySubmitter = new Map()));
+  let audience = bySubmitter.get(submitter);
+  if (!audience) bySubmitter.set(submitter, (audience = [`u:${submitter}`, ...new Set([submitter, ...entry.policy.reviewers].map((key) => `a:${key}`))]));
+  return [`s:${entry.status}`, ...audience];
 }
 
 /** Where `at` goes in an oldest-first list: after every entry that is older. */

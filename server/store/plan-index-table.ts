@@ -221,7 +221,7 @@ const audienceKeys = new WeakMap<ApprovalPolicy, Map<string, readonly string[]>>
 function keysOf(entry: IndexEntry): string[] {
   const submitter = entry.submittedBy.id;
   let bySubmitter = audienceKeys.get(entry.policy);
-  if (!bySubmitter) audienceKeys.set(entry.policy, (bySubmitter = new Map()));
+  if (!bySubmitter) audienceKeys.set(entry.policy, (bySubmitter = new Map<string, readonly string[]>()));
   let audience = bySubmitter.get(submitter);
   if (!audience) bySubmitter.set(submitter, (audience = [`u:${submitter}`, ...new Set([submitter, ...entry.policy.reviewers].map((key) => `a:${key}`))]));
   return [`s:${entry.status}`, ...audience];

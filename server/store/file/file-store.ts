@@ -25,6 +25,8 @@ export interface FileStoreOptions {
   maxOpenFiles?: number;
   /** Plans whose log position (last seq, size) is kept in memory before idle ones are dropped. Default 10,000. */
   maxPlanEntries?: number;
+  /** Durable bytes held back from the plan files before they are written there. Default 4 MiB. */
+  unwrittenBytes?: number;
   /** Write-ahead segment size that triggers a checkpoint. Default 64 MiB. */
   segmentBytes?: number;
   /** How long index and snapshot changes wait before they are written. Default 5000 ms. */
@@ -74,6 +76,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     maxOpenFiles: options.maxOpenFiles,
     segmentBytes: options.segmentBytes,
     maxEntries: options.maxPlanEntries,
+    unwrittenBytes: options.unwrittenBytes,
     onCommit: options.onCommit,
     onDurable: (events) => noteIndexed(events),
     // The index knows every stored plan once open: one it does not know is new and has no file.

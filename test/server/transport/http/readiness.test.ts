@@ -78,8 +78,9 @@ describe("GET /readyz", () => {
 
   it("is 503 with the store's reason once the file store refused a write, while /healthz still answers", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "planroom-readyz-"));
-    // One descriptor at a time: a plan's file is reopened by path on its next write.
-    const store = createFileStore({ dir: dataDir, maxOpenFiles: 1 });
+    // One descriptor at a time: a plan's file is reopened by path on its next write; plan files
+    // written after every commit.
+    const store = createFileStore({ dir: dataDir, maxOpenFiles: 1, unwrittenBytes: 1 });
     const { server, cleanup } = await startRealServer({ store, dataDir });
     const clients: PlanroomClient[] = [];
     const client = (token: string): PlanroomClient => {
@@ -98,8 +99,12 @@ describe("GET /readyz", () => {
       const file = join(dataDir, "events", `${first.planId}.jsonl`);
       await rm(file);
       await symlink("/dev/full", file);
-      const vote = await (await client(TOKENS.reviewer1).join(first.planId)).approve().then(() => "stored", (e: Error) => e.message);
-      expect(vote).not.toBe("stored");
+      // The vote is stored (its line is durable in the write-ahead segment); writing it to the plan
+      // file after the commit fails, and from then on the store refuses writes.
+      await (await client(TOKENS.reviewer1).join(first.planId)).approve();
+      for (let i = 0; i < 200 && store.health().writable; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      const refused = await agent.submit({ description: "third", steps: [{ id: "e", tool: "echo", params: {} }] }).then(() => "stored", (e: Error) => e.message);
+      expect(refused).not.toBe("stored");
 
       const health = store.health();
       expect(health.writable).toBe(false);

@@ -6,9 +6,10 @@ import type { PlanPage, PlanQuery } from "./plan-query.js";
  * a plan cheap), the plan index (what lists and start-up query, kept from the events), small
  * documents, and executor leases.
  *
- * Two implementations honour the same contract: {@link createFileStore} (the embedded default, a
- * data directory) and {@link createMemoryStore} (tests, throwaway servers). A shared database can
- * replace them when one machine is outgrown.
+ * Three implementations honour the same contract: {@link createFileStore} (the embedded default, a
+ * data directory), {@link createMemoryStore} (tests, throwaway servers) and
+ * {@link createPostgresStore} (a PostgreSQL database that several processes can share, for when one
+ * machine is outgrown).
  *
  * Ordering contract: `append` calls for one plan come from a single writer, in seq order (the writer
  * may issue the next call before the previous one resolved); many plans append concurrently.

@@ -1,13 +1,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { applyEvent, PlanroomError, type PlanEvent, type PlanState } from "../../../shared/index.js";
 import { createFileStore } from "../../../server/store/file/file-store.js";
 import { createMemoryStore } from "../../../server/store/memory-store.js";
+import { createPostgresStore } from "../../../server/store/postgres/postgres-store.js";
 import type { Store } from "../../../server/store/store.js";
 import { PlanEvents } from "./plan-events.js";
 import { storedStates } from "../../support/stored-states.js";
+import { createTestDatabase, postgresAvailable, type TestDatabase } from "../../support/postgres-database.js";
 
 /** How a suite gets a store and simulates a restart. */
 interface Harness {
@@ -15,6 +17,10 @@ interface Harness {
   create(): Promise<Store>;
   restart(store: Store): Promise<Store>;
   cleanup(): Promise<void>;
+  /** After the suite (e.g. drops its database). */
+  dispose?(): Promise<void>;
+  /** The suite cannot run here (the reason was printed). */
+  skip?: boolean;
 }
 
 function memoryHarness(): Harness {
@@ -58,7 +64,35 @@ function fileHarness(): Harness {
   };
 }
 
-const harnesses: (() => Harness)[] = [memoryHarness, fileHarness];
+const hasPostgres = await postgresAvailable("PostgreSQL store contract tests");
+
+/** One database for the suite; every test starts with empty tables. */
+function postgresHarness(): Harness {
+  let database: TestDatabase | undefined;
+  const open = async (): Promise<Store> => {
+    database ??= await createTestDatabase();
+    const store = createPostgresStore({ connectionString: database.url, maxConnections: 4 });
+    await store.open();
+    return store;
+  };
+  return {
+    name: "PostgreSQL store",
+    skip: !hasPostgres,
+    create: open,
+    async restart(store) {
+      await store.close();
+      return open();
+    },
+    async cleanup() {
+      await database?.query("TRUNCATE plans, plan_events, plan_snapshots, documents");
+    },
+    async dispose() {
+      await database?.drop();
+    },
+  };
+}
+
+const harnesses: (() => Harness)[] = [memoryHarness, fileHarness, postgresHarness];
 
 function fold(events: PlanEvent[]): PlanState | undefined {
   let state: PlanState | undefined;
@@ -77,11 +111,14 @@ async function rejection(promise: Promise<unknown>): Promise<PlanroomError> {
 
 for (const makeHarness of harnesses) {
   const harness = makeHarness();
-  describe(`Store contract: ${harness.name}`, () => {
+  describe.skipIf(harness.skip ?? false)(`Store contract: ${harness.name}`, () => {
     let store: Store;
     afterEach(async () => {
       await store?.close().catch(() => undefined);
       await harness.cleanup();
+    });
+    afterAll(async () => {
+      await harness.dispose?.();
     });
 
     it("reports itself writable while open, and why not once closed", async () => {

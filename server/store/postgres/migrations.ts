@@ -1,0 +1,108 @@
+import type { Pool } from "pg";
+
+/** One step of the schema: applied once, in `version` order, never edited after release. */
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The schema, as numbered migrations.
+ *
+ * - `plans`: one row per plan id that has events or has had a lease. `head_seq` is the last
+ *   appended seq (0: a lease only, no plan yet); the append's compare-and-set checks it, and the
+ *   executor lease (owner, epoch) lives in the same row, so that one row lock checks both. The list
+ *   row (`list_row`) is kept in the append's transaction, with the columns the plan queries filter
+ *   and order by beside it.
+ * - `plan_events`: the logs. `body` is `json`, not `jsonb`, so that an event reads back as written.
+ * - `plan_snapshots`: the latest snapshot of a plan (a cache; the log is the truth).
+ * - `documents`: small JSON documents.
+ *
+ * Plan ids are compared bytewise (`COLLATE "C"`), as the index's order compares them in JavaScript.
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "plans, events, snapshots, documents",
+    sql: `
+      CREATE TABLE plans (
+        plan_id             text COLLATE "C" PRIMARY KEY,
+        head_seq            bigint  NOT NULL DEFAULT 0,
+        status              text,
+        submitter_id        text,
+        reviewers           text[],
+        allow_self_approval boolean,
+        created_at          bigint,
+        list_row            jsonb,
+        policy              jsonb,
+        lease_owner         text,
+        lease_epoch         bigint  NOT NULL DEFAULT 0,
+        updated_at          timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX plans_by_time ON plans (created_at DESC, plan_id) WHERE head_seq > 0;
+      CREATE INDEX plans_by_status ON plans (status, created_at DESC, plan_id) WHERE head_seq > 0;
+      CREATE INDEX plans_by_submitter ON plans (submitter_id, created_at DESC, plan_id) WHERE head_seq > 0;
+      CREATE INDEX plans_by_reviewer ON plans USING gin (reviewers) WHERE head_seq > 0;
+
+      CREATE TABLE plan_events (
+        plan_id     text COLLATE "C" NOT NULL REFERENCES plans ON DELETE CASCADE,
+        seq         bigint NOT NULL,
+        type        text   NOT NULL,
+        body        json   NOT NULL,
+        lease_epoch bigint,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (plan_id, seq)
+      );
+
+      CREATE TABLE plan_snapshots (
+        plan_id text COLLATE "C" PRIMARY KEY REFERENCES plans ON DELETE CASCADE,
+        seq     bigint NOT NULL,
+        state   json   NOT NULL
+      );
+
+      CREATE TABLE documents (
+        key        text PRIMARY KEY,
+        value      json NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
+
+/** Any fixed number: the advisory lock that serialises migrations of one database. */
+const MIGRATION_LOCK = 0x706c616e; // "plan"
+
+/**
+ * Brings the database's schema up to date; returns the versions it applied (none when another
+ * process did it first).
+ *
+ * A small runner rather than a migration library: the store needs exactly this at open (numbered,
+ * forward-only SQL applied in one transaction, nodes that start together applying it once), and
+ * PostgreSQL's transactional DDL makes that one transaction under a transaction-scoped advisory
+ * lock, which is also released if the connection dies. No CLI, no down migrations, no dependency.
+ */
+export async function migrate(pool: Pool): Promise<number[]> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS planroom_migrations (
+      version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Set((await client.query<{ version: number }>("SELECT version FROM planroom_migrations")).rows.map((r) => r.version));
+    const applied: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      await client.query(migration.sql);
+      await client.query("INSERT INTO planroom_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    await client.query("COMMIT");
+    return applied;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

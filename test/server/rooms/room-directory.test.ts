@@ -280,15 +280,23 @@ describe("RoomDirectory: eviction", () => {
 
 describe("plan lists page through the plan index", () => {
   it("mayVote: only the plans pending approval the caller may vote on, over the socket and HTTP", async () => {
-    const server = await scope.start({ tools: { t: () => 1 } });
+    // A clock that moves between submissions: newest first is then decided by time, not by the id
+    // that breaks ties between plans created in the same millisecond.
+    const clock = new ManualClock(1_700_000_000_000);
+    const server = await scope.start({ clock, tools: { t: () => 1 } });
     const agent = await scope.join("agent-1");
     const rev1 = await scope.join("rev-1");
     const rev2 = await scope.join("rev-2");
     const obs = await scope.join("obs");
-    const mine = (await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { reviewers: ["rev-1"] } })).planId;
-    const theirs = (await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { reviewers: ["rev-2"] } })).planId;
-    const both = (await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { reviewers: ["reviewer"] } })).planId;
-    const cancelled = (await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { reviewers: ["rev-1"] } })).planId;
+    const submit = async (reviewers: string[]) => {
+      const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["t"]), approval: { reviewers } });
+      await clock.advance(1_000);
+      return planId;
+    };
+    const mine = await submit(["rev-1"]);
+    const theirs = await submit(["rev-2"]);
+    const both = await submit(["reviewer"]);
+    const cancelled = await submit(["rev-1"]);
     await agent.ok("plan:cancel", { planId: cancelled });
 
     const ids = async (c: typeof rev1, filter: object) => (await c.ok("plans:list", { mayVote: true, ...filter })).plans.map((p) => p.id);

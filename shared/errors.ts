@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   "QUOTA_EXCEEDED",
   "OUTCOME_UNKNOWN",
   "UNREACHABLE",
+  "UNAVAILABLE",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -20,7 +20,7 @@ export const EXIT_CODES_HELP = `Exit codes:
      (VALIDATION, NOT_FOUND, FORBIDDEN, CONFLICT, INVALID_STATE, ...)
   3  connection error: server unreachable, token refused, timeout, server error`;
 
-const CONNECTION_CODES = new Set(["UNREACHABLE", "UNAUTHENTICATED", "TIMEOUT", "INTERNAL", "RATE_LIMITED", "INTERRUPTED"]);
+const CONNECTION_CODES = new Set(["UNREACHABLE", "UNAVAILABLE", "UNAUTHENTICATED", "TIMEOUT", "INTERNAL", "RATE_LIMITED", "INTERRUPTED"]);
 
 /** The exit code for an error a command ended with. */
 export function exitCodeForError(error: unknown): number {

@@ -1,3 +1,4 @@
+import type { PlanEventBody, PlanState } from "../../shared/index.js";
 import type { Clock } from "../runtime/clock.js";
 import type { Logger } from "../runtime/logger.js";
 import type { PlanRoom } from "./plan-room.js";
@@ -35,9 +36,12 @@ export class ApprovalExpiry {
       room,
       this.clock.setTimeout(() => {
         this.timers.delete(room);
-        if (room.head.plan.status !== "pending_approval" || room.head.plan.version !== version) return;
+        // Decided on the head, and again on a newer one if another server's events come first: a
+        // plan decided or revised meanwhile does not expire (every server may have set this timer).
+        const expire = (head: PlanState): PlanEventBody[] => (head.plan.status === "pending_approval" && head.plan.version === version ? [{ type: "plan.expired", at: this.clock.now(), data: {} }] : []);
+        if (expire(room.head).length === 0) return;
         try {
-          room.record([{ type: "plan.expired", at: this.clock.now(), data: {} }]).catch(() => {});
+          room.command(expire).catch(() => {});
         } catch (error) {
           this.log.error(`plan ${room.id}: could not expire: ${String(error)}`);
         }

@@ -1,62 +1,43 @@
-import { applyEvent, formatPlan, jsonByteLength, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState, type PlanStatus, type PresenceMember } from "../../shared/index.js";
+import { applyEvent, jsonByteLength, PlanroomError, type PlanEvent, type PlanEventBody, type PlanEventOf, type PlanState, type PresenceMember } from "../../shared/index.js";
 import { RoomPresence, type PresenceSnapshot } from "./room-presence.js";
-import { PlanJsonCache } from "./plan-json-cache.js";
-import { PreEncodedJson } from "./pre-encoded-json.js";
-import { EventTail } from "./event-tail.js";
-import type { LeaseToken, Store } from "../store/store.js";
+import type { PreEncodedJson } from "./pre-encoded-json.js";
+import { DurableView } from "./durable-view.js";
+import { RoomInbox } from "./room-inbox.js";
+import { RoomOutbox } from "./room-outbox.js";
+import { addEntry, newBatch, newEntry, refusal, rejectAll, type Decide, type RoomBatch, type RoomEntry } from "./room-batch.js";
+import { AppendConflictError, type AppendConflict } from "../store/append-conflict.js";
+import type { LeaseToken } from "../store/store.js";
+import type { PlanRoomDeps, RecordedFrom } from "./plan-room-deps.js";
 
-/** Steps listed in a join snapshot's `formatted` text; a larger plan's text ends with a count of the rest. */
-const SNAPSHOT_FORMATTED_STEPS = 1_000;
-/** How long one pass of broadcasting may take before the rest waits for the next pass of the event loop. */
-const BROADCAST_SLICE_MS = 8;
-/** A snapshot is saved at least this often (in events), and at every status change. */
-const SNAPSHOT_EVERY = 1_000;
-
-/** What the head looked like before a batch of events was recorded (see `PlanRoomDeps.onRecorded`). */
-export interface RecordedFrom {
-  status: PlanStatus;
-  version: number;
-}
-
-/**
- * What a room needs from its server. The `on…` hooks are how a room drives its own reactions
- * (expiry, auto-execution, quotas, presence): a command only records events or changes membership,
- * and the room tells the one place that reacts (see `RoomReactions`).
- */
-export interface PlanRoomDeps {
-  store: Store;
-  /** Sends a durable event to everyone who may see the plan. */
-  broadcast(event: PlanEvent, room: PlanRoom): void;
-  /** Reports a store failure (the room stops accepting events). */
-  onFault(error: unknown, room: PlanRoom): void;
-  /** Events were recorded (folded into `head`, their write queued); `from` is the head before them. */
-  onRecorded(room: PlanRoom, from: RecordedFrom, events: readonly PlanEvent[]): void;
-  /** The durable status changed (told once per such event, after it is folded into `durable`). */
-  onStatusChange(room: PlanRoom): void;
-  /** Someone joined or left the room. */
-  onPresenceChange(room: PlanRoom): void;
-}
-
-interface Batch {
-  events: PlanEvent[];
-  /** The executor lease the batch is written under (fencing), if it holds executor events. */
-  lease: LeaseToken | undefined;
-  durable: boolean;
-  /** How many of its events have been shown (folded into `durable` and broadcast). */
-  shown: number;
-  statusChanged: boolean;
-  promise: Promise<PlanEvent[]>;
-  resolve(events: PlanEvent[]): void;
-  reject(error: unknown): void;
-}
+/** How many times one command is decided again because other writers' events came first, before it is refused. */
+const MAX_CONFLICTS = 8;
+/** How long events offered out of order wait for the missing ones before they are read from the store. */
+const GAP_FILL_MS = 25;
 
 /**
  * One plan's room: its state, its gap-free `seq`, its write pipeline and its members.
  *
  * Two views are kept. `head` folds every event the moment it is recorded (decisions are taken on
- * it, synchronously, so they happen once). `durable` folds only events whose write has been
- * fsynced; each is broadcast when it becomes durable, in seq order, so no client ever sees an event
- * that a crash could lose. Events recorded in one tick are written in one `append` call.
+ * it, synchronously, so they happen once per head). `durable` folds only events whose write has
+ * been committed; each is broadcast when it becomes durable, in seq order, so no client ever sees an
+ * event that a crash could lose. Events recorded in one tick are written in one `append` call.
+ *
+ * Other writers (other server nodes on a shared store, see `Store.sharedWriters`):
+ * - The store refuses an append whose first seq is no longer the head's next (`CONFLICT`, kind
+ *   `seq`). The room then catches up with the log (shows the events it lacked), and decides every
+ *   command it had not stored yet again on the new state (a vote that now completes the quorum also
+ *   approves; one that is now illegal is refused with its reason). After `MAX_CONFLICTS` such
+ *   rounds a command is refused with `CONFLICT`.
+ * - With a shared store at most one append is in flight: a second one, numbered after the first,
+ *   could otherwise commit on top of another writer's events.
+ * - Events other writers committed reach the room through `offer` (a hint, the change feed) and
+ *   `behind` (a head to read up to); they are shown once each, in seq order, gaps filled from the
+ *   store after `GAP_FILL_MS`.
+ * - An executor whose lease was taken over (`CONFLICT`, kind `lease`) has its events refused;
+ *   commands batched with them are decided again.
+ * - With a shared store a failed write (the database unreachable) does not end the room: the events
+ *   are refused (`OUTCOME_UNKNOWN` or `UNAVAILABLE`), and the next command first catches up with
+ *   the log.
  */
 export class PlanRoom {
   readonly id: string;
@@ -64,34 +45,43 @@ export class PlanRoom {
   readonly members = new RoomPresence();
 
   private current: PlanState;
-  private view: { seq: number; plan: PreEncodedJson; formatted: string } | undefined;
-  private readonly planJson = new PlanJsonCache();
-  /** Recent durable events for joins and catch-up, bounded by count and bytes. */
-  private readonly tail = new EventTail();
-  private pending: Batch | undefined;
-  private readonly inflight: Batch[] = [];
-  /** Durable batches not fully shown yet (see `flush`). */
-  private readonly outbox: Batch[] = [];
-  private flushScheduled = false;
+  private pending: RoomBatch | undefined;
+  private readonly inflight: RoomBatch[] = [];
+  /** Durable batches not fully shown yet. */
+  private readonly outbox: RoomOutbox;
   private fault: unknown;
-  private sinceSnapshot = 0;
-  private durableState: PlanState | undefined;
+  /** The durable view: what has been shown. */
+  private readonly shown: DurableView;
+  /** Reading the log to catch up with other writers: nothing is written meanwhile. */
+  private catchingUp = false;
+  /** A write failed on a shared store: the log must be read before the next write. */
+  private unsynced = false;
+  /** Events other writers committed, offered out of order or while this room was writing. */
+  private readonly inbox = new RoomInbox(() => void this.pull(), GAP_FILL_MS);
+  private pulling = false;
 
-  /**
-   * A room for a stored plan (`state` is durable, and the room's from now on), or, with `submitted`, for a new plan whose
-   * `plan.submitted` event (seq 1) is written now.
-   */
-  constructor(state: PlanState | { submitted: PlanEventOf<"plan.submitted"> }, private readonly deps: PlanRoomDeps) {
+  /** A room for a stored plan (`state` is durable, and the room's from now on), or for a new plan whose `submitted` event (seq 1) is written now. */
+  constructor(state: PlanState | { submitted: PlanEventOf<"plan.submitted"> }, private readonly deps: PlanRoomDeps<PlanRoom>) {
     if ("submitted" in state) {
       this.current = applyEvent(undefined, state.submitted);
+      const entry = newEntry(() => [], undefined);
+      entry.events = [state.submitted];
       // The submit command awaits durability through settled(); a failed write lands in `fault`.
-      void this.enqueue([state.submitted]);
+      this.enqueue(entry);
+      this.shown = new DurableView(this.current.plan.id, deps.store);
     } else {
       // The room takes the state over (the caller just loaded it): one copy for the second view.
       this.current = state;
-      this.durableState = structuredClone(state);
+      this.shown = new DurableView(state.plan.id, deps.store, structuredClone(state));
     }
     this.id = this.head.plan.id;
+    this.outbox = new RoomOutbox(this.shown, {
+      broadcast: (event) => deps.broadcast(event, this),
+      statusChanged: () => deps.onStatusChange(this),
+      snapshot: (state) => deps.store.saveSnapshot(state),
+      snapshotFailed: (error) => deps.onFault(error, this),
+      resumed: () => this.processInbox(),
+    });
   }
 
   /** A socket of `member` joins the room; returns the presence list as of this join. */
@@ -118,24 +108,17 @@ export class PlanRoom {
 
   /** Durable events applied: what clients have been (or may be) shown. */
   get durable(): PlanState {
-    if (!this.durableState) throw new PlanroomError("NOT_FOUND", `plan ${this.id} is not stored yet`);
-    return this.durableState;
+    return this.shown.required();
   }
 
-  /**
-   * The durable plan, encoded (see `PreEncodedJson`), and its `formatPlan` text, for a join's
-   * snapshot: both are made once per seq, so joins that arrive together share them. The text lists
-   * the first `SNAPSHOT_FORMATTED_STEPS` steps (the structured plan has them all).
-   */
+  /** The durable plan, encoded, and its `formatPlan` text, for a join's snapshot (see `DurableView.snapshotView`). */
   snapshotView(): { plan: PreEncodedJson; formatted: string } {
-    const state = this.durable;
-    if (this.view?.seq !== state.seq) this.view = { seq: state.seq, plan: new PreEncodedJson(this.planJson.encode(state.plan)), formatted: formatPlan(state.plan, { maxSteps: SNAPSHOT_FORMATTED_STEPS }) };
-    return { plan: this.view.plan, formatted: this.view.formatted };
+    return this.shown.snapshotView();
   }
 
   /** Whether the plan's first event is durable (before that, nobody may see it). */
   get stored(): boolean {
-    return this.durableState !== undefined;
+    return this.shown.state !== undefined;
   }
 
   /** The seq of the last recorded event. */
@@ -151,95 +134,108 @@ export class PlanRoom {
   /**
    * Records events: gives them the next seqs, folds them into `head` now, and writes them. Resolves
    * with the logged events once they are durable and broadcast. Throws (recording nothing) when an
-   * event is illegal in the current state.
+   * event is illegal in the current state. The same events are recorded again, renumbered, if other
+   * writers' events came first and they are still legal (see `command` for decisions that depend on
+   * the state).
    *
    * An executor passes the `lease` of its run: the batch holding its events is appended under that
-   * lease, so once the lease was taken over the store refuses the batch (`CONFLICT`) and the room
-   * faults like on any store failure (its head is ahead of the log). Other events (commands) pass
-   * none; a batch mixing both is fenced too, which is fine while the lease is current.
+   * lease, so once the lease was taken over the store refuses the batch (`CONFLICT`) and these events
+   * are refused with it (the run stops). Other events (commands) pass none.
    */
   record(bodies: readonly PlanEventBody[], options: { lease?: LeaseToken } = {}): Promise<PlanEvent[]> {
-    if (this.fault !== undefined) throw new PlanroomError("INTERNAL", `plan ${this.id} cannot record events: its store failed (nothing was recorded; the server needs a restart)`);
-    const events = bodies.map((body, i) => ({ ...body, planId: this.id, seq: this.head.seq + 1 + i }));
-    if (events.length > 1) {
-      // Check the whole group on a copy first, so a bad event in the middle records nothing.
-      let probe = structuredClone(this.head);
-      for (const e of events) probe = applyEvent(probe, e);
-    }
-    const from = { status: this.head.plan.status, version: this.head.plan.version };
-    for (const e of events) applyEvent(this.head, e);
-    const durable = this.enqueue(events, options.lease);
-    this.deps.onRecorded(this, from, events);
-    return durable;
+    return this.command(() => bodies, options);
   }
 
-  private enqueue(events: PlanEvent[], lease?: LeaseToken): Promise<PlanEvent[]> {
-    let batch = this.pending;
-    if (!batch) {
-      let resolve!: (events: PlanEvent[]) => void;
-      let reject!: (error: unknown) => void;
-      const promise = new Promise<PlanEvent[]>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      promise.catch(() => {});
-      batch = this.pending = { events: [], lease: undefined, durable: false, shown: 0, statusChanged: false, promise, resolve, reject };
+  /**
+   * Records what `decide` answers for the current head; if other writers' events come first, it is
+   * called again on the state after them (so it must be pure: it decides, the room records).
+   * Throws what `decide` throws, or when its events are illegal, recording nothing; later rounds
+   * refuse the returned promise instead.
+   */
+  command(decide: Decide, options: { lease?: LeaseToken } = {}): Promise<PlanEvent[]> {
+    if (this.fault !== undefined) throw new PlanroomError("INTERNAL", `plan ${this.id} cannot record events: its store failed (nothing was recorded; the server needs a restart)`);
+    const entry = newEntry(decide, options.lease);
+    this.enqueueDecided(entry, this.decideOn(entry));
+    return entry.promise;
+  }
+
+  /**
+   * Events another writer committed (from a hint or the change feed): each is shown once, in seq
+   * order; ones already shown are dropped, later ones wait for the missing (read from the store
+   * if they do not come).
+   */
+  offer(events: readonly PlanEvent[]): void {
+    if (this.fault !== undefined) return;
+    this.inbox.add(events.filter((e) => e.planId === this.id), this.shown.seq);
+    this.processInbox();
+  }
+
+  /** Another writer committed the plan up to `seq`: what this room lacks of it is read from the store. */
+  behind(seq: number): void {
+    if (this.fault === undefined && this.inbox.committedUpTo(seq)) void this.pull();
+  }
+
+  /** Decides `entry` on the head and folds its events into it; throws, changing nothing, when they are illegal. */
+  private decideOn(entry: RoomEntry): RecordedFrom {
+    const head = this.current;
+    const events = entry.decide(head).map((body, i) => ({ ...body, planId: this.id, seq: head.seq + 1 + i }));
+    if (events.length > 1) {
+      // Check the whole group on a copy first, so a bad event in the middle records nothing.
+      let probe = structuredClone(head);
+      for (const e of events) probe = applyEvent(probe, e);
+    }
+    const from: RecordedFrom = { status: head.plan.status, version: head.plan.version, origin: "local" };
+    for (const e of events) applyEvent(head, e);
+    entry.events = events;
+    return from;
+  }
+
+  /** Queues a decided entry for writing and tells the reactions (an entry without events is done at once). */
+  private enqueueDecided(entry: RoomEntry, from: RecordedFrom): void {
+    if (entry.events.length === 0) return entry.resolve([]);
+    this.enqueue(entry);
+    this.deps.onRecorded(this, from, entry.events);
+  }
+
+  private enqueue(entry: RoomEntry): void {
+    if (!this.pending) {
+      this.pending = newBatch();
       queueMicrotask(() => this.write());
     }
-    batch.events.push(...events);
-    if (lease) batch.lease = lease;
-    const done = batch.promise.then(() => events);
-    done.catch(() => {}); // callers that await it still see the rejection
-    return done;
+    addEntry(this.pending, entry);
   }
 
   /** Whether events are on their way: recorded and not yet durable, or durable and not yet shown. */
   get writing(): boolean {
-    return this.pending !== undefined || this.inflight.length > 0 || this.outbox.length > 0;
+    return this.pending !== undefined || this.inflight.length > 0 || this.outbox.busy || this.catchingUp;
   }
 
-  /**
-   * A cheap estimate of the memory the room holds, in bytes: its event tail (counted as events are
-   * added) and its plan twice (`head` and `durable`), measured now. Meant for rooms whose plan no
-   * longer changes (finished), measured once when they are cached, not on every event.
-   */
+  /** A cheap estimate of the bytes the room holds (its event tail, its plan twice), measured now: for finished rooms, once. */
   estimateBytes(): number {
-    return this.tail.byteLength + 2 * jsonByteLength(this.durable.plan);
+    return this.shown.estimateBytes() + jsonByteLength(this.durable.plan);
   }
 
-  /** Resolves once every event recorded so far is durable (or rejects if the store failed). */
+  /** Resolves once every event recorded so far is durable (or rejects if one of them was refused). */
   async settled(): Promise<void> {
-    const last = this.pending ?? this.inflight[this.inflight.length - 1] ?? this.outbox[this.outbox.length - 1];
-    if (last) await last.promise;
+    const batches = [...this.outbox.waiting, ...this.inflight, ...(this.pending ? [this.pending] : [])];
+    await Promise.all(batches.flatMap((b) => b.entries.map((e) => e.promise)));
   }
 
-  /**
-   * The durable events with seq > `afterSeq`, up to `durable.seq` at the moment the promise
-   * resolves (callers answer in that same tick, so the live stream continues right after them), or
-   * only the first `limit` of them (a page: only those are read).
-   */
-  async eventsAfter(afterSeq: number, limit = Number.POSITIVE_INFINITY): Promise<PlanEvent[]> {
-    let collected: PlanEvent[] = [];
-    let from = afterSeq;
-    for (let round = 0; round < 8; round++) {
-      if (from >= (this.durableState?.seq ?? 0) || collected.length >= limit) return collected;
-      const first = this.tail.firstSeq;
-      const upToSeq = Math.min(this.durable.seq, from + (limit - collected.length));
-      if (first !== undefined && first <= from + 1) return collected.concat(this.tail.range(from + 1, upToSeq));
-      const read = await this.deps.store.readEvents(this.id, from, Number.isFinite(limit) ? limit - collected.length : undefined);
-      const upTo = this.durable.seq;
-      const usable = read.filter((e) => e.seq <= upTo);
-      collected = collected.concat(usable);
-      const last = usable[usable.length - 1];
-      if (!last || last.seq === from) throw new PlanroomError("INTERNAL", `plan ${this.id}: the log has no event after ${from}`);
-      from = last.seq;
-    }
-    throw new PlanroomError("INTERNAL", `plan ${this.id}: could not catch up with the log`);
+  /** The durable events with seq > `afterSeq` (see `DurableView.eventsAfter`). */
+  eventsAfter(afterSeq: number, limit?: number): Promise<PlanEvent[]> {
+    return this.shown.eventsAfter(afterSeq, limit);
   }
 
   private write(): void {
+    if (this.fault !== undefined || this.catchingUp) return;
+    if (this.unsynced) {
+      if (this.pending) void this.catchUp(undefined);
+      return;
+    }
     const batch = this.pending;
     if (!batch) return;
+    // One append in flight on a shared store: the next is written once this one is answered.
+    if (this.deps.store.sharedWriters && this.inflight.length > 0) return;
     this.pending = undefined;
     this.inflight.push(batch);
     let appended: Promise<void>;
@@ -248,83 +244,154 @@ export class PlanRoom {
     } catch (e) {
       appended = Promise.reject(e);
     }
-    appended.then(
+    batch.written = appended.then(
       () => {
         batch.durable = true;
         this.drain();
+        this.write();
+        this.processInbox();
       },
-      (error: unknown) => this.fail(error),
+      (error: unknown) => this.refused(error),
     );
   }
 
   private drain(): void {
-    while (this.inflight[0]?.durable) this.outbox.push(this.inflight.shift() as Batch);
-    this.flush(false);
+    while (this.inflight[0]?.durable) this.outbox.push(this.inflight.shift()!);
+    this.outbox.flush(false);
+  }
+
+  /** The store refused a batch: another writer came first (catch up, decide again), or it failed. */
+  private refused(error: unknown): void {
+    if (error instanceof AppendConflictError) {
+      void this.catchUp(error.conflict);
+      return;
+    }
+    if (!this.deps.store.sharedWriters) {
+      this.fail(error);
+      return;
+    }
+    // A shared store: the log is the truth and can be read again once the store is back.
+    this.outbox.flush(true);
+    rejectAll(this.inflight.splice(0), refusal(this.id, error));
+    this.unsynced = true;
+    if (this.shown.state) this.current = structuredClone(this.shown.state);
+    this.write();
   }
 
   /**
-   * Shows durable batches in seq order: folds each event into `durable`, broadcasts it, and
-   * resolves a batch once all its events are out. A big batch (hundreds of events, each written to
-   * every member's socket) is sent in slices of about `BROADCAST_SLICE_MS`, the rest in a later
-   * pass of the event loop, so other clients are served in between. `all` sends everything now.
+   * Reads the events other writers committed since `durable`, shows them, and decides every entry
+   * not stored yet again on the new state (entries fenced by `conflict` are refused).
    */
-  private flush(all: boolean): void {
-    if (this.flushScheduled && !all) return; // the scheduled pass carries on, in order
-    const deadline = all ? Number.POSITIVE_INFINITY : performance.now() + BROADCAST_SLICE_MS;
-    while (this.outbox.length > 0) {
-      const batch = this.outbox[0]!;
-      while (batch.shown < batch.events.length) {
-        if (performance.now() > deadline) {
-          this.flushScheduled = true;
-          setImmediate(() => {
-            this.flushScheduled = false;
-            this.flush(false);
-          });
-          return;
-        }
-        const e = batch.events[batch.shown++]!;
-        const before = this.durableState?.plan.status;
-        this.durableState = applyEvent(this.durableState, e);
-        this.planJson.invalidate(e);
-        if (this.durableState.plan.status !== before) {
-          batch.statusChanged = true;
-          this.deps.onStatusChange(this);
-        }
-        this.tail.push(e);
-        this.deps.broadcast(e, this);
+  private async catchUp(conflict: AppendConflict | undefined): Promise<void> {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    // Every append in flight must be answered first: a late success must not be decided again.
+    await Promise.allSettled(this.inflight.map((b) => b.written ?? Promise.resolve()));
+    this.drain();
+    this.outbox.flush(true);
+    const waiting = this.inflight.splice(0).filter((b) => !b.durable);
+    let read: PlanEvent[] = [];
+    try {
+      if (this.shown.state) read = await this.deps.store.readEvents(this.id, this.shown.seq);
+    } catch (error) {
+      this.catchingUp = false;
+      this.unsynced = true;
+      const failed = new PlanroomError("UNAVAILABLE", `plan ${this.id}: the store cannot be read to catch up with other writers (${String(error)}); nothing of this was recorded`, { cause: error });
+      rejectAll([...waiting, ...(this.pending ? [this.pending] : [])], failed);
+      this.pending = undefined;
+      return;
+    }
+    this.unsynced = false;
+    if (read.length > 0) this.showRemote(read, false);
+    const entries = [...waiting, ...(this.pending ? [this.pending] : [])].flatMap((b) => b.entries);
+    this.pending = undefined;
+    this.catchingUp = false;
+    this.decideAgain(entries, conflict);
+    this.write();
+    this.processInbox();
+  }
+
+  /** Head back to the durable state, and `entries` decided again on it, in order, into the pending batch. */
+  private decideAgain(entries: readonly RoomEntry[], conflict: AppendConflict | undefined): void {
+    if (entries.length === 0) return;
+    if (!this.shown.state) {
+      for (const entry of entries) entry.reject(new PlanroomError("CONFLICT", `plan ${this.id} already exists`));
+      return;
+    }
+    this.current = structuredClone(this.shown.state);
+    for (const entry of entries) {
+      if (conflict?.kind === "lease" && entry.lease) {
+        entry.reject(new PlanroomError("CONFLICT", `plan ${this.id}: the executor lease of ${entry.lease.owner} at epoch ${entry.lease.epoch} is not current (fenced)`));
+        continue;
       }
-      this.outbox.shift();
-      this.sinceSnapshot += batch.events.length;
-      if (batch.statusChanged || this.sinceSnapshot >= SNAPSHOT_EVERY) {
-        this.sinceSnapshot = 0;
-        try {
-          this.deps.store.saveSnapshot(this.durableState as PlanState);
-        } catch (e) {
-          this.deps.onFault(e, this);
-        }
+      if (++entry.conflicts > MAX_CONFLICTS) {
+        entry.reject(new PlanroomError("CONFLICT", `plan ${this.id} changed under this command ${MAX_CONFLICTS} times in a row (other writers); try again`));
+        continue;
       }
-      batch.resolve(batch.events);
+      let from: RecordedFrom;
+      try {
+        from = this.decideOn(entry);
+      } catch (error) {
+        entry.reject(error);
+        continue;
+      }
+      this.enqueueDecided(entry, from);
+    }
+  }
+
+  /** Shows offered events that continue `durable`, when nothing of this room's own is in flight. */
+  private processInbox(): void {
+    if (this.fault !== undefined || !this.shown.state || this.inflight.length > 0 || this.outbox.busy || this.catchingUp) return;
+    const shown = this.inbox.take(this.shown.seq);
+    if (shown.length === 0) return;
+    // What is pending was decided on a head these events overtook: it is decided again before it is written.
+    const entries = this.pending?.entries ?? [];
+    this.pending = undefined;
+    this.showRemote(shown, entries.length === 0);
+    this.decideAgain(entries, undefined);
+  }
+
+  /** Shows events of other writers, and moves the head past them (`fold`: by folding them in; else back to the durable state). */
+  private showRemote(events: readonly PlanEvent[], fold: boolean): void {
+    const from: RecordedFrom = { status: this.current.plan.status, version: this.current.plan.version, origin: "remote" };
+    this.outbox.push({ ...newBatch(), events: [...events], durable: true });
+    this.outbox.flush(true);
+    if (fold) for (const e of events) applyEvent(this.current, e);
+    else this.current = structuredClone(this.durable);
+    this.deps.onRecorded(this, from, events);
+  }
+
+  /** The room leaves memory: it stops following other writers. */
+  dispose(): void {
+    this.inbox.clear();
+  }
+
+  /** Reads from the store what other writers committed after `durable` and offers it. */
+  private async pull(): Promise<void> {
+    if (this.pulling || !this.shown.state) return;
+    if (this.inflight.length > 0 || this.catchingUp) {
+      this.inbox.later();
+      return;
+    }
+    this.pulling = true;
+    try {
+      this.offer(await this.deps.store.readEvents(this.id, this.shown.seq));
+    } catch {
+      this.inbox.later(); // the store is unreachable: try again
+    } finally {
+      this.pulling = false;
     }
   }
 
   private fail(error: unknown): void {
     if (this.fault === undefined) {
       this.fault = error ?? new Error("store failure");
-      this.flush(true); // what is durable is shown first
+      this.outbox.flush(true); // what is durable is shown first
       // Events recorded but never stored must not inform any answer from here on.
-      if (this.durableState) this.current = structuredClone(this.durableState);
+      if (this.shown.state) this.current = structuredClone(this.shown.state);
       this.deps.onFault(error, this);
     }
-    // A store refusal (a PlanroomError other than OUTCOME_UNKNOWN) stored nothing; anything else
-    // may have reached the disk, and the caller must not be told that nothing was stored.
-    const nothingStored = error instanceof PlanroomError && error.code !== "OUTCOME_UNKNOWN";
-    const failed = nothingStored
-      ? new PlanroomError("INTERNAL", `plan ${this.id}: the store failed (the server log says why); nothing of this was stored`)
-      : new PlanroomError("OUTCOME_UNKNOWN", `plan ${this.id}: the store failed while recording this; it may or may not have been stored. Check the plan once the server is back before you retry`);
-    for (const b of this.inflight.splice(0)) b.reject(failed);
-    if (this.pending) {
-      this.pending.reject(failed);
-      this.pending = undefined;
-    }
+    rejectAll([...this.inflight.splice(0), ...(this.pending ? [this.pending] : [])], refusal(this.id, error));
+    this.pending = undefined;
   }
 }

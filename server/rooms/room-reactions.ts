@@ -4,7 +4,8 @@ import type { Logger } from "../runtime/logger.js";
 import type { Store } from "../store/store.js";
 import type { AgentQuota } from "./agent-quota.js";
 import { ApprovalExpiry } from "./approval-expiry.js";
-import type { PlanRoom, PlanRoomDeps, RecordedFrom } from "./plan-room.js";
+import type { PlanRoom } from "./plan-room.js";
+import type { PlanRoomDeps, RecordedFrom } from "./plan-room-deps.js";
 import { PresenceBroadcaster } from "./presence-broadcaster.js";
 import type { RoomBroadcast } from "./room-broadcast.js";
 import type { RunRegistry } from "./run-registry.js";
@@ -46,7 +47,7 @@ export class RoomReactions {
   private readonly presence: PresenceBroadcaster;
   private observer: RoomObserver | undefined;
   /** The hooks every room of this server is built with. */
-  readonly roomDeps: PlanRoomDeps;
+  readonly roomDeps: PlanRoomDeps<PlanRoom>;
 
   constructor(private readonly deps: RoomReactionsDeps) {
     this.expiry = new ApprovalExpiry(deps.clock, deps.log);
@@ -111,7 +112,9 @@ export class RoomReactions {
     if (status === from.status && version === from.version) return;
     this.expiry.schedule(room);
     if (status !== from.status) this.observer?.statusChanged(room);
-    if (status === "approved") this.autoExecute(room, events[events.length - 1]?.actor ?? room.head.submittedBy.id);
+    // The server whose command approved the plan starts it; other servers learn of it, and take it
+    // over only if its executor dies (through the lease).
+    if (status === "approved" && from.origin === "local") this.autoExecute(room, events[events.length - 1]?.actor ?? room.head.submittedBy.id);
   }
 
   private autoExecute(room: PlanRoom, actor: string): void {

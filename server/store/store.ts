@@ -15,6 +15,12 @@ import type { PlanPage, PlanQuery } from "./plan-query.js";
  * may issue the next call before the previous one resolved); many plans append concurrently.
  */
 export interface Store {
+  /**
+   * Whether other processes may append to the same plans (a database several server nodes share).
+   * Rooms then keep at most one append in flight per plan and catch up with the log when another
+   * writer came first. Absent: this process is the only writer (the file store's lock, the memory store).
+   */
+  readonly sharedWriters?: boolean;
   /** Opens (creates if needed) the store. Must resolve before any other call. */
   open(): Promise<void>;
   /**

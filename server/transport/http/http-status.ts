@@ -34,4 +34,5 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   TIMEOUT: 504,
   /** A client could not reach the server (the SDK's and CLI's code; the server never answers with it). */
   UNREACHABLE: 503,
+  UNAVAILABLE: 503,
 };

@@ -69,7 +69,13 @@ export function planAuthoringCommands(deps: CommandDeps): SomeCommandHandlers<"p
       const steps = carryOver(head.plan, built.toJSON().steps);
       const next: PlanData = { ...structuredClone(head.plan), version: head.plan.version + 1, description: built.description, options: built.options, steps };
       quota.check(head.submittedBy.id, { plans: 0, bytes: bytes - (quota.bytesOf(room.id) ?? 0) }, deps.limits);
-      const logged = room.record([{ type: "plan.revised", at: clock.now(), actor: principal.id, data: { plan: next, changes: revisionChanges(head.plan, next), dismissedVotes: head.votes.length } }]);
+      const changes = revisionChanges(head.plan, next);
+      // Checked again on a newer head if another server's events come first: still this version, still open.
+      const logged = room.command((now) => {
+        if (now.plan.status !== "pending_approval") throw new PlanroomError("INVALID_STATE", `plan ${room.id} is ${now.plan.status}: only a plan pending approval can be revised`);
+        if (now.plan.version !== p.version) throw new PlanroomError("CONFLICT", `plan ${room.id} is at version ${now.plan.version}, the revision is of version ${p.version}`);
+        return [{ type: "plan.revised", at: clock.now(), actor: principal.id, data: { plan: next, changes, dismissedVotes: now.votes.length } }];
+      });
       quota.resize(room.id, bytes);
       const events = await logged;
       return { version: next.version, seq: (events[0] as { seq: number }).seq };

@@ -22,9 +22,11 @@ export function planDecisionCommands(deps: CommandDeps): SomeCommandHandlers<"pl
       ensureOpen(deps);
       const room = await directory.visible(p.planId, principal);
       const { voterRoles } = deps.approvalRules;
-      const { events, outcome } = castVote(room.head, principal, p, clock.now(), deps.registry.eligibleVoters(room.head, voterRoles), voterRoles);
-      const recorded = await room.record(events);
-      return { seq: (recorded[0] as { seq: number }).seq, outcome };
+      // Decided on the head, and again on a newer one if another server's events came first.
+      const recorded = await room.command((head) => castVote(head, principal, p, clock.now(), deps.registry.eligibleVoters(head, voterRoles), voterRoles).events);
+      const decided = recorded.find((e) => e.type === "plan.approved" || e.type === "plan.rejected");
+      const outcome = decided?.type === "plan.approved" ? "approved" : decided?.type === "plan.rejected" ? "rejected" : "pending";
+      return { seq: recorded[0]!.seq, outcome };
     },
 
     "plan:execute": async ({ principal }, p) => {
@@ -51,7 +53,12 @@ export function planDecisionCommands(deps: CommandDeps): SomeCommandHandlers<"pl
         return { seq: room.seq };
       }
       if (status !== "pending_approval" && status !== "approved") throw new PlanroomError("INVALID_STATE", `plan ${room.id} is ${status}: it cannot be cancelled`);
-      const events = await room.record([{ type: "plan.cancelled", at: clock.now(), actor: principal.id, data: { reason } }]);
+      // Checked again on a newer head if another server's events come first (it may have started the run).
+      const events = await room.command((head) => {
+        const now = head.plan.status;
+        if (now !== "pending_approval" && now !== "approved") throw new PlanroomError("INVALID_STATE", `plan ${room.id} is ${now}: it cannot be cancelled`);
+        return [{ type: "plan.cancelled", at: clock.now(), actor: principal.id, data: { reason } }];
+      });
       return { seq: (events[0] as { seq: number }).seq };
     },
 
@@ -60,9 +67,11 @@ export function planDecisionCommands(deps: CommandDeps): SomeCommandHandlers<"pl
       const room = await directory.visible(p.planId, principal);
       if (!canResume(room.head, principal)) throw new PlanroomError("FORBIDDEN", "only the submitting agent or an admin may resume a plan");
       if (runs.isRunning(room.id)) throw new PlanroomError("INVALID_STATE", `plan ${room.id} is running`);
-      const reopened = reopenedEvent(room.head.plan, clock.now());
       // A resumed run always asks the room again, under the same policy: no approval bypass.
-      const events = await room.record([{ ...reopened, actor: principal.id, data: { ...reopened.data, status: "pending_approval" } }]);
+      const events = await room.command((head) => {
+        const reopened = reopenedEvent(head.plan, clock.now());
+        return [{ ...reopened, actor: principal.id, data: { ...reopened.data, status: "pending_approval" } }];
+      });
       return { seq: (events[0] as { seq: number }).seq, status: room.head.plan.status };
     },
   };

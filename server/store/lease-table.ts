@@ -15,6 +15,8 @@ interface HeldLease extends LeaseToken {
  */
 export class LeaseTable {
   private readonly holders = new Map<string, HeldLease>();
+  /** The last epoch granted per plan since the table was cleared (reported when no lease is held). */
+  private readonly epochs = new Map<string, number>();
   private readonly cancels = new Map<string, CancelRequest>();
 
   constructor(private readonly clock: () => number) {}
@@ -30,7 +32,7 @@ export class LeaseTable {
   /** Throws an `AppendConflictError` of kind `lease` unless `lease` (owner and epoch) is the plan's current, unexpired lease. */
   assertCurrent(planId: string, lease: LeaseToken): void {
     const holder = this.holders.get(planId);
-    if (holder === undefined) throw leaseConflict(planId, lease, { owner: null, epoch: 0 });
+    if (holder === undefined) throw leaseConflict(planId, lease, { owner: null, epoch: this.epochs.get(planId) ?? 0 });
     const expired = this.expired(holder);
     if (holder.owner !== lease.owner || holder.epoch !== lease.epoch || expired) throw leaseConflict(planId, lease, { ...holder, expired });
   }
@@ -38,6 +40,7 @@ export class LeaseTable {
   /** Records `owner` as the holder at `epoch`, for `ttlMs` (undefined: no expiry); returns the pending cancel request. */
   grant(planId: string, owner: string, epoch: number, ttlMs: number | undefined): CancelRequest | undefined {
     this.holders.set(planId, { owner, epoch, expiresAt: ttlMs === undefined ? undefined : this.clock() + ttlMs });
+    this.epochs.set(planId, epoch);
     return this.cancels.get(planId);
   }
 
@@ -89,6 +92,7 @@ export class LeaseTable {
   /** Frees every lease and forgets every cancel request (a restart). */
   clear(): void {
     this.holders.clear();
+    this.epochs.clear();
     this.cancels.clear();
   }
 

@@ -214,7 +214,7 @@ export function createFileStore(options: FileStoreOptions): FileStore {
         documentQueues,
       );
     },
-    acquireLease(planId, owner, leaseOptions) {
+    async acquireLease(planId, owner, leaseOptions) {
       assertOpen();
       const path = leasePath(planId);
       const ttlMs = checkTtl(leaseOptions?.ttlMs);

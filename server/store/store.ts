@@ -36,8 +36,10 @@ export interface Store {
    *   {@link AppendConflictError} of kind `seq` carrying the current head.
    * - Fencing: with `options.lease`, commits only while that lease (owner and epoch, not expired) is
    *   the plan's current one; otherwise an {@link AppendConflictError} of kind `lease` names the
-   *   current holder (owner null when none). Executors pass the lease of their run; commands (votes,
-   *   submissions, revisions) need none.
+   *   current holder (owner null when none). The file and memory stores check it when the call is
+   *   accepted, PostgreSQL at commit with this object's calls of a plan in call order: either way an
+   *   append issued before a takeover is kept, one issued after it refused. Executors pass the
+   *   lease of their run; commands (votes, submissions, revisions) need none.
    * - Events of several plans in one call, or invalid events: `VALIDATION`.
    */
   append(events: PlanEvent[], options?: AppendOptions): Promise<void>;

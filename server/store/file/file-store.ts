@@ -226,8 +226,14 @@ export function createFileStore(options: FileStoreOptions): FileStore {
         epochs.set(planId, epoch);
         const cancel = leases.grant(planId, owner, epoch, ttlMs);
         // appends accepted before the grant (under the old lease) are part of what the new holder loads
-        await log.flush();
-        const head = (await log.durableSeq(planId)) ?? 0;
+        let head: number;
+        try {
+          await log.flush();
+          head = (await log.durableSeq(planId)) ?? 0;
+        } catch (error) {
+          leases.release(planId, owner, epoch);
+          throw error;
+        }
         return cancel ? { epoch, head, cancel: { ...cancel } } : { epoch, head };
       });
     },

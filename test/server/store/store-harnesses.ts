@@ -10,7 +10,7 @@ import type { Store } from "../../../server/store/store.js";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "../../support/postgres-database.js";
 
 /** How lease time passes for a store: an injected clock moved by the test, or the database's real clock. */
-export interface LeaseTime {
+interface LeaseTime {
   /** The TTL the lease tests grant with. */
   ttlMs: number;
   /** The current time of the clock leases expire on (ms). */

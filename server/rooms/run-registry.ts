@@ -156,7 +156,7 @@ export class RunRegistry {
         .finally(over)
         .then(() => room.settled())
         .catch((error: unknown) => this.deps.log.error(`plan ${room.id}: the run ended with an error: ${String(error)}`))
-        .then(() => this.deps.store.releaseLease(room.id, this.deps.owner))
+        .then(() => this.deps.store.releaseLease(room.id, this.deps.owner, lease.epoch))
         .catch(() => {})
         .finally(release);
     } catch (error) {

@@ -1,21 +1,28 @@
 import { PlanIdSchema, PlanroomError, type PlanEvent, type PlanState } from "../../shared/index.js";
 import { checkAppend } from "./append-check.js";
 import { foldPlan } from "./fold-plan.js";
-import { LeaseTable } from "./lease-table.js";
+import { checkTtl, LeaseTable } from "./lease-table.js";
 import { PlanIndexTable } from "./plan-index-table.js";
 import { DOCUMENT_KEY, type Store } from "./store.js";
 
+/** Options of {@link createMemoryStore}. */
+interface MemoryStoreOptions {
+  /** The clock lease expiry is measured on (default `Date.now`). */
+  clock?: () => number;
+}
+
 /**
- * A {@link Store} in memory, with the file store's contract (gap check, validation, snapshot +
- * tail fold, leases). Its data survives `close()` + `open()` on the same object, which is how tests
- * simulate a server restart; leases do not (as after a real restart).
+ * A {@link Store} in memory, with the file store's contract (compare-and-set appends, validation,
+ * snapshot + tail fold, leases with expiry on `options.clock`). Its data survives `close()` +
+ * `open()` on the same object, which is how tests simulate a server restart; leases and cancel
+ * requests do not (as after a real restart).
  */
-export function createMemoryStore(): Store {
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const logs = new Map<string, PlanEvent[]>();
   const snapshots = new Map<string, PlanState>();
   const documents = new Map<string, string>();
   const epochs = new Map<string, number>();
-  const leases = new LeaseTable();
+  const leases = new LeaseTable(options.clock ?? Date.now);
   const index = new PlanIndexTable();
   let opened = false;
 
@@ -28,6 +35,11 @@ export function createMemoryStore(): Store {
     // seq n sits at index n - 1
     const from = Math.max(0, afterSeq);
     return structuredClone(log.slice(from, from + limit));
+  }
+
+  function autoExecutes(planId: string): boolean {
+    const first = logs.get(planId)?.[0];
+    return first?.type === "plan.submitted" && first.data.autoExecute;
   }
 
   return {
@@ -48,6 +60,7 @@ export function createMemoryStore(): Store {
       if (!log) logs.set(planId, (log = []));
       for (const event of events) log.push(structuredClone(event));
       index.apply(events);
+      leases.noteEvents(events);
     },
     async readEvents(planId, afterSeq = 0, limit) {
       assertOpen();
@@ -88,17 +101,42 @@ export function createMemoryStore(): Store {
       if (text === undefined) throw new PlanroomError("VALIDATION", `document "${key}" is not JSON`);
       documents.set(key, text);
     },
-    async acquireLease(planId, owner) {
+    async ensureDocument<T>(key: string, value: T) {
       assertOpen();
+      if (!DOCUMENT_KEY.test(key)) throw new PlanroomError("VALIDATION", `invalid document key "${key}"`);
+      const text = documents.get(key) ?? JSON.stringify(value);
+      if (text === undefined) throw new PlanroomError("VALIDATION", `document "${key}" is not JSON`);
+      documents.set(key, text);
+      return JSON.parse(text) as T;
+    },
+    async acquireLease(planId, owner, leaseOptions) {
+      assertOpen();
+      const ttlMs = checkTtl(leaseOptions?.ttlMs);
       leases.check(planId, owner);
       const epoch = (epochs.get(planId) ?? 0) + 1;
       epochs.set(planId, epoch);
-      leases.grant(planId, owner, epoch);
-      return { epoch };
+      const cancel = leases.grant(planId, owner, epoch, ttlMs);
+      const head = logs.get(planId)?.length ?? 0;
+      return cancel ? { epoch, head, cancel: { ...cancel } } : { epoch, head };
     },
-    async releaseLease(planId, owner) {
+    async renewLeases(owner, list, ttlMs) {
       assertOpen();
-      leases.release(planId, owner);
+      return leases.renew(owner, list, checkTtl(ttlMs)!);
+    },
+    async releaseLease(planId, owner, epoch) {
+      assertOpen();
+      leases.release(planId, owner, epoch);
+    },
+    async orphanedRuns(limit) {
+      assertOpen();
+      const candidates = index.entries().filter((e) => e.status === "executing" || (e.status === "approved" && autoExecutes(e.id)));
+      return leases.orphans(candidates.map((e) => e.id), limit);
+    },
+    async requestCancel(planId, request) {
+      assertOpen();
+      if (index.get(planId)?.status !== "executing") return false;
+      leases.requestCancel(planId, request);
+      return true;
     },
     async flush() {},
     async close() {

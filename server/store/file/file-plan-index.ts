@@ -94,6 +94,11 @@ export class FilePlanIndex {
     return page.next ? { plans, next: page.next } : { plans };
   }
 
+  /** The plan's status as of its durable events (undefined: no such plan). */
+  statusOf(planId: string): PlanStatus | undefined {
+    return this.table.get(planId)?.status;
+  }
+
   /** Plans per status. */
   counts(): Map<PlanStatus, number> {
     return this.table.statusCounts();

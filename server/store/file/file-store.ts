@@ -5,7 +5,8 @@ import { writeFileAtomic } from "./atomic-file.js";
 import { lockDirectory } from "./dir-lock.js";
 import { EventLog, type EventLogCommit, type EventLogStats } from "./event-log.js";
 import { foldPlan } from "../fold-plan.js";
-import { LeaseTable } from "../lease-table.js";
+import type { PlanPosition } from "../plan-query.js";
+import { checkTtl, LeaseTable } from "../lease-table.js";
 import { FilePlanIndex } from "./file-plan-index.js";
 import { SnapshotFiles } from "./snapshot-files.js";
 import { DOCUMENT_KEY, type Store, type StoreHealth } from "../store.js";
@@ -28,6 +29,8 @@ export interface FileStoreOptions {
   onIndexRebuilt?: ((why: string, plans: number) => void) | undefined;
   /** Told after each group commit of the event log, with its latency (for metrics). */
   onCommit?: ((commit: EventLogCommit) => void) | undefined;
+  /** The clock lease expiry is measured on (default `Date.now`). */
+  clock?: () => number;
 }
 
 /** A {@link Store} that also shows its group-commit counters. */
@@ -63,16 +66,21 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     maxEntries: options.maxPlanEntries,
     unwrittenBytes: options.unwrittenBytes,
     onCommit: options.onCommit,
-    onDurable: (events) => index.noteEvents(events),
+    onDurable: (events) => {
+      index.noteEvents(events);
+      leases.noteEvents(events);
+    },
     mayHaveFile: (planId) => index.knows(planId),
     beforeRetire: () => index.flush(),
   });
   const index: FilePlanIndex = new FilePlanIndex({ dir, debounceMs, fold, listPlanIds: () => log.listPlanIds(), onRebuilt: options.onIndexRebuilt });
   const snapshots = new SnapshotFiles(dir, (id) => log.knownDurableSeq(id), debounceMs);
-  const leases = new LeaseTable();
+  const leases = new LeaseTable(options.clock ?? Date.now);
   const epochs = new Map<string, number>();
   /** Lease changes of one plan run one at a time. */
   const leaseQueues = new Map<string, Promise<unknown>>();
+  /** Creations of one document run one at a time. */
+  const documentQueues = new Map<string, Promise<unknown>>();
   let unlock: (() => Promise<void>) | undefined;
   let closing: Promise<void> | undefined;
 
@@ -107,13 +115,19 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     return foldPlan(planId, lastSeq, snapshot, (after) => log.read(planId, after), { snapshotIsOwned: true });
   }
 
-  function serialise<T>(planId: string, task: () => Promise<T>): Promise<T> {
-    const run = (leaseQueues.get(planId) ?? Promise.resolve()).catch(() => undefined).then(task);
-    leaseQueues.set(planId, run);
+  function serialise<T>(planId: string, task: () => Promise<T>, queues = leaseQueues): Promise<T> {
+    const run = (queues.get(planId) ?? Promise.resolve()).catch(() => undefined).then(task);
+    queues.set(planId, run);
     void run.finally(() => {
-      if (leaseQueues.get(planId) === run) leaseQueues.delete(planId);
+      if (queues.get(planId) === run) queues.delete(planId);
     }).catch(() => undefined);
     return run;
+  }
+
+  /** Whether the plan was submitted to run as soon as it is approved. */
+  async function autoExecutes(planId: string): Promise<boolean> {
+    const [first] = await log.read(planId, 0, 1);
+    return first?.type === "plan.submitted" && first.data.autoExecute;
   }
 
   return {
@@ -184,22 +198,69 @@ export function createFileStore(options: FileStoreOptions): FileStore {
       if (text === undefined) throw new PlanroomError("VALIDATION", `document "${key}" is not JSON`);
       await writeFileAtomic(path, text);
     },
-    acquireLease(planId, owner) {
+    async ensureDocument<T>(key: string, value: T) {
+      assertOpen();
+      const path = documentPath(key);
+      return serialise(
+        key,
+        async () => {
+          const stored = await readJson<T>(path);
+          if (stored !== undefined) return stored;
+          const text = JSON.stringify(value);
+          if (text === undefined) throw new PlanroomError("VALIDATION", `document "${key}" is not JSON`);
+          await writeFileAtomic(path, text);
+          return JSON.parse(text) as T;
+        },
+        documentQueues,
+      );
+    },
+    async acquireLease(planId, owner, leaseOptions) {
       assertOpen();
       const path = leasePath(planId);
+      const ttlMs = checkTtl(leaseOptions?.ttlMs);
       return serialise(planId, async () => {
         leases.check(planId, owner);
         const last = epochs.get(planId) ?? (await readJson<{ epoch: number }>(path))?.epoch ?? 0;
         const epoch = last + 1;
         await writeFileAtomic(path, JSON.stringify({ epoch, owner }));
         epochs.set(planId, epoch);
-        leases.grant(planId, owner, epoch);
-        return { epoch };
+        const cancel = leases.grant(planId, owner, epoch, ttlMs);
+        // appends accepted before the grant (under the old lease) are part of what the new holder loads
+        let head: number;
+        try {
+          await log.flush();
+          head = (await log.durableSeq(planId)) ?? 0;
+        } catch (error) {
+          leases.release(planId, owner, epoch);
+          throw error;
+        }
+        return cancel ? { epoch, head, cancel: { ...cancel } } : { epoch, head };
       });
     },
-    async releaseLease(planId, owner) {
+    async renewLeases(owner, list, ttlMs) {
       assertOpen();
-      await serialise(planId, async () => leases.release(planId, owner));
+      return leases.renew(owner, list, checkTtl(ttlMs)!);
+    },
+    async releaseLease(planId, owner, epoch) {
+      assertOpen();
+      await serialise(planId, async () => leases.release(planId, owner, epoch));
+    },
+    async orphanedRuns(limit) {
+      assertOpen();
+      const candidates: string[] = [];
+      let after: PlanPosition | undefined;
+      do {
+        const page = await index.query({ limit: 500, status: ["executing", "approved"], ...(after ? { after } : {}) });
+        for (const { row } of page.plans) if (row.status === "executing" || (await autoExecutes(row.id))) candidates.push(row.id);
+        after = page.next;
+      } while (after);
+      return leases.orphans(candidates, limit);
+    },
+    async requestCancel(planId, request) {
+      assertOpen();
+      if (index.statusOf(planId) !== "executing") return false;
+      leases.requestCancel(planId, request);
+      return true;
     },
     async flush() {
       assertOpen();

@@ -12,10 +12,14 @@ interface Migration {
  *
  * - `plans`: one row per plan id that has events or has had a lease. `head_seq` is the last
  *   appended seq (0: a lease only, no plan yet); the append's compare-and-set checks it, and the
- *   executor lease (owner, epoch) lives in the same row, so that one row lock checks both. The list
- *   row (`list_row`) is kept in the append's transaction, with the columns the plan queries filter
- *   and order by beside it.
+ *   executor lease (owner, epoch, expiry on the database clock) lives in the same row, so that one
+ *   row lock checks both. The list row (`list_row`) is kept in the append's transaction, with the
+ *   columns the plan queries filter and order by beside it, and `auto_execute` (from
+ *   `plan.submitted`) for the runnable index, which lists the plans that need an executor.
+ *   `cancel_request` waits there for the lease holder; the append clears it once the plan leaves
+ *   executing.
  * - `plan_events`: the logs. `body` is `json`, not `jsonb`, so that an event reads back as written.
+ *   `tx_id` (the inserting transaction) and `pos` order the change feed (see `change-feed.ts`).
  * - `plan_snapshots`: the latest snapshot of a plan (a cache; the log is the truth).
  * - `documents`: small JSON documents.
  *
@@ -66,6 +70,26 @@ const MIGRATIONS: readonly Migration[] = [
         value      json NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       );
+    `,
+  },
+  {
+    version: 2,
+    name: "lease expiry, auto-execute, cancel requests, change feed",
+    sql: `
+      ALTER TABLE plans
+        ADD COLUMN lease_expires_at timestamptz,
+        ADD COLUMN auto_execute     boolean NOT NULL DEFAULT false,
+        ADD COLUMN cancel_request   json;
+      UPDATE plans p SET auto_execute = coalesce((e.body->'data'->>'autoExecute')::boolean, false)
+        FROM plan_events e
+       WHERE e.plan_id = p.plan_id AND e.seq = 1 AND e.type = 'plan.submitted';
+      CREATE INDEX plans_runnable ON plans (lease_expires_at NULLS FIRST, plan_id)
+        WHERE status = 'executing' OR (status = 'approved' AND auto_execute);
+
+      ALTER TABLE plan_events
+        ADD COLUMN tx_id xid8   NOT NULL DEFAULT pg_current_xact_id(),
+        ADD COLUMN pos   bigint GENERATED ALWAYS AS IDENTITY;
+      CREATE INDEX plan_events_feed ON plan_events (tx_id, pos);
     `,
   },
 ];

@@ -10,11 +10,15 @@ import {
   type PlanState,
   type PlanStatus,
 } from "../../../shared/index.js";
+import { leaseConflict, seqConflict, type AppendConflictError } from "../append-conflict.js";
 import { checkAppend } from "../append-check.js";
 import { foldPlan } from "../fold-plan.js";
 import { assertQueryLimit, type PlanPage } from "../plan-query.js";
-import { DOCUMENT_KEY, type LeaseToken, type Store } from "../store.js";
+import { checkTtl } from "../lease-table.js";
+import { DOCUMENT_KEY, type CancelRequest, type LeaseToken, type Store } from "../store.js";
 import { appendStatement } from "./append-statement.js";
+import { feedStart, readFeed } from "./change-feed.js";
+import { acquireStatement, cancelStatement, orphansStatement, releaseStatement, renewStatement } from "./lease-statements.js";
 import { migrate } from "./migrations.js";
 import { planQueryStatement } from "./plan-query-sql.js";
 
@@ -36,6 +40,7 @@ interface RowAt {
   seq: number;
   row: PlanListItem;
   policy: ApprovalPolicy;
+  autoExecute: boolean;
 }
 
 /** How many plans' list rows are kept between appends (a miss costs one read). */
@@ -55,10 +60,13 @@ const types: pg.CustomTypesConfig = {
  *   plan's head is still the seq before the batch and, with a lease, that lease is current;
  *   otherwise CONFLICT and nothing is stored. Appends, lease grants and releases of one plan are
  *   issued one at a time in call order, so a writer may issue its next append before the previous
- *   one resolved, and a lease change issued after an append is checked after it.
- * - Leases are columns of the plan's row with durable, growing epochs. `close()` releases the
- *   leases granted through this store object; a process that dies keeps its leases (taking them
- *   over needs a lease TTL, which this store does not have yet).
+ *   one resolved, and a lease change issued after an append is checked after it. Other store
+ *   objects (other processes) on the same database are other writers: their appends race on the
+ *   compare-and-set, and exactly one of two appends of one seq commits.
+ * - Leases are columns of the plan's row with durable, growing epochs and an expiry on the
+ *   database clock. `close()` releases the leases granted through this store object; those of a
+ *   process that dies are taken over once they expire (or never, when granted without a TTL).
+ * - `readFeed`/`feedStart`: the lossless change feed over all plans (see {@link readFeed}).
  * - `saveSnapshot` writes in the background, only a snapshot newer than the stored one; `flush()`
  *   waits for those writes.
  */
@@ -99,30 +107,29 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
 
   /** The plan's list row and policy at `seq` (the head the append expects); CONFLICT when the head is elsewhere. */
-  async function rowAt(planId: string, seq: number): Promise<RowAt> {
+  async function rowAt(planId: string, seq: number, lease: LeaseToken | undefined): Promise<RowAt> {
     const cached = rows.get(planId);
-    if (cached?.seq === seq) return { seq, row: structuredClone(cached.row), policy: cached.policy };
-    const { rows: found } = await db().query<{ head_seq: number; list_row: PlanListItem | null; policy: ApprovalPolicy | null }>(
-      "SELECT head_seq, list_row, policy FROM plans WHERE plan_id = $1",
+    if (cached?.seq === seq) return { ...cached, row: structuredClone(cached.row) };
+    const { rows: found } = await db().query<{ head_seq: number; list_row: PlanListItem | null; policy: ApprovalPolicy | null; auto_execute: boolean }>(
+      "SELECT head_seq, list_row, policy, auto_execute FROM plans WHERE plan_id = $1",
       [planId],
     );
     const head = found[0]?.head_seq ?? 0;
-    if (head !== seq || !found[0]?.list_row || !found[0].policy) throw new PlanroomError("CONFLICT", `plan ${planId}: expected event ${head + 1}, got ${seq + 1}`);
-    return { seq, row: found[0].list_row, policy: found[0].policy };
+    if (head !== seq || !found[0]?.list_row || !found[0].policy) throw await conflict(planId, seq, lease);
+    return { seq, row: found[0].list_row, policy: found[0].policy, autoExecute: found[0].auto_execute };
   }
 
   /** Why an append updated nothing: the head moved, or the lease is not current. */
-  async function conflict(planId: string, head: number, lease: LeaseToken | undefined): Promise<PlanroomError> {
-    const { rows: found } = await db().query<{ head_seq: number; lease_owner: string | null; lease_epoch: number }>(
-      "SELECT head_seq, lease_owner, lease_epoch FROM plans WHERE plan_id = $1",
+  async function conflict(planId: string, head: number, lease: LeaseToken | undefined): Promise<AppendConflictError> {
+    const { rows: found } = await db().query<{ head_seq: number; lease_owner: string | null; lease_epoch: number; expired: boolean }>(
+      "SELECT head_seq, lease_owner, lease_epoch, coalesce(lease_expires_at <= now(), false) AS expired FROM plans WHERE plan_id = $1",
       [planId],
     );
     const now = found[0];
-    if (lease && (now?.lease_owner !== lease.owner || now.lease_epoch !== lease.epoch)) {
-      const holder = now?.lease_owner ? `the lease is held by ${now.lease_owner} at epoch ${now.lease_epoch}` : "no lease is held";
-      return new PlanroomError("CONFLICT", `plan ${planId}: the executor lease of ${lease.owner} at epoch ${lease.epoch} is not current (${holder})`);
+    if (lease && (now?.lease_owner !== lease.owner || now.lease_epoch !== lease.epoch || now.expired)) {
+      return leaseConflict(planId, lease, now ? { owner: now.lease_owner, epoch: now.lease_epoch, expired: now.expired } : { owner: null, epoch: 0 });
     }
-    return new PlanroomError("CONFLICT", `plan ${planId}: expected event ${(now?.head_seq ?? 0) + 1}, got ${head + 1}`);
+    return seqConflict(planId, now?.head_seq ?? 0, head + 1);
   }
 
   async function append(planId: string, events: PlanEvent[], lease: LeaseToken | undefined): Promise<void> {
@@ -132,24 +139,24 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     if (head === 0) {
       const first = events[0]!;
       if (first.type !== "plan.submitted") throw new PlanroomError("VALIDATION", `plan ${planId}: the first event is ${first.type}, not plan.submitted`);
-      at = { seq: 1, row: planListRowFromSubmitted(first), policy: first.data.policy };
+      at = { seq: 1, row: planListRowFromSubmitted(first), policy: first.data.policy, autoExecute: first.data.autoExecute };
       rest = events.slice(1);
     } else {
-      at = await rowAt(planId, head);
+      at = await rowAt(planId, head, lease);
     }
     for (const event of rest) applyToListRow(at.row, event);
     const last = head + events.length;
     rows.delete(planId);
     let result: pg.QueryResult;
     try {
-      result = await db().query(appendStatement({ planId, events, row: at.row, policy: at.policy, lease }));
+      result = await db().query(appendStatement({ planId, events, row: at.row, policy: at.policy, autoExecute: at.autoExecute, lease }));
     } catch (error) {
       // the primary key is the second guard against a seq committed twice
       if ((error as { code?: string }).code === "23505") throw await conflict(planId, head, lease);
       throw error;
     }
     if (result.rowCount !== events.length) throw await conflict(planId, head, lease);
-    remember(planId, { seq: last, row: at.row, policy: at.policy });
+    remember(planId, { seq: last, row: at.row, policy: at.policy, autoExecute: at.autoExecute });
   }
 
   async function readEvents(planId: string, afterSeq = 0, limit?: number): Promise<PlanEvent[]> {
@@ -179,6 +186,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
 
   return {
+    sharedWriters: true,
     async open() {
       if (pool) return;
       const next = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10, types });
@@ -199,7 +207,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       const checked = checkAppend(events, (id) => (events[0]?.planId === id ? events[0].seq - 1 : 0));
       if (!checked) return;
       const { planId, parsed } = checked;
-      if (parsed[0]!.seq < 1) throw new PlanroomError("CONFLICT", `plan ${planId}: expected event 1 or later, got ${parsed[0]!.seq}`);
+      if (parsed[0]!.seq < 1) throw await conflict(planId, parsed[0]!.seq - 1, undefined);
       const lease = appendOptions?.lease;
       await queued(planId, () => append(planId, parsed, lease));
     },
@@ -250,32 +258,59 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         [key, text],
       );
     },
-    async acquireLease(planId, owner) {
+    async ensureDocument<T>(key: string, value: T) {
+      checkKey(key);
+      const text = JSON.stringify(value);
+      if (text === undefined) throw new PlanroomError("VALIDATION", `document "${key}" is not JSON`);
+      // two statements: after waiting for a concurrent creator, the SELECT's new snapshot sees its row
+      const created = await db().query<{ value: T }>("INSERT INTO documents (key, value) VALUES ($1, $2::json) ON CONFLICT (key) DO NOTHING RETURNING value", [key, text]);
+      if (created.rows[0]) return created.rows[0].value;
+      const { rows: found } = await db().query<{ value: T }>("SELECT value FROM documents WHERE key = $1", [key]);
+      if (!found[0]) throw new PlanroomError("CONFLICT", `document "${key}" was deleted while it was created`);
+      return found[0].value;
+    },
+    async acquireLease(planId, owner, leaseOptions) {
       db();
+      const ttlMs = checkTtl(leaseOptions?.ttlMs);
       return queued(planId, async () => {
-        const { rows: found } = await db().query<{ lease_epoch: number }>(
-          `INSERT INTO plans AS p (plan_id, lease_owner, lease_epoch) VALUES ($1, $2, 1)
-           ON CONFLICT (plan_id) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_epoch = p.lease_epoch + 1, updated_at = now()
-            WHERE p.lease_owner IS NULL OR p.lease_owner = EXCLUDED.lease_owner
-           RETURNING p.lease_epoch`,
-          [planId, owner],
-        );
-        const epoch = found[0]?.lease_epoch;
-        if (epoch === undefined) {
+        const { rows: found } = await db().query<{ lease_epoch: number; head_seq: number; cancel_request: CancelRequest | null }>(acquireStatement(planId, owner, ttlMs));
+        const grant = found[0];
+        if (grant === undefined) {
           const holder = (await db().query<{ lease_owner: string | null }>("SELECT lease_owner FROM plans WHERE plan_id = $1", [planId])).rows[0]?.lease_owner;
           throw new PlanroomError("CONFLICT", `plan ${planId}: the executor lease is held by ${holder ?? "another owner"}`);
         }
-        granted.set(planId, { owner, epoch });
-        return { epoch };
+        granted.set(planId, { owner, epoch: grant.lease_epoch });
+        const result = { epoch: grant.lease_epoch, head: grant.head_seq };
+        return grant.cancel_request ? { ...result, cancel: grant.cancel_request } : result;
       });
     },
-    async releaseLease(planId, owner) {
+    async renewLeases(owner, leases, ttlMs) {
+      db();
+      const ttl = checkTtl(ttlMs)!;
+      const renewed = new Map<string, { cancel?: CancelRequest }>();
+      if (leases.length === 0) return renewed;
+      const { rows: found } = await db().query<{ plan_id: string; cancel_request: CancelRequest | null }>(renewStatement(owner, leases, ttl));
+      for (const r of found) renewed.set(r.plan_id, r.cancel_request ? { cancel: r.cancel_request } : {});
+      return renewed;
+    },
+    async releaseLease(planId, owner, epoch) {
       db();
       await queued(planId, async () => {
-        await db().query("UPDATE plans SET lease_owner = NULL, updated_at = now() WHERE plan_id = $1 AND lease_owner = $2", [planId, owner]);
-        if (granted.get(planId)?.owner === owner) granted.delete(planId);
+        await db().query(releaseStatement([{ planId, owner, epoch }]));
+        const mine = granted.get(planId);
+        if (mine?.owner === owner && (epoch === undefined || mine.epoch === epoch)) granted.delete(planId);
       });
     },
+    async orphanedRuns(limit) {
+      const { rows: found } = await db().query<{ plan_id: string }>(orphansStatement(Math.max(0, Math.floor(limit))));
+      return found.map((r) => r.plan_id);
+    },
+    async requestCancel(planId, request) {
+      const result = await db().query(cancelStatement(planId, request));
+      return result.rowCount === 1;
+    },
+    readFeed: (cursor, limit) => readFeed(db(), cursor, limit),
+    feedStart: () => feedStart(db()),
     async flush() {
       db();
       await Promise.all([...queues.values()]);
@@ -293,14 +328,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         await Promise.all([...snapshotWrites]);
         const leases = [...granted].map(([planId, lease]) => ({ planId, ...lease }));
         granted.clear();
-        if (leases.length > 0) {
-          await pool.query(
-            `UPDATE plans p SET lease_owner = NULL, updated_at = now()
-               FROM unnest($1::text[], $2::text[], $3::bigint[]) AS l(plan_id, owner, epoch)
-              WHERE p.plan_id = l.plan_id AND p.lease_owner = l.owner AND p.lease_epoch = l.epoch`,
-            [leases.map((l) => l.planId), leases.map((l) => l.owner), leases.map((l) => l.epoch)],
-          );
-        }
+        if (leases.length > 0) await pool.query(releaseStatement(leases));
       } finally {
         const ending = pool;
         pool = undefined;

@@ -9,7 +9,7 @@ export class PlanEvents {
   ) {}
 
   /** `plan.submitted` with two steps (seq 1); by "agent-1" under the default policy unless told otherwise. */
-  submitted(options: { submittedBy?: { id: string; name: string }; reviewers?: string[] } = {}): PlanEvent {
+  submitted(options: { submittedBy?: { id: string; name: string }; reviewers?: string[]; autoExecute?: boolean } = {}): PlanEvent {
     const plan = new ExecutionPlan(`plan ${this.planId}`, { id: this.planId, clock: this.clock });
     plan.addStep("fetch", "fetch the data", { url: "https://example.com" }, { id: "a" });
     plan.addStep("store", "store it", {}, { id: "b", dependsOn: ["a"] });
@@ -21,7 +21,7 @@ export class PlanEvents {
         policy: ApprovalPolicySchema.parse(options.reviewers ? { reviewers: options.reviewers } : {}),
         submittedBy: options.submittedBy ?? { id: "agent-1", name: "Agent" },
         tools: [],
-        autoExecute: false,
+        autoExecute: options.autoExecute ?? false,
       },
     });
   }
@@ -36,11 +36,26 @@ export class PlanEvents {
     return this.next({ type: "plan.rejected", data: { by: ["rev-1"], reason: "no" } });
   }
 
+  /** `plan.approved` (after an approving vote). */
+  approved(): PlanEvent {
+    return this.next({ type: "plan.approved", data: { by: ["rev-1"] } });
+  }
+
+  /** `plan.started` (after `plan.approved`): the plan is executing. */
+  started(): PlanEvent {
+    return this.next({ type: "plan.started", data: { run: 1 } });
+  }
+
+  /** `plan.cancelled` (a run stopped on request). */
+  cancelled(): PlanEvent {
+    return this.next({ type: "plan.cancelled", data: { reason: "stop it" } });
+  }
+
   /** `plan.approved`, `plan.started`, both steps, `plan.completed`. */
   run(): PlanEvent[] {
     return [
-      this.next({ type: "plan.approved", data: { by: ["rev-1"] } }),
-      this.next({ type: "plan.started", data: { run: 1 } }),
+      this.approved(),
+      this.started(),
       this.next({ type: "step.started", data: { stepId: "a", attempt: 1 } }),
       this.next({ type: "step.completed", data: { stepId: "a", attempt: 1, result: { ok: true }, durationMs: 3 } }),
       this.next({ type: "step.started", data: { stepId: "b", attempt: 1 } }),

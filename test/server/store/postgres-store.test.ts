@@ -132,7 +132,7 @@ describe.skipIf(!hasPostgres)("PostgreSQL store", () => {
     expect((await a.readEvents("fenced")).map((e) => e.seq)).toEqual([1, 2, 3]);
     // closing a store frees the leases granted through it, and only those
     await b.close();
-    expect(await a.acquireLease("fenced", "node-a")).toEqual({ epoch: second.epoch + 1 });
+    expect(await a.acquireLease("fenced", "node-a")).toEqual({ epoch: second.epoch + 1, head: 3 });
   });
 
   it("refuses calls before open and after close, and opens again", async () => {

@@ -1,112 +1,14 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { applyEvent, PlanroomError, type PlanEvent, type PlanState } from "../../../shared/index.js";
-import { createFileStore } from "../../../server/store/file/file-store.js";
-import { createMemoryStore } from "../../../server/store/memory-store.js";
-import { createPostgresStore } from "../../../server/store/postgres/postgres-store.js";
+import { applyEvent, type PlanEvent, type PlanState } from "../../../shared/index.js";
 import type { Store } from "../../../server/store/store.js";
 import { PlanEvents } from "./plan-events.js";
 import { storedStates } from "../../support/stored-states.js";
-import { createTestDatabase, postgresAvailable, type TestDatabase } from "../../support/postgres-database.js";
-
-/** How a suite gets a store and simulates a restart. */
-interface Harness {
-  name: string;
-  create(): Promise<Store>;
-  restart(store: Store): Promise<Store>;
-  cleanup(): Promise<void>;
-  /** After the suite (e.g. drops its database). */
-  dispose?(): Promise<void>;
-  /** The suite cannot run here (the reason was printed). */
-  skip?: boolean;
-}
-
-function memoryHarness(): Harness {
-  return {
-    name: "memory store",
-    async create() {
-      const store = createMemoryStore();
-      await store.open();
-      return store;
-    },
-    async restart(store) {
-      await store.close();
-      await store.open();
-      return store;
-    },
-    async cleanup() {},
-  };
-}
-
-function fileHarness(): Harness {
-  const dirs: string[] = [];
-  let dir = "";
-  return {
-    name: "file store",
-    async create() {
-      dir = await mkdtemp(join(tmpdir(), "planroom-store-"));
-      dirs.push(dir);
-      const store = createFileStore({ dir });
-      await store.open();
-      return store;
-    },
-    async restart(store) {
-      await store.close();
-      const next = createFileStore({ dir });
-      await next.open();
-      return next;
-    },
-    async cleanup() {
-      for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-    },
-  };
-}
-
-const hasPostgres = await postgresAvailable("PostgreSQL store contract tests");
-
-/** One database for the suite; every test starts with empty tables. */
-function postgresHarness(): Harness {
-  let database: TestDatabase | undefined;
-  const open = async (): Promise<Store> => {
-    database ??= await createTestDatabase();
-    const store = createPostgresStore({ connectionString: database.url, maxConnections: 4 });
-    await store.open();
-    return store;
-  };
-  return {
-    name: "PostgreSQL store",
-    skip: !hasPostgres,
-    create: open,
-    async restart(store) {
-      await store.close();
-      return open();
-    },
-    async cleanup() {
-      await database?.query("TRUNCATE plans, plan_events, plan_snapshots, documents");
-    },
-    async dispose() {
-      await database?.drop();
-    },
-  };
-}
-
-const harnesses: (() => Harness)[] = [memoryHarness, fileHarness, postgresHarness];
+import { harnesses, rejection } from "./store-harnesses.js";
 
 function fold(events: PlanEvent[]): PlanState | undefined {
   let state: PlanState | undefined;
   for (const event of events) state = applyEvent(state, structuredClone(event));
   return state;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PlanroomError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlanroomError);
-  return error as PlanroomError;
 }
 
 for (const makeHarness of harnesses) {
@@ -254,16 +156,16 @@ for (const makeHarness of harnesses) {
 
     it("grants one executor lease per plan with growing fencing epochs, also across restarts", async () => {
       store = await harness.create();
-      expect(await store.acquireLease("p", "exec-1")).toEqual({ epoch: 1 });
-      expect(await store.acquireLease("p", "exec-1")).toEqual({ epoch: 2 });
+      expect(await store.acquireLease("p", "exec-1")).toEqual({ epoch: 1, head: 0 });
+      expect(await store.acquireLease("p", "exec-1")).toEqual({ epoch: 2, head: 0 });
       expect((await rejection(store.acquireLease("p", "exec-2"))).code).toBe("CONFLICT");
-      expect(await store.acquireLease("other", "exec-2")).toEqual({ epoch: 1 });
+      expect(await store.acquireLease("other", "exec-2")).toEqual({ epoch: 1, head: 0 });
       await store.releaseLease("p", "exec-2"); // not the holder: nothing happens
       expect((await rejection(store.acquireLease("p", "exec-2"))).code).toBe("CONFLICT");
       await store.releaseLease("p", "exec-1");
-      expect(await store.acquireLease("p", "exec-2")).toEqual({ epoch: 3 });
+      expect(await store.acquireLease("p", "exec-2")).toEqual({ epoch: 3, head: 0 });
       store = await harness.restart(store);
-      expect(await store.acquireLease("p", "exec-3")).toEqual({ epoch: 4 });
+      expect(await store.acquireLease("p", "exec-3")).toEqual({ epoch: 4, head: 0 });
     });
 
     it("fences appends that carry a lease: a stale epoch or a foreign owner is refused, storing nothing", async () => {

@@ -68,7 +68,7 @@ export interface Cluster {
   onHint(listener: (hint: Hint, from: string) => void): () => void;
   /** Calls `listener` when the hint connection came back after a loss: hints sent meanwhile may be lost. Returns the unsubscribe. */
   onReconnect(listener: () => void): () => void;
-  /** Presence across nodes; join and leave publish a `presence` hint. */
+  /** Presence across nodes; a join, and a leave that removed a socket, publish a `presence` hint. */
   presence: {
     /** Registers a socket of this node in a plan room (again: replaced). */
     join(member: PresenceJoin): Promise<void>;
@@ -77,7 +77,7 @@ export interface Cluster {
     /** Who is in the plan room on any node, one entry per principal, in the order they came. */
     of(planId: string): Promise<ClusterPresenceMember[]>;
   };
-  /** Agent routes across nodes; set and clear publish a `route` hint. */
+  /** Agent routes across nodes; a set, and a clear that removed the route, publish a `route` hint. */
   routes: {
     /** Makes this node's socket the plan's agent route (replacing any other). */
     set(planId: string, socketId: string): Promise<void>;

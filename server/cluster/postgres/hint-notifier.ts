@@ -71,7 +71,7 @@ export class HintNotifier {
     // the envelope counts the longest payload number, so a payload stays within the target, below NOTIFY_LIMIT_BYTES
     const room = BATCH_TARGET_BYTES - this.#envelope;
     if (bytes > room && hint.kind === "events") {
-      json = JSON.stringify({ kind: "head", planId: hint.planId, seq: Math.max(...hint.events.map((e) => e.seq)) } satisfies Hint);
+      json = JSON.stringify({ kind: "head", planId: hint.planId, seq: hint.events.reduce((last, e) => Math.max(last, e.seq), 0) } satisfies Hint);
       bytes = Buffer.byteLength(json);
     }
     if (bytes > room) {
@@ -94,8 +94,9 @@ export class HintNotifier {
 
   /** Sends what is queued, then ends the connection; later hints are dropped. Idempotent. */
   async close(): Promise<void> {
-    await this.flush();
+    // refuse new hints first, so that no batch timer is armed after the last flush
     this.#closed = true;
+    await this.flush();
     await this.#connection?.end();
     this.#connection = undefined;
   }

@@ -8,7 +8,7 @@ const NODE_BUILTINS = `^(node:.+|(${builtinModules.map((name) => name.replace(/[
  * The server's layers, top first: each may import only the layers after it (and shared/).
  * server/index.ts, the library entry, sits above them all and may import any of them.
  */
-const SERVER_LAYERS = ["app", "transport", "rooms", "executor", "auth", "store", "runtime"];
+const SERVER_LAYERS = ["app", "transport", "rooms", "executor", "auth", "cluster", "store", "runtime"];
 
 const layerRules = SERVER_LAYERS.slice(1).map((layer, i) => ({
   name: `server-${layer}-imports-only-downwards`,

@@ -8,7 +8,8 @@ interface Migration {
 }
 
 /**
- * The schema, as numbered migrations.
+ * The schema, as numbered migrations, in ascending `version` order. The runner applies each
+ * version the database lacks, in this order; the numbers need not be contiguous.
  *
  * - `plans`: one row per plan id that has events or has had a lease. `head_seq` is the last
  *   appended seq (0: a lease only, no plan yet); the append's compare-and-set checks it, and the
@@ -22,6 +23,10 @@ interface Migration {
  *   `tx_id` (the inserting transaction) and `pos` order the change feed (see `change-feed.ts`).
  * - `plan_snapshots`: the latest snapshot of a plan (a cache; the log is the truth).
  * - `documents`: small JSON documents.
+ * - UNLOGGED (no WAL, emptied by a database crash; their writers restore them): `nodes` (the
+ *   cluster's nodes and their heartbeats), `presence` (who is in which plan room, through which
+ *   node's socket), `agent_routes` (the node and socket serving a plan's agent) and `tool_calls`
+ *   (tool calls relayed between nodes).
  *
  * Plan ids are compared bytewise (`COLLATE "C"`), as the index's order compares them in JavaScript.
  */
@@ -90,6 +95,52 @@ const MIGRATIONS: readonly Migration[] = [
         ADD COLUMN tx_id xid8   NOT NULL DEFAULT pg_current_xact_id(),
         ADD COLUMN pos   bigint GENERATED ALWAYS AS IDENTITY;
       CREATE INDEX plan_events_feed ON plan_events (tx_id, pos);
+    `,
+  },
+  {
+    version: 3,
+    name: "cluster: nodes, presence, agent routes, tool calls (unlogged)",
+    sql: `
+      CREATE UNLOGGED TABLE nodes (
+        node_id      text PRIMARY KEY,
+        started_at   timestamptz NOT NULL DEFAULT now(),
+        heartbeat_at timestamptz NOT NULL DEFAULT now(),
+        meta         json
+      );
+
+      CREATE UNLOGGED TABLE presence (
+        plan_id      text COLLATE "C" NOT NULL,
+        socket_id    text NOT NULL,
+        node_id      text NOT NULL,
+        principal_id text NOT NULL,
+        name         text NOT NULL,
+        roles        text[] NOT NULL,
+        joined_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (plan_id, socket_id)
+      );
+      CREATE INDEX presence_by_node ON presence (node_id);
+
+      CREATE UNLOGGED TABLE agent_routes (
+        plan_id   text COLLATE "C" PRIMARY KEY,
+        node_id   text NOT NULL,
+        socket_id text NOT NULL,
+        since     timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX agent_routes_by_node ON agent_routes (node_id);
+
+      CREATE UNLOGGED TABLE tool_calls (
+        call_id         uuid PRIMARY KEY,
+        plan_id         text COLLATE "C" NOT NULL,
+        idempotency_key text NOT NULL,
+        lease_epoch     bigint NOT NULL,
+        from_node       text NOT NULL,
+        to_node         text NOT NULL,
+        request         json NOT NULL,
+        state           text NOT NULL CHECK (state IN ('requested', 'sent', 'answered', 'lost', 'cancelled')),
+        delivery        json,
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        updated_at      timestamptz NOT NULL DEFAULT now()
+      );
     `,
   },
 ];

@@ -15,6 +15,7 @@ import { foldPlan } from "../fold-plan.js";
 import { assertQueryLimit, type PlanPage } from "../plan-query.js";
 import { DOCUMENT_KEY, type LeaseToken, type Store } from "../store.js";
 import { appendStatement } from "./append-statement.js";
+import { ConnectionHealth, watchConnection } from "./connection-health.js";
 import { migrate } from "./migrations.js";
 import { planQueryStatement } from "./plan-query-sql.js";
 
@@ -64,6 +65,7 @@ const types: pg.CustomTypesConfig = {
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   let pool: pg.Pool | undefined;
+  let connection: ConnectionHealth | undefined;
   /** The tail of each plan's queue of appends and lease changes. */
   const queues = new Map<string, Promise<unknown>>();
   const rows = new Map<string, RowAt>();
@@ -189,10 +191,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         await next.end().catch(() => undefined);
         throw new PlanroomError("INTERNAL", `the PostgreSQL store could not open: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
-      pool = next;
+      connection = new ConnectionHealth({ probe: () => next.query("SELECT 1") });
+      pool = watchConnection(next, connection);
     },
     health() {
-      return pool ? { writable: true } : { writable: false, reason: "the store is not open" };
+      return pool && connection ? connection.health() : { writable: false, reason: "the store is not open" };
     },
     async append(events, appendOptions) {
       db();
@@ -304,6 +307,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       } finally {
         const ending = pool;
         pool = undefined;
+        connection?.stop();
         rows.clear();
         await ending.end();
       }

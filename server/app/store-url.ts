@@ -31,13 +31,15 @@ export function isStoreUrl(text: string): boolean {
  * when it cannot hold a password (no `@`).
  */
 export function maskStoreUrl(text: string): string {
+  const notUrl = text.includes("@") ? "(a value that is not a URL)" : text;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return text.includes("@") ? "(a value that is not a URL)" : text;
+    return notUrl;
   }
-  if (url.password !== "") url.password = "***";
+  // `user:secret@host` parses as the scheme `user:` with an opaque path: no parts to mask.
+  if (!text.startsWith(`${url.protocol}//`)) return notUrl;
   const port = url.port === "" && url.hostname !== "" && SCHEMES.includes(url.protocol) ? ":5432" : url.port === "" ? "" : `:${url.port}`;
   const user = url.username === "" ? "" : `${url.username}${url.password === "" ? "" : ":***"}@`;
   return `${url.protocol}//${user}${url.hostname}${port}${url.pathname}${url.search}`;

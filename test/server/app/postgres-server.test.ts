@@ -123,15 +123,26 @@ describe.skipIf(!hasPostgres)("a node on PostgreSQL (child processes)", () => {
     await readyzUntil(server.url, 200, 5_000);
     // a query, so that the node has a connection open to lose
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    const terminated = await database.query<{ t: boolean }>("SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
-    expect(terminated.filter((r) => r.t).length).toBeGreaterThan(0);
-    const lost = await readyzUntil(server.url, 503, 5_000);
-    expect(lost.reason).toMatch(/the database connection was lost: terminating connection due to administrator command/);
+    // New connections are refused until the test lets them in again, so the node stays cut off
+    // however long the test takes to look (its probes fail meanwhile).
+    await database.adminQuery(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS false`);
+    const terminated = await database.adminQuery<{ t: boolean }>("SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE datname = $1", [database.name]);
+    try {
+      expect(terminated.filter((r) => r.t).length).toBeGreaterThan(0);
+      const lost = await readyzUntil(server.url, 503, 5_000);
+      expect(lost.reason).toMatch(/^the store refuses writes: the database connection was lost: /);
+      // a probe ran and failed: the reason is now the refused connection
+      const probed = async () => ((await (await fetch(`${server.url}/readyz`)).json()) as { reason?: string }).reason;
+      await expect.poll(probed, { timeout: 10_000, interval: 100 }).toMatch(/is not currently accepting connections/);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    } finally {
+      await database.adminQuery(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS true`);
+    }
     await readyzUntil(server.url, 200, 10_000);
     // the pool's error was a warning in the log, never a crash
-    expect(server.output()).toMatch(/"level":"warn".*a connection to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:5432\/planroom_test_[0-9a-f]+ failed: terminating connection/);
+    expect(server.output()).toMatch(/"level":"warn".*a connection to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:5432\/planroom_test_[0-9a-f]+ failed: terminating connection due to administrator command/);
     expect(server.child.exitCode).toBeNull();
-    // and it serves again: a query through the new connection
+    // and it serves again: a query through a new connection
     expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ ok: true, plans: expect.any(Number) });
     await server.kill("SIGTERM");
   });

@@ -52,9 +52,9 @@ module.exports = {
     },
     {
       name: "client-not-to-server",
-      comment: "the client talks to the server over the wire only; `planroom serve` (client/cli/serve-command.ts) is the one exception",
+      comment: "the client talks to the server over the wire only; `planroom serve` (client/cli/serve-command.ts) and `planroom migrate` (client/cli/migrate-command.ts) are the exceptions",
       severity: "error",
-      from: { path: "^client/", pathNot: "^client/cli/serve-command\\.ts$" },
+      from: { path: "^client/", pathNot: "^client/cli/(serve|migrate)-command\\.ts$" },
       to: { path: "^server/" },
     },
     {
@@ -70,6 +70,20 @@ module.exports = {
       severity: "error",
       from: { path: "^client/cli/serve-command\\.ts$" },
       to: { path: "^server/app/serve\\.ts$", dynamic: false },
+    },
+    {
+      name: "migrate-command-imports-only-migrate-store",
+      comment: "client/cli/migrate-command.ts may import server/app/migrate-store.ts and nothing else of the server",
+      severity: "error",
+      from: { path: "^client/cli/migrate-command\\.ts$" },
+      to: { path: "^server/", pathNot: "^server/app/migrate-store\\.ts$" },
+    },
+    {
+      name: "migrate-command-import-is-dynamic",
+      comment: "client/cli/migrate-command.ts may reach server/app/migrate-store.ts only by a dynamic import, so that the other commands never load the server",
+      severity: "error",
+      from: { path: "^client/cli/migrate-command\\.ts$" },
+      to: { path: "^server/app/migrate-store\\.ts$", dynamic: false },
     },
     {
       name: "server-not-to-client",

@@ -6,6 +6,7 @@ import { CliContext, DEFAULT_URL, type GlobalOptions } from "./cli-context.js";
 import { processIO, type CliIO } from "./cli-io.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 import { registerList } from "./list-command.js";
+import { registerMigrate } from "./migrate-command.js";
 import { registerRevise } from "./revise-command.js";
 import { registerRuns } from "./run-commands.js";
 import type { Runner } from "./runner.js";
@@ -62,6 +63,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   };
 
   registerServe(program, run);
+  registerMigrate(program, run);
   registerSubmit(program, run);
   registerList(program, run);
   registerShow(program, run);

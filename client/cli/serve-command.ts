@@ -6,6 +6,7 @@ interface ServeOptions {
   port?: string;
   host?: string;
   data?: string;
+  store?: string;
   config?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -18,7 +19,7 @@ interface ServeOptions {
 
 async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<number> {
   const argv: string[] = [];
-  for (const key of ["port", "host", "data", "config"] as const) {
+  for (const key of ["port", "host", "data", "store", "config"] as const) {
     const value = options[key];
     if (value !== undefined) argv.push(`--${key}`, value);
   }
@@ -39,10 +40,11 @@ async function serveCommand(ctx: CliContext, options: ServeOptions): Promise<num
 export function registerServe(program: Command, run: Runner): void {
   program
     .command("serve")
-    .description("run a Planroom server on the embedded store (prints its URL, and development tokens when none are configured)")
+    .description("run a Planroom server on the embedded store, or on PostgreSQL with --store (prints its URL, and development tokens when none are configured)")
     .option("--port <port>", "TCP port, 0 for any free one (PLANROOM_PORT, default 8080)")
     .option("--host <host>", "interface to listen on (PLANROOM_HOST, default 127.0.0.1)")
     .option("--data <dir>", "data directory (PLANROOM_DATA, default ./data)")
+    .option("--store <url>", "run on PostgreSQL: postgres://user:password@host:5432/database (PLANROOM_DATABASE_URL; default: the embedded store in --data)")
     .option("--config <file>", "JSON configuration file with principals and tokens (PLANROOM_CONFIG)")
     .option("--public-url <url>", "the URL people open, for the printed links, e.g. behind a proxy (PLANROOM_PUBLIC_URL)")
     .option("--tls-cert <file>", "serve HTTPS/WSS with this PEM certificate (PLANROOM_TLS_CERT; needs --tls-key)")

@@ -7,6 +7,7 @@ import { PrincipalConfigSchema } from "../auth/principal-config.js";
 import { LOG_FORMATS, LOG_LEVELS } from "../runtime/structured-logger.js";
 import { ListenAddressSchema } from "./listen-address.js";
 import { planMessageBytes } from "./message-size-limit.js";
+import { isStoreUrl, maskStoreUrl, STORE_URL_EXPECTED } from "./store-url.js";
 
 export { PrincipalConfigSchema, type PrincipalConfig } from "../auth/principal-config.js";
 
@@ -25,6 +26,15 @@ export const ServerConfigSchema = z
     publicUrl: z.url({ protocol: /^https?$/, error: "publicUrl must be an http:// or https:// URL, e.g. https://planroom.example.com" }).optional(),
     /** Data directory of the embedded store. */
     dataDir: z.string().min(1).default("./data"),
+    /**
+     * Run on PostgreSQL instead of the embedded store: `postgres://user:password@host:5432/database`
+     * (or `postgresql://`). Without it the node keeps its plans in `dataDir`.
+     */
+    store: z
+      .string({ error: `store must be ${STORE_URL_EXPECTED}` })
+      .trim()
+      .refine(isStoreUrl, { error: (issue) => `${JSON.stringify(maskStoreUrl(String(issue.input)))} is not ${STORE_URL_EXPECTED}` })
+      .optional(),
     /** Principals and their tokens. Empty: a development set is generated and stored. */
     principals: z.array(PrincipalConfigSchema).max(10_000).default([]),
     /** Origins allowed by CORS (HTTP and Socket.IO). Empty: same origin only. */
@@ -181,8 +191,8 @@ export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
 /** Where configuration comes from; later sources win: file, then environment, then flags. */
 export interface ConfigSources {
   /** Parsed command-line flags; `tools` is one or more comma-separated lists of tool module paths. */
-  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined; tools?: string | readonly string[] | undefined; tlsCert?: string | undefined; tlsKey?: string | undefined; publicUrl?: string | undefined; logFormat?: string | undefined; logLevel?: string | undefined };
-  /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`, `PLANROOM_TOOLS`, `PLANROOM_TLS_CERT`, `PLANROOM_TLS_KEY`, `PLANROOM_PUBLIC_URL`). */
+  flags?: { host?: string | undefined; port?: string | number | undefined; data?: string | undefined; config?: string | undefined; tools?: string | readonly string[] | undefined; tlsCert?: string | undefined; tlsKey?: string | undefined; publicUrl?: string | undefined; store?: string | undefined; logFormat?: string | undefined; logLevel?: string | undefined };
+  /** The environment (`PLANROOM_HOST`, `PLANROOM_PORT`, `PLANROOM_DATA`, `PLANROOM_CONFIG`, `PLANROOM_TOOLS`, `PLANROOM_TLS_CERT`, `PLANROOM_TLS_KEY`, `PLANROOM_PUBLIC_URL`, `PLANROOM_DATABASE_URL`). */
   env?: NodeJS.ProcessEnv;
   /** Folder that relative paths of the environment and flags are resolved against (default: the working directory). */
   cwd?: string;
@@ -251,10 +261,12 @@ export async function loadConfig(sources: ConfigSources = {}): Promise<ServerCon
   set("port", env.PLANROOM_PORT);
   set("dataDir", env.PLANROOM_DATA);
   set("publicUrl", env.PLANROOM_PUBLIC_URL);
+  set("store", env.PLANROOM_DATABASE_URL);
   set("host", flags.host);
   set("port", flags.port);
   set("dataDir", flags.data);
   set("publicUrl", flags.publicUrl);
+  set("store", flags.store);
   set("logFormat", flags.logFormat);
   set("logLevel", flags.logLevel);
   for (const list of [splitList(env.PLANROOM_TOOLS), splitList(flags.tools)]) {

@@ -14,7 +14,6 @@ import { RunRegistry } from "../rooms/run-registry.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
 import type { Logger } from "../runtime/logger.js";
 import { createStructuredLogger } from "../runtime/structured-logger.js";
-import { createFileStore } from "../store/file/file-store.js";
 import type { Store } from "../store/store.js";
 import { clientAddress, compileProxyTrust } from "../transport/client-address.js";
 import { createHttpApi } from "../transport/http/http-api.js";
@@ -32,6 +31,7 @@ import { socketBroadcast } from "../transport/socket/socket-broadcast.js";
 import { attachSocketConnections } from "../transport/socket/socket-connections.js";
 import { parseConfig, type ServerConfigInput } from "./config.js";
 import { planMessageBytes } from "./message-size-limit.js";
+import { nodeStore } from "./node-store.js";
 import { loadTlsFiles } from "./tls-files.js";
 import { listenForMetrics, type MetricsListener } from "./metrics-listener.js";
 import { observedBroadcast } from "./observed-broadcast.js";
@@ -43,9 +43,12 @@ import { defaultWebDir } from "./web-dir.js";
 const RESULT_ENVELOPE_BYTES = 1_024;
 
 /** Options of {@link createPlanroomServer}: the configuration plus what only code can pass. */
-export interface PlanroomServerOptions extends ServerConfigInput {
-  /** The store; by default the embedded file store in `dataDir`. */
-  store?: Store;
+export interface PlanroomServerOptions extends Omit<ServerConfigInput, "store"> {
+  /**
+   * The store, or the `postgres://` (`postgresql://`) URL of the database to run on; by default the
+   * embedded file store in `dataDir`.
+   */
+  store?: Store | string;
   /** Server-side tools, merged with those of `toolModules` (a name defined twice is an error). */
   tools?: ToolRegistry;
   clock?: Clock;
@@ -68,6 +71,11 @@ export interface PlanroomServer {
   io: PlanroomIo;
   http: HttpServer;
   store: Store;
+  /**
+   * This node's id (`planroom-<pid>-<random>`), new at every start: the owner of the executor
+   * leases it takes, shown at start-up and in `GET /healthz`.
+   */
+  nodeId: string;
   /** The principals with their tokens when a development set was generated (print them); else empty. */
   devPrincipals: PrincipalConfig[];
   /** Names of the server-side tools (the `tools` option and `toolModules`), sorted. */
@@ -114,13 +122,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     plansByStatus: () => (gauges.store ? gauges.store.countPlans() : Promise.resolve(new Map())),
   });
   const { metrics } = prometheus;
-  const store =
-    givenStore ??
-    createFileStore({
-      dir: config.dataDir,
-      onCommit: (c) => metrics.storeCommit(c.commitMs, c.fsyncMs),
-      onIndexRebuilt: (why, plans) => log.warn(`store: ${why}; rebuilt the plan index of ${plans} plans from their logs`),
-    });
+  const nodeId = `planroom-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const store = nodeStore({ given: givenStore, dataDir: config.dataDir, log, metrics });
   await store.open();
   let registry: PrincipalRegistry;
   let generated: PrincipalConfig[];
@@ -159,7 +162,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   });
   // A result comes back in one Socket.IO message, which may not pass maxHttpBufferSize either.
   const agents = new AgentSockets(clock, config.agentGraceMs, { maxResultBytes: Math.min(config.limits.maxResultBytes, config.maxHttpBufferSize - RESULT_ENVELOPE_BYTES) }, metrics);
-  const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
+  const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: nodeId, log });
   const quota = new AgentQuota();
   const reactions = new RoomReactions({ store, clock, log, runs, quota, broadcast: observedBroadcast(socketBroadcast(io), { metrics, log }) });
   const directory = new RoomDirectory({ store, reactions, runs, limits: config.limits });
@@ -174,7 +177,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     return health.writable ? { ok: true } : { ok: false, reason: `the store refuses writes: ${health.reason}` };
   };
   const countPlans = async (): Promise<number> => [...(await store.countPlans()).values()].reduce((a, b) => a + b, 0);
-  api.listener = createHttpApi({ directory, registry, voterRoles: config.approvalRules.voterRoles, countPlans, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy, metrics: prometheus.exposition, rateLimit: { budgets, addressOf: (req) => gate.addressOf(req), metrics } });
+  api.listener = createHttpApi({ nodeId, directory, registry, voterRoles: config.approvalRules.voterRoles, countPlans, corsOrigins: config.corsOrigins, webDir: webDir ?? defaultWebDir(), log, readiness, trustProxy: config.trustProxy, metrics: prometheus.exposition, rateLimit: { budgets, addressOf: (req) => gate.addressOf(req), metrics } });
   attachSocketConnections(io, { gate, registry, principalSockets, handlers, directory, agents, budget: budgets.principals, limits: { maxMessageBytes: config.maxHttpBufferSize }, log, metrics });
 
   // A start that fails past this point (the port is taken, the metrics address is) lets go of
@@ -225,5 +228,5 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       }
     })());
 
-  return { url: `${tls ? "https" : "http"}://${host}:${port}`, port, io, http, store, devPrincipals: generated, toolNames: [...tools.keys()].sort(), metricsUrl: metricsListener?.url, close };
+  return { url: `${tls ? "https" : "http"}://${host}:${port}`, port, io, http, store, nodeId, devPrincipals: generated, toolNames: [...tools.keys()].sort(), metricsUrl: metricsListener?.url, close };
 }

@@ -14,9 +14,9 @@ export interface ChildServer {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `serve.ts` with the arguments and resolves once it prints its URL. */
-export function startChildServer(args: string[], timeoutMs = 20_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/app/serve.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production" } });
+/** Starts `serve.ts` with the arguments (and `env` added to the environment) and resolves once it prints its URL. */
+export function startChildServer(args: string[], timeoutMs = 20_000, env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/app/serve.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production", ...env } });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return new Promise((resolve, reject) => {

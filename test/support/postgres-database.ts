@@ -37,8 +37,12 @@ export async function postgresAvailable(what: string): Promise<boolean> {
 export interface TestDatabase {
   /** Its connection string. */
   url: string;
+  /** Its name. */
+  name: string;
   /** Runs one statement on it, on a connection of its own. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
+  /** Runs one statement on the test server's own database (for what cannot be done from inside this one, e.g. letting connections in again). */
+  adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
   /** Drops it, ending every connection still open to it. */
   drop(): Promise<void>;
 }
@@ -62,6 +66,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    name,
+    adminQuery: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => connected(ADMIN_URL, async (client) => (await client.query<R>(text, values)).rows),
     query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => connected(url.toString(), async (client) => (await client.query<R>(text, values)).rows),
     drop: () => connected(ADMIN_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };

@@ -19,6 +19,7 @@ import { DOCUMENT_KEY, type CancelRequest, type LeaseToken, type Store } from ".
 import { appendStatement } from "./append-statement.js";
 import { feedStart, readFeed } from "./change-feed.js";
 import { acquireStatement, cancelStatement, orphansStatement, releaseStatement, renewStatement } from "./lease-statements.js";
+import { ConnectionHealth, watchConnection } from "./connection-health.js";
 import { migrate } from "./migrations.js";
 import { planQueryStatement } from "./plan-query-sql.js";
 
@@ -72,6 +73,7 @@ const types: pg.CustomTypesConfig = {
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   let pool: pg.Pool | undefined;
+  let connection: ConnectionHealth | undefined;
   /** The tail of each plan's queue of appends and lease changes. */
   const queues = new Map<string, Promise<unknown>>();
   const rows = new Map<string, RowAt>();
@@ -197,10 +199,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         await next.end().catch(() => undefined);
         throw new PlanroomError("INTERNAL", `the PostgreSQL store could not open: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
-      pool = next;
+      connection = new ConnectionHealth({ probe: () => next.query("SELECT 1") });
+      pool = watchConnection(next, connection);
     },
     health() {
-      return pool ? { writable: true } : { writable: false, reason: "the store is not open" };
+      return pool && connection ? connection.health() : { writable: false, reason: "the store is not open" };
     },
     async append(events, appendOptions) {
       db();
@@ -332,6 +335,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       } finally {
         const ending = pool;
         pool = undefined;
+        connection?.stop();
         rows.clear();
         await ending.end();
       }

@@ -5,6 +5,8 @@ export type Readiness = { ok: true } | { ok: false; reason: string };
 
 /** What the health routes read. */
 export interface HealthRoutesDeps {
+  /** This node's id, named in `GET /healthz` (several nodes on one database tell themselves apart by it). */
+  nodeId: string;
   /** How many plans are stored (every status, from the store's plan index). */
   countPlans: () => Promise<number>;
   /** The server's readiness now (see {@link Readiness}). */
@@ -12,8 +14,8 @@ export interface HealthRoutesDeps {
 }
 
 /**
- * `GET /healthz`, liveness: the process answers, with how many plans it has stored (in memory or
- * not; left out when the store cannot say). `GET /readyz`,
+ * `GET /healthz`, liveness: the process answers, with its node id and how many plans it has stored
+ * (in memory or not; left out when the store cannot say). `GET /readyz`,
  * readiness: 200 `{ ok: true }`, or 503 `{ ok: false, reason }` while the server shuts down or its
  * store refuses writes, for a load balancer to stop sending it traffic. No token needed.
  */
@@ -26,7 +28,7 @@ export function healthRoutes(deps: HealthRoutesDeps): Router {
     } catch {
       // Liveness does not hang on the store: the count is left out when the store cannot give it.
     }
-    res.json({ ok: true, ...(plans !== undefined ? { plans } : {}) });
+    res.json({ ok: true, node: deps.nodeId, ...(plans !== undefined ? { plans } : {}) });
   });
   router.get("/readyz", (_req, res) => {
     const readiness = deps.readiness();

@@ -18,6 +18,8 @@ import { requestLog } from "./request-log.js";
 
 /** What the HTTP routes need. */
 export interface HttpApiDeps {
+  /** This node's id, for `GET /healthz`. */
+  nodeId: string;
   directory: RoomDirectory;
   registry: PrincipalRegistry;
   /** The roles whose principals may vote (`approvalRules.voterRoles`): what `mayVote` in a list query goes by. */

@@ -19,7 +19,7 @@ describe("HTTP API", () => {
 
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true, plans: 1 });
+    expect(await health.json()).toEqual({ ok: true, node: server.nodeId, plans: 1 });
     expect(health.headers.get("content-security-policy")).toContain("connect-src 'self' ws: wss:");
     expect(health.headers.get("x-content-type-options")).toBe("nosniff");
 

@@ -226,7 +226,7 @@ describe("RoomDirectory: memory holds what is live", () => {
     // A live plan restored at start answers from memory.
     await reviewer.ok("plan:join", { planId: live[0]! });
     expect(loads).toHaveLength(4);
-    expect((await getJson(server.url, "/healthz", "rev-1")).body).toEqual({ ok: true, plans: 6 });
+    expect((await getJson(server.url, "/healthz", "rev-1")).body).toEqual({ ok: true, node: server.nodeId, plans: 6 });
   });
 });
 

@@ -33,7 +33,7 @@ describe("HTTPS and WSS on the server's port (tls)", () => {
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const health = await httpsGet(`${server.url}/healthz`, certificate.cert);
     expect(health.status).toBe(200);
-    expect(JSON.parse(health.body)).toEqual({ ok: true, plans: 0 });
+    expect(JSON.parse(health.body)).toEqual({ ok: true, node: server.nodeId, plans: 0 });
 
     // The SDK's default transport is WebSocket only: this runs over wss.
     const agent = secureClient(server.url, TOKENS.agent);

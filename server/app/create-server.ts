@@ -74,6 +74,8 @@ export interface PlanroomServer {
   toolNames: string[];
   /** `http://host:port/metrics` of the `metricsListen` listener (no token needed), when configured. */
   metricsUrl: string | undefined;
+  /** This server process's id, unique per start (`planroom-<pid>-<random>`): its executor leases' owner and its metrics' `node` label. */
+  nodeId: string;
   /** Stops accepting, lets running steps finish up to the grace period, flushes the store, closes sockets. */
   close(): Promise<void>;
 }
@@ -96,7 +98,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const tls = config.tls ? await loadTlsFiles(config.tls) : undefined;
   // Filled in once the server's parts exist: the gauges read them at each scrape.
   const gauges: { io?: PlanroomIo; directory?: RoomDirectory; store?: Store } = {};
-  const prometheus = createPrometheusMetrics({
+  const nodeId = `planroom-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const prometheus = createPrometheusMetrics(nodeId, {
     sockets: () => gauges.io?.of("/").sockets.size ?? 0,
     // Rooms with members are in memory: these walk the rooms in memory, never every stored plan.
     rooms: () => {
@@ -159,7 +162,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   });
   // A result comes back in one Socket.IO message, which may not pass maxHttpBufferSize either.
   const agents = new AgentSockets(clock, config.agentGraceMs, { maxResultBytes: Math.min(config.limits.maxResultBytes, config.maxHttpBufferSize - RESULT_ENVELOPE_BYTES) }, metrics);
-  const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: `planroom-${process.pid}-${randomBytes(4).toString("hex")}`, log });
+  const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: nodeId, log });
   const quota = new AgentQuota();
   const reactions = new RoomReactions({ store, clock, log, runs, quota, broadcast: observedBroadcast(socketBroadcast(io), { metrics, log }) });
   const directory = new RoomDirectory({ store, reactions, runs, limits: config.limits });
@@ -225,5 +228,5 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       }
     })());
 
-  return { url: `${tls ? "https" : "http"}://${host}:${port}`, port, io, http, store, devPrincipals: generated, toolNames: [...tools.keys()].sort(), metricsUrl: metricsListener?.url, close };
+  return { url: `${tls ? "https" : "http"}://${host}:${port}`, port, io, http, store, devPrincipals: generated, toolNames: [...tools.keys()].sort(), metricsUrl: metricsListener?.url, nodeId, close };
 }

@@ -13,3 +13,4 @@ export type { Store } from "./store/store.js";
 export { createFileStore, type FileStore, type FileStoreOptions } from "./store/file/file-store.js";
 export { createMemoryStore } from "./store/memory-store.js";
 export { limiterRateBudget, memoryRateBudget, type RateBudget, type RateBudgets, type RateLimitSettings, type RateVerdict } from "./transport/rate-budget.js";
+export { postgresRateBudget, type PostgresRateBudget, type PostgresRateBudgetOptions } from "./transport/postgres-rate-budget.js";

@@ -57,6 +57,11 @@ export const ServerConfigSchema = z
      * Past it: `RATE_LIMITED` (the handshake is refused; HTTP 429).
      */
     handshakeLimit: z.object({ burst: z.number().int().min(1).default(300), perSecond: z.number().min(0.1).default(50) }).strict().prefault({}),
+    /**
+     * Where the two budgets above are counted: absent, in this process's memory; a PostgreSQL
+     * database (`postgres://…`) shared by several servers gives a client one budget across them all.
+     */
+    rateLimitStore: z.object({ connectionString: z.string().regex(/^postgres(ql)?:\/\//, { error: "rateLimitStore.connectionString must be a postgres:// or postgresql:// URL" }) }).strict().optional(),
     /** Plan size caps. */
     limits: z
       .object({

@@ -24,7 +24,7 @@ import { createCommandHandlers } from "../transport/socket/commands/command-hand
 import { HandshakeGate } from "../transport/socket/handshake-gate.js";
 import { HandshakeOrigins } from "../transport/socket/handshake-origin.js";
 import type { PlanroomIo } from "../transport/socket/planroom-io.js";
-import { memoryRateBudget, type RateBudgets } from "../transport/rate-budget.js";
+import type { RateBudgets } from "../transport/rate-budget.js";
 import { preEncodingParser } from "../transport/socket/pre-encoding-parser.js";
 import { PrincipalSockets } from "../transport/socket/principal-sockets.js";
 import { socketBroadcast } from "../transport/socket/socket-broadcast.js";
@@ -36,6 +36,7 @@ import { loadTlsFiles } from "./tls-files.js";
 import { listenForMetrics, type MetricsListener } from "./metrics-listener.js";
 import { observedBroadcast } from "./observed-broadcast.js";
 import { createPrometheusMetrics } from "./prometheus-metrics.js";
+import { rateBudgetsFor } from "./rate-budgets-for.js";
 import { loadToolModules } from "./tool-modules.js";
 import { defaultWebDir } from "./web-dir.js";
 
@@ -58,7 +59,8 @@ export interface PlanroomServerOptions extends Omit<ServerConfigInput, "store"> 
   webDir?: string;
   /**
    * The rate budgets (per principal and per address); by default in this process's memory, sized
-   * by `rateLimit` and `handshakeLimit`. A shared backend goes here, for servers that share clients.
+   * by `rateLimit` and `handshakeLimit`, or in the `rateLimitStore` database. Any other shared
+   * backend goes here, for servers that share clients.
    */
   rateBudgets?: RateBudgets;
 }
@@ -73,7 +75,7 @@ export interface PlanroomServer {
   store: Store;
   /**
    * This node's id (`planroom-<pid>-<random>`), new at every start: the owner of the executor
-   * leases it takes, shown at start-up and in `GET /healthz`.
+   * leases it takes, shown at start-up and in `GET /healthz`, and its metrics' `node` label.
    */
   nodeId: string;
   /** The principals with their tokens when a development set was generated (print them); else empty. */
@@ -104,7 +106,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const tls = config.tls ? await loadTlsFiles(config.tls) : undefined;
   // Filled in once the server's parts exist: the gauges read them at each scrape.
   const gauges: { io?: PlanroomIo; directory?: RoomDirectory; store?: Store } = {};
-  const prometheus = createPrometheusMetrics({
+  const nodeId = `planroom-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const prometheus = createPrometheusMetrics(nodeId, {
     sockets: () => gauges.io?.of("/").sockets.size ?? 0,
     // Rooms with members are in memory: these walk the rooms in memory, never every stored plan.
     rooms: () => {
@@ -122,7 +125,6 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     plansByStatus: () => (gauges.store ? gauges.store.countPlans() : Promise.resolve(new Map())),
   });
   const { metrics } = prometheus;
-  const nodeId = `planroom-${process.pid}-${randomBytes(4).toString("hex")}`;
   const store = nodeStore({ given: givenStore, dataDir: config.dataDir, log, metrics });
   await store.open();
   let registry: PrincipalRegistry;
@@ -147,7 +149,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   // HTTPS and WSS directly with `tls`; Socket.IO attaches to either server the same way.
   const http: HttpServer = tls ? createHttpsServer(tls, listener) : createServer(listener);
   const proxyTrust = compileProxyTrust(config.trustProxy);
-  const budgets = rateBudgets ?? { principals: memoryRateBudget(config.rateLimit), addresses: memoryRateBudget(config.handshakeLimit) };
+  const rate = rateBudgetsFor(config, { rateBudgets, store: givenStore, log });
+  const { budgets } = rate;
   const gate = new HandshakeGate({ failures: new AuthFailureLimiter(config.authFailureLimit, () => clock.now()), origins: new HandshakeOrigins(config.corsOrigins), registry, clientAddress: (req) => clientAddress(req, proxyTrust), budgets, metrics });
   const principalSockets = new PrincipalSockets(config.limits.maxSocketsPerPrincipal);
   const io: PlanroomServer["io"] = new Server(http, {
@@ -188,10 +191,12 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     await runs.drain(0);
     await io.close();
     await metricsListener?.close();
+    await rate.close();
     await store.close();
   };
   let metricsListener: MetricsListener | undefined;
   try {
+    await rate.ready();
     await directory.restore();
     await new Promise<void>((ok, fail) => {
       http.once("error", fail);
@@ -223,6 +228,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       } finally {
         await io.close();
         http.closeAllConnections();
+        await rate.close();
         await store.close();
         await metricsClosed;
       }

@@ -26,7 +26,7 @@ const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.
 /** Buckets of step durations and approval waits in seconds, from 1 ms to a day. */
 const LONG_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3_600, 14_400, 86_400];
 
-let processRegistry: Registry | undefined;
+let sharedProcessRegistry: Registry | undefined;
 
 /**
  * Node's default process metrics (event-loop lag, heap, GC, …), collected once per process: each
@@ -34,11 +34,11 @@ let processRegistry: Registry | undefined;
  * servers created one after another in a process share this one.
  */
 function processMetrics(): Registry {
-  if (!processRegistry) {
-    processRegistry = new Registry();
-    collectDefaultMetrics({ register: processRegistry });
+  if (!sharedProcessRegistry) {
+    sharedProcessRegistry = new Registry();
+    collectDefaultMetrics({ register: sharedProcessRegistry });
   }
-  return processRegistry;
+  return sharedProcessRegistry;
 }
 
 /** `make(key)` remembered by key: the labelled children of a metric, made once instead of per call. */
@@ -59,14 +59,22 @@ export interface PrometheusMetrics {
 }
 
 /**
- * The server's metrics on a registry of its own (several servers may run in one process); its
- * exposition adds the process's default metrics (see {@link processMetrics}). Every metric is
- * named here.
+ * The server's metrics on a registry of its own (several servers may run in one process), which
+ * also holds the process's default metrics (see {@link processMetrics}). Every series carries the
+ * label `node="<nodeId>"` (the registry's default label), so that the series of several servers
+ * scraped into one Prometheus stay apart and can be summed or compared across nodes. Every metric
+ * is named here.
  */
-export function createPrometheusMetrics(sources: GaugeSources): PrometheusMetrics {
+export function createPrometheusMetrics(nodeId: string, sources: GaugeSources): PrometheusMetrics {
   const registry = new Registry();
+  registry.setDefaultLabels({ node: nodeId });
   const registers = [registry];
-  const defaults = processMetrics();
+  // The same metric objects, shown by this registry with its label too.
+  const processRegistry = processMetrics();
+  for (const { name } of processRegistry.getMetricsAsArray()) {
+    const metric = processRegistry.getSingleMetric(name);
+    if (metric) registry.registerMetric(metric);
+  }
 
   new Gauge({ name: "planroom_sockets_connected", help: "Socket.IO connections open now", registers, collect() { this.set(sources.sockets()); } });
   new Gauge({ name: "planroom_rooms", help: "Plan rooms with at least one member", registers, collect() { this.set(sources.rooms()); } });
@@ -129,6 +137,5 @@ export function createPrometheusMetrics(sources: GaugeSources): PrometheusMetric
     remoteToolCall: (outcome) => remoteCalls.inc({ outcome }),
     rateLimited: () => rateLimited.inc(),
   };
-  const text = async (): Promise<string> => `${await registry.metrics()}\n${await defaults.metrics()}`;
-  return { metrics, registry, exposition: { contentType: registry.contentType, text } };
+  return { metrics, registry, exposition: { contentType: registry.contentType, text: () => registry.metrics() } };
 }

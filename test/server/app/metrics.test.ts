@@ -140,4 +140,27 @@ describe("GET /metrics", () => {
       await second.close();
     }
   });
+
+  it("labels every series, the process metrics too, with its server's node id; two servers in one process have two", async () => {
+    const first = await start();
+    await scope.join("agent-1");
+    const { startTestServer } = await import("../../support/planroom-test-kit.js");
+    const second = await startTestServer({ principals: [...TEST_PRINCIPALS, SCRAPER] });
+    try {
+      expect(first.nodeId).toMatch(/^planroom-\d+-[0-9a-f]{8}$/);
+      expect(second.nodeId).not.toBe(first.nodeId);
+      for (const server of [first, second]) {
+        const samples = await scrape(server.url);
+        expect(samples.length).toBeGreaterThan(50);
+        expect(samples.filter((s) => s.labels.node !== server.nodeId).map((s) => s.name)).toEqual([]);
+        for (const name of ["planroom_sockets_connected", "planroom_plans", "planroom_store_commit_duration_seconds_count", "nodejs_eventloop_lag_seconds", "process_cpu_seconds_total"]) {
+          expect(samples.some((s) => s.name === name), name).toBe(true);
+        }
+      }
+      expect(metricValue(await scrape(first.url), "planroom_sockets_connected", { node: first.nodeId })).toBe(1);
+      expect(metricValue(await scrape(second.url), "planroom_sockets_connected", { node: second.nodeId })).toBe(0);
+    } finally {
+      await second.close();
+    }
+  });
 });

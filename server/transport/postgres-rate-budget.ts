@@ -85,24 +85,19 @@ export function postgresRateBudget(settings: RateLimitSettings, options: Postgre
   const pool = own ? rateBudgetPool(options.connectionString, options) : options.pool;
   const points = settings.burst;
   const duration = wholeMillisecondWindow(settings);
-  let created!: (error?: unknown) => void;
-  const ready = new Promise<void>((resolve, reject) => {
-    created = (error) => (error === undefined || error === null ? resolve() : reject(error instanceof Error ? error : new Error("the rate budget table could not be created")));
-  });
+  const ready = createTable(pool, options.tableName);
   // Nobody may have to wait for it: a failure is the caller's to see through `ready`.
   ready.catch(() => undefined);
-  const limiter = new RateLimiterPostgres(
-    {
-      storeClient: pool,
-      storeType: "pool",
-      tableName: options.tableName,
-      keyPrefix: "",
-      points,
-      duration,
-      insuranceLimiter: new RateLimiterMemory({ points, duration, keyPrefix: "" }),
-    },
-    created,
-  );
+  const limiter = new RateLimiterPostgres({
+    storeClient: pool,
+    storeType: "pool",
+    tableName: options.tableName,
+    tableCreated: true,
+    keyPrefix: "",
+    points,
+    duration,
+    insuranceLimiter: new RateLimiterMemory({ points, duration, keyPrefix: "" }),
+  });
   const budget = limiterRateBudget(limiter);
   let closed: Promise<void> | undefined;
   return {
@@ -110,4 +105,25 @@ export function postgresRateBudget(settings: RateLimitSettings, options: Postgre
     ready,
     close: () => (closed ??= own ? pool.end() : Promise.resolve()),
   };
+}
+
+/**
+ * Creates the budget's table if it is missing, under a transaction-scoped advisory lock: nodes that
+ * start together on a fresh database would otherwise race in `CREATE TABLE IF NOT EXISTS`, which
+ * PostgreSQL does not make safe (the loser fails with 42710 or 23505). The columns are the ones
+ * rate-limiter-flexible's PostgreSQL limiter reads and writes (it is told the table exists).
+ */
+async function createTable(pool: pg.Pool, tableName: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`planroom rate budget ${tableName}`]);
+    await client.query(`CREATE TABLE IF NOT EXISTS "${tableName}" (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }

@@ -37,11 +37,15 @@ import { listenForMetrics, type MetricsListener } from "./metrics-listener.js";
 import { observedBroadcast } from "./observed-broadcast.js";
 import { createPrometheusMetrics } from "./prometheus-metrics.js";
 import { rateBudgetsFor } from "./rate-budgets-for.js";
+import { nodeCluster } from "./node-cluster.js";
+import { RemoteEvents } from "../rooms/remote-events.js";
 import { loadToolModules } from "./tool-modules.js";
 import { defaultWebDir } from "./web-dir.js";
 
 /** Room left in a Socket.IO message for what wraps a tool's result (packet type, ack id, `{ok,result}`). */
 const RESULT_ENVELOPE_BYTES = 1_024;
+/** How often a node reads the change feed of a shared store: the longest a lost hint delays an event. */
+const FEED_POLL_MS = 1_000;
 
 /** Options of {@link createPlanroomServer}: the configuration plus what only code can pass. */
 export interface PlanroomServerOptions extends Omit<ServerConfigInput, "store"> {
@@ -167,8 +171,12 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const agents = new AgentSockets(clock, config.agentGraceMs, { maxResultBytes: Math.min(config.limits.maxResultBytes, config.maxHttpBufferSize - RESULT_ENVELOPE_BYTES) }, metrics);
   const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: nodeId, log });
   const quota = new AgentQuota();
-  const reactions = new RoomReactions({ store, clock, log, runs, quota, broadcast: observedBroadcast(socketBroadcast(io), { metrics, log }) });
+  const reactions = new RoomReactions({ store, clock, log, runs, quota, metrics, broadcast: observedBroadcast(socketBroadcast(io), { metrics, log }) });
   const directory = new RoomDirectory({ store, reactions, runs, limits: config.limits });
+  // The other nodes on the same database (none on the file and memory stores).
+  const cluster = await nodeCluster({ given: givenStore, store, nodeId, secret: process.env.PLANROOM_CLUSTER_SECRET, log });
+  const remote = new RemoteEvents({ store, cluster, room: (planId) => directory.get(planId), feedPollMs: FEED_POLL_MS, log });
+  reactions.onCommitted((planId, events) => remote.committed(planId, events));
   gauges.io = io;
   gauges.directory = directory;
   gauges.store = store;
@@ -188,15 +196,20 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const abandon = async (): Promise<void> => {
     closing = true;
     reactions.stop();
+    remote.stop();
     await runs.drain(0);
     await io.close();
     await metricsListener?.close();
     await rate.close();
+    await cluster.close();
     await store.close();
   };
   let metricsListener: MetricsListener | undefined;
   try {
     await rate.ready();
+    await cluster.open();
+    // The feed starts before the rooms load: nothing committed meanwhile is missed.
+    await remote.start();
     await directory.restore();
     await new Promise<void>((ok, fail) => {
       http.once("error", fail);
@@ -229,6 +242,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
         await io.close();
         http.closeAllConnections();
         await rate.close();
+        remote.stop();
+        await cluster.close();
         await store.close();
         await metricsClosed;
       }

@@ -106,6 +106,7 @@ export function createPrometheusMetrics(nodeId: string, sources: GaugeSources): 
   const stepSeconds = new Histogram({ name: "planroom_step_duration_seconds", help: "Step attempts that ran, by tool and outcome", labelNames: ["tool", "outcome"], buckets: LONG_BUCKETS, registers });
   const decisionSeconds = new Histogram({ name: "planroom_approval_decision_seconds", help: "Time from an approval request to its decision, by outcome", labelNames: ["outcome"], buckets: LONG_BUCKETS, registers });
   const remoteCalls = new Counter({ name: "planroom_remote_tool_calls_total", help: "Calls of agents' tools over their sockets, by outcome (ok or the error code)", labelNames: ["outcome"], registers });
+  const appendConflicts = new Counter({ name: "planroom_append_conflicts_total", help: "Appends refused because another node wrote the plan first (kind seq: caught up and decided again) or the executor's lease was taken over (kind lease)", labelNames: ["kind"], registers });
   const rateLimited = new Counter({ name: "planroom_rate_limited_total", help: "Commands, Socket.IO handshakes and HTTP requests refused with RATE_LIMITED", registers });
 
   const toolLabels = new Set<string>();
@@ -135,6 +136,7 @@ export function createPrometheusMetrics(nodeId: string, sources: GaugeSources): 
     stepFinished: (tool, outcome, ms) => stepSeconds.observe({ tool: toolLabel(tool), outcome }, ms / 1_000),
     approvalDecided: (outcome, ms) => decisionSeconds.observe({ outcome }, Math.max(0, ms) / 1_000),
     remoteToolCall: (outcome) => remoteCalls.inc({ outcome }),
+    appendConflict: (kind) => appendConflicts.inc({ kind }),
     rateLimited: () => rateLimited.inc(),
   };
   return { metrics, registry, exposition: { contentType: registry.contentType, text: () => registry.metrics() } };

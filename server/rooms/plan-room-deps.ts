@@ -23,6 +23,10 @@ export interface PlanRoomDeps<Room> {
   onFault(error: unknown, room: Room): void;
   /** Events were recorded (folded into `head`, their write queued); `from` is the head before them. */
   onRecorded(room: Room, from: RecordedFrom, events: readonly PlanEvent[]): void;
+  /** This room's own events were committed by the store (not told for events of other writers). */
+  onCommitted?(room: Room, events: readonly PlanEvent[]): void;
+  /** The store refused an append because another writer came first or the lease is not current. */
+  onConflict?(room: Room, kind: "seq" | "lease"): void;
   /** The durable status changed (told once per such event, after it is folded into `durable`). */
   onStatusChange(room: Room): void;
   /** Someone joined or left the room. */

@@ -247,6 +247,7 @@ export class PlanRoom {
     batch.written = appended.then(
       () => {
         batch.durable = true;
+        this.deps.onCommitted?.(this, batch.events);
         this.drain();
         this.write();
         this.processInbox();
@@ -263,6 +264,7 @@ export class PlanRoom {
   /** The store refused a batch: another writer came first (catch up, decide again), or it failed. */
   private refused(error: unknown): void {
     if (error instanceof AppendConflictError) {
+      this.deps.onConflict?.(this, error.conflict.kind);
       void this.catchUp(error.conflict);
       return;
     }

@@ -308,6 +308,7 @@ export class RoomDirectory {
     this.finished.delete(room);
     this.finishedBytes -= bytes;
     if (this.rooms.get(room.id) === room) this.rooms.delete(room.id);
+    room.dispose();
     this.deps.reactions.evicted(room);
   }
 }

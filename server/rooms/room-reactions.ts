@@ -1,6 +1,7 @@
 import type { PlanEvent } from "../../shared/index.js";
 import type { Clock } from "../runtime/clock.js";
 import type { Logger } from "../runtime/logger.js";
+import type { ServerMetrics } from "../runtime/server-metrics.js";
 import type { Store } from "../store/store.js";
 import type { AgentQuota } from "./agent-quota.js";
 import { ApprovalExpiry } from "./approval-expiry.js";
@@ -18,6 +19,7 @@ export interface RoomReactionsDeps {
   runs: Pick<RunRegistry, "start" | "recover" | "isRunning">;
   quota: AgentQuota;
   broadcast: RoomBroadcast;
+  metrics?: ServerMetrics;
 }
 
 /** Who else follows rooms' lives: the directory, which keeps finished rooms only while they are used. */
@@ -46,6 +48,7 @@ export class RoomReactions {
   private readonly expiry: ApprovalExpiry;
   private readonly presence: PresenceBroadcaster;
   private observer: RoomObserver | undefined;
+  private committed: ((planId: string, events: readonly PlanEvent[]) => void) | undefined;
   /** The hooks every room of this server is built with. */
   readonly roomDeps: PlanRoomDeps<PlanRoom>;
 
@@ -57,6 +60,8 @@ export class RoomReactions {
       broadcast: (event, room) => deps.broadcast.event(room, event),
       onFault: (error, room) => deps.log.error(`plan ${room.id}: store failure: ${String(error)}`),
       onRecorded: (room, from, events) => this.recorded(room, from, events),
+      onCommitted: (room, events) => this.committed?.(room.id, events),
+      onConflict: (_room, kind) => deps.metrics?.appendConflict(kind),
       onStatusChange: (room) => {
         deps.quota.track(room.durable);
         this.observer?.statusChanged(room);
@@ -66,6 +71,11 @@ export class RoomReactions {
         this.observer?.presenceChanged(room);
       },
     };
+  }
+
+  /** Tells `listener` of every room's own committed events from now on (for other nodes: see `RemoteEvents`). */
+  onCommitted(listener: (planId: string, events: readonly PlanEvent[]) => void): void {
+    this.committed = listener;
   }
 
   /** Tells `observer` of every room's status and presence changes from now on (one observer). */

@@ -18,6 +18,8 @@ export interface ServerMetrics {
   approvalDecided(outcome: "approved" | "rejected" | "expired", waitedMs: number): void;
   /** A call of an agent's tool over its socket ended: `ok` or the error code. */
   remoteToolCall(outcome: string): void;
+  /** The store refused a room's append because another writer came first (`seq`) or the executor was fenced (`lease`). */
+  appendConflict(kind: "seq" | "lease"): void;
   /** A command, a handshake or an HTTP request was refused with `RATE_LIMITED` (a spent rate budget). */
   rateLimited(): void;
 }
@@ -31,5 +33,6 @@ export const noMetrics: ServerMetrics = {
   stepFinished() {},
   approvalDecided() {},
   remoteToolCall() {},
+  appendConflict() {},
   rateLimited() {},
 };

@@ -13,6 +13,7 @@ import type { PlanEvent } from "../../shared/index.js";
 import { startChildServer, type ChildServer } from "./child-server.js";
 import { startRoundRobinProxy, type RoundRobinProxy } from "./round-robin-proxy.js";
 import { TEST_PRINCIPALS, tokenOf } from "./test-principals.js";
+import type { PrincipalConfig } from "../../server/auth/principal-config.js";
 
 /** One node of a {@link Cluster}. */
 interface ClusterNode {
@@ -58,6 +59,10 @@ export interface ClusterOptions {
   size: number;
   /** The database they share, `postgres://…`. */
   store: string;
+  /** The configured principals (default: the test principals); `null`: none, so that the nodes generate a development set. */
+  principals?: PrincipalConfig[] | null;
+  /** More configuration for every node (merged over the principals). */
+  config?: Record<string, unknown>;
 }
 
 /** A Socket.IO parser whose decoder records every `plan:event` packet into the current connection's list. */
@@ -93,7 +98,9 @@ async function startNode(configFile: string, store: string): Promise<ClusterNode
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dir = await mkdtemp(join(tmpdir(), "planroom-cluster-"));
   const configFile = join(dir, "config.json");
-  await writeFile(configFile, JSON.stringify({ principals: TEST_PRINCIPALS }));
+  const principals = options.principals === undefined ? TEST_PRINCIPALS : options.principals;
+  await writeFile(configFile, JSON.stringify({ ...(principals === null ? {} : { principals }), ...options.config }));
+  const tokens = new Map((principals ?? []).map((p) => [p.id, p.token]));
   const nodes: (ClusterNode | undefined)[] = [];
   const clients: RecordingClient[] = [];
   let proxy: RoundRobinProxy | undefined;
@@ -141,7 +148,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const connections: PlanEvent[][] = [[]];
       let connected = 0;
       const client = connectSdk(connectOptions.node === undefined ? url : node(connectOptions.node).url, {
-        token: tokenOf(principal),
+        token: tokens.get(principal) ?? tokenOf(principal),
         socketOptions: { parser: recordingParser(() => connections.at(-1)!), reconnectionDelay: 100, reconnectionDelayMax: 500 },
       });
       client.on("connection", (state) => {

@@ -34,5 +34,5 @@ export async function nodeCluster(choice: NodeClusterChoice): Promise<Cluster> {
   const { given, store, nodeId, log } = choice;
   if (typeof given !== "string") return createLocalCluster(nodeId);
   const secret = choice.secret ?? (await store.ensureDocument(CLUSTER_SECRET_KEY, randomBytes(32).toString("hex")));
-  return createPostgresCluster({ connectionString: checkStoreUrl(given), nodeId, secret, onWarning: (message, error) => log.warn(`cluster: ${message}${error === undefined ? "" : `: ${String(error)}`}`) });
+  return createPostgresCluster({ connectionString: checkStoreUrl(given), nodeId, secret, onWarning: (message, error) => log.warn(`cluster: ${message}${error === undefined ? "" : `: ${error instanceof Error ? error.message : JSON.stringify(error)}`}`) });
 }

@@ -115,6 +115,44 @@ describe.skipIf(!hasPostgres)("three nodes on one database: decisions and fan-ou
       }
     }
   });
+
+  it("hint connections cut every 2 s while events flow: every client still gets every event, within the feed's poll + 1 s", { timeout: 120_000 }, async () => {
+    const agent = await cluster.connect("agent-1", { node: 0 });
+    const reviewers = await Promise.all(Array.from({ length: 6 }, (_, i) => cluster.connect(`rev-${i + 1}`, { node: i % 3 })));
+    const planIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { planId } = await agent.client.command("plan:submit", { plan: chainPlan(["t"]), tools: ["t"], approval: { quorum: 30, reviewers: ["reviewer"] }, autoExecute: false });
+      planIds.push(planId);
+    }
+    await Promise.all(reviewers.flatMap((r) => planIds.map((planId) => r.client.command("plan:join", { planId }))));
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    let cuts = 0;
+    const cutter = setInterval(() => {
+      void admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'planroom listener%'").then((r) => (cuts += r.rowCount ?? 0));
+    }, 2_000);
+    try {
+      // votes from every reviewer, one plan after another, for about 7 s
+      for (let round = 0; round < 14; round++) {
+        const voter = reviewers[round % reviewers.length]!;
+        const planId = planIds[round % planIds.length]!;
+        await voter.client.command("plan:vote", { planId, version: 1, decision: "approve" }).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } finally {
+      clearInterval(cutter);
+      await admin.end();
+    }
+    expect(cuts).toBeGreaterThan(0);
+    const stored = await table(database.url);
+    for (const r of reviewers) {
+      for (const planId of planIds) {
+        const expected = stored.get(planId)!.slice(1);
+        // the last vote is at most a feed poll (1 s) + 1 s behind
+        await expect.poll(() => r.connections.flat().filter((e) => e.planId === planId), { timeout: 2_000, interval: 50 }).toEqual(expected);
+      }
+    }
+  });
 });
 
 describe.skipIf(!hasPostgres)("three nodes started at the same instant on an empty database", () => {

@@ -39,6 +39,7 @@ import { createPrometheusMetrics } from "./prometheus-metrics.js";
 import { rateBudgetsFor } from "./rate-budgets-for.js";
 import { nodeCluster } from "./node-cluster.js";
 import { RemoteEvents } from "../rooms/remote-events.js";
+import { ClusterPresence } from "../rooms/cluster-presence.js";
 import { loadToolModules } from "./tool-modules.js";
 import { defaultWebDir } from "./web-dir.js";
 
@@ -177,6 +178,9 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const cluster = await nodeCluster({ given: givenStore, store, nodeId, secret: process.env.PLANROOM_CLUSTER_SECRET, log });
   const remote = new RemoteEvents({ store, cluster, room: (planId) => directory.get(planId), feedPollMs: FEED_POLL_MS, log });
   reactions.onCommitted((planId, events) => remote.committed(planId, events));
+  // Presence across nodes, when there are other nodes.
+  const presence = store.sharedWriters ? new ClusterPresence({ cluster, room: (planId) => directory.get(planId), log }) : undefined;
+  if (presence) reactions.onMembership((room, change) => presence.changed(room, change));
   gauges.io = io;
   gauges.directory = directory;
   gauges.store = store;
@@ -197,6 +201,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     closing = true;
     reactions.stop();
     remote.stop();
+    presence?.stop();
     await runs.drain(0);
     await io.close();
     await metricsListener?.close();
@@ -210,6 +215,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     await cluster.open();
     // The feed starts before the rooms load: nothing committed meanwhile is missed.
     await remote.start();
+    presence?.start();
     await directory.restore();
     await new Promise<void>((ok, fail) => {
       http.once("error", fail);
@@ -243,6 +249,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
         http.closeAllConnections();
         await rate.close();
         remote.stop();
+        presence?.stop();
         await cluster.close();
         await store.close();
         await metricsClosed;

@@ -1,4 +1,4 @@
-import type { PlanEvent, PlanStatus } from "../../shared/index.js";
+import type { PlanEvent, PlanStatus, PresenceMember } from "../../shared/index.js";
 import type { Store } from "../store/store.js";
 
 /** What the head looked like before a batch of events was recorded (see `PlanRoomDeps.onRecorded`). */
@@ -8,6 +8,9 @@ export interface RecordedFrom {
   /** Whether this server decided the events (`local`) or another writer did and this server learned of them (`remote`). */
   origin: "local" | "remote";
 }
+
+/** A socket joined or left a room. */
+export type MembershipChange = { kind: "join"; socketId: string; member: PresenceMember } | { kind: "leave"; socketId: string };
 
 /**
  * What a room needs from its server. The `on…` hooks are how a room drives its own reactions
@@ -31,4 +34,6 @@ export interface PlanRoomDeps<Room> {
   onStatusChange(room: Room): void;
   /** Someone joined or left the room. */
   onPresenceChange(room: Room): void;
+  /** Which socket joined or left (told before `onPresenceChange`). */
+  onMembership?(room: Room, change: MembershipChange): void;
 }

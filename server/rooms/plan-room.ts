@@ -87,6 +87,7 @@ export class PlanRoom {
   /** A socket of `member` joins the room; returns the presence list as of this join. */
   join(socketId: string, member: PresenceMember): PresenceSnapshot {
     const snapshot = this.members.join(socketId, member);
+    this.deps.onMembership?.(this, { kind: "join", socketId, member });
     this.deps.onPresenceChange(this);
     return snapshot;
   }
@@ -94,7 +95,10 @@ export class PlanRoom {
   /** A socket leaves the room; whether it was a member. */
   leave(socketId: string): boolean {
     const left = this.members.leave(socketId);
-    if (left) this.deps.onPresenceChange(this);
+    if (left) {
+      this.deps.onMembership?.(this, { kind: "leave", socketId });
+      this.deps.onPresenceChange(this);
+    }
     return left;
   }
 

@@ -6,7 +6,7 @@ import type { Store } from "../store/store.js";
 import type { AgentQuota } from "./agent-quota.js";
 import { ApprovalExpiry } from "./approval-expiry.js";
 import type { PlanRoom } from "./plan-room.js";
-import type { PlanRoomDeps, RecordedFrom } from "./plan-room-deps.js";
+import type { MembershipChange, PlanRoomDeps, RecordedFrom } from "./plan-room-deps.js";
 import { PresenceBroadcaster } from "./presence-broadcaster.js";
 import type { RoomBroadcast } from "./room-broadcast.js";
 import type { RunRegistry } from "./run-registry.js";
@@ -48,6 +48,7 @@ export class RoomReactions {
   private readonly expiry: ApprovalExpiry;
   private readonly presence: PresenceBroadcaster;
   private observer: RoomObserver | undefined;
+  private membership: ((room: PlanRoom, change: MembershipChange) => void) | undefined;
   private committed: ((planId: string, events: readonly PlanEvent[]) => void) | undefined;
   /** The hooks every room of this server is built with. */
   readonly roomDeps: PlanRoomDeps<PlanRoom>;
@@ -62,6 +63,7 @@ export class RoomReactions {
       onRecorded: (room, from, events) => this.recorded(room, from, events),
       onCommitted: (room, events) => this.committed?.(room.id, events),
       onConflict: (_room, kind) => deps.metrics?.appendConflict(kind),
+      onMembership: (room, change) => this.membership?.(room, change),
       onStatusChange: (room) => {
         deps.quota.track(room.durable);
         this.observer?.statusChanged(room);
@@ -76,6 +78,11 @@ export class RoomReactions {
   /** Tells `listener` of every room's own committed events from now on (for other nodes: see `RemoteEvents`). */
   onCommitted(listener: (planId: string, events: readonly PlanEvent[]) => void): void {
     this.committed = listener;
+  }
+
+  /** Tells `listener` which socket joined or left which room, from now on (for other nodes: see `ClusterPresence`). */
+  onMembership(listener: (room: PlanRoom, change: MembershipChange) => void): void {
+    this.membership = listener;
   }
 
   /** Tells `observer` of every room's status and presence changes from now on (one observer). */

@@ -11,6 +11,7 @@ import { AgentQuota } from "../rooms/agent-quota.js";
 import { RoomDirectory } from "../rooms/room-directory.js";
 import { RoomReactions } from "../rooms/room-reactions.js";
 import { RunRegistry } from "../rooms/run-registry.js";
+import { RunSweeper } from "../rooms/run-sweeper.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
 import type { Logger } from "../runtime/logger.js";
 import { createStructuredLogger } from "../runtime/structured-logger.js";
@@ -165,10 +166,12 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   });
   // A result comes back in one Socket.IO message, which may not pass maxHttpBufferSize either.
   const agents = new AgentSockets(clock, config.agentGraceMs, { maxResultBytes: Math.min(config.limits.maxResultBytes, config.maxHttpBufferSize - RESULT_ENVELOPE_BYTES) }, metrics);
-  const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: nodeId, log });
+  const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: nodeId, lease: config.lease, log });
   const quota = new AgentQuota();
   const reactions = new RoomReactions({ store, clock, log, runs, quota, broadcast: observedBroadcast(socketBroadcast(io), { metrics, log }) });
   const directory = new RoomDirectory({ store, reactions, runs, limits: config.limits });
+  // On a shared store, plans whose executor is gone are taken over through their lease (restore does not recover them).
+  const sweeper = store.sharedWriters ? new RunSweeper({ store, clock, log, room: (planId) => directory.room(planId), runs, everyMs: config.lease.sweepMs }) : undefined;
   gauges.io = io;
   gauges.directory = directory;
   gauges.store = store;
@@ -188,6 +191,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   const abandon = async (): Promise<void> => {
     closing = true;
     reactions.stop();
+    await sweeper?.stop();
     await runs.drain(0);
     await io.close();
     await metricsListener?.close();
@@ -198,6 +202,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   try {
     await rate.ready();
     await directory.restore();
+    sweeper?.start();
     await new Promise<void>((ok, fail) => {
       http.once("error", fail);
       http.listen(config.port, config.host, () => {
@@ -220,6 +225,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       http.close();
       const metricsClosed = metricsListener?.close();
       reactions.stop();
+      await sweeper?.stop();
       await runs.drain(config.shutdownGraceMs);
       // Only rooms in memory can have writes on their way.
       await Promise.allSettled([...directory.inMemory()].map((r) => r.settled()));

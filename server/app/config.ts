@@ -5,6 +5,7 @@ import { z } from "zod";
 import { DEFAULT_VOTER_ROLES, issueLine, parseInput, PlanroomError, PrincipalSchema } from "../../shared/index.js";
 import { PrincipalConfigSchema } from "../auth/principal-config.js";
 import { LOG_FORMATS, LOG_LEVELS } from "../runtime/structured-logger.js";
+import { LeaseConfigSchema } from "./lease-config.js";
 import { ListenAddressSchema } from "./listen-address.js";
 import { planMessageBytes } from "./message-size-limit.js";
 import { isStoreUrl, maskStoreUrl, STORE_URL_EXPECTED } from "./store-url.js";
@@ -144,6 +145,8 @@ export const ServerConfigSchema = z
       .prefault({}),
     /** How long a remote tool call waits for its agent to reconnect. */
     agentGraceMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** Executor lease timings: `ttlMs` (default 15 s), `renewMs` (5 s), `sweepMs` (1 s); `renewMs` < `ttlMs` / 2. */
+    lease: LeaseConfigSchema,
     /** How long shutdown waits for running steps. */
     shutdownGraceMs: z.number().int().min(0).max(3_600_000).default(10_000),
     /**

@@ -11,6 +11,7 @@ import { AgentQuota } from "../rooms/agent-quota.js";
 import { RoomDirectory } from "../rooms/room-directory.js";
 import { RoomReactions } from "../rooms/room-reactions.js";
 import { RunRegistry } from "../rooms/run-registry.js";
+import { RunSweeper } from "../rooms/run-sweeper.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
 import type { Logger } from "../runtime/logger.js";
 import { createStructuredLogger } from "../runtime/structured-logger.js";
@@ -170,7 +171,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   });
   // A result comes back in one Socket.IO message, which may not pass maxHttpBufferSize either.
   const agents = new AgentSockets(clock, config.agentGraceMs, { maxResultBytes: Math.min(config.limits.maxResultBytes, config.maxHttpBufferSize - RESULT_ENVELOPE_BYTES) }, metrics);
-  const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: nodeId, log });
+  const runs = new RunRegistry({ store, clock, agents, tools, limits: config.limits, owner: nodeId, lease: config.lease, log });
   const quota = new AgentQuota();
   const reactions = new RoomReactions({ store, clock, log, runs, quota, metrics, broadcast: observedBroadcast(socketBroadcast(io), { metrics, log }) });
   const directory = new RoomDirectory({ store, reactions, runs, limits: config.limits });
@@ -181,6 +182,8 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
   // Presence across nodes, when there are other nodes.
   const presence = store.sharedWriters ? new ClusterPresence({ cluster, room: (planId) => directory.get(planId), log }) : undefined;
   if (presence) reactions.onMembership((room, change) => presence.changed(room, change));
+  // On a shared store, plans whose executor is gone are taken over through their lease (restore does not recover them).
+  const sweeper = store.sharedWriters ? new RunSweeper({ store, clock, log, room: (planId) => directory.room(planId), runs, everyMs: config.lease.sweepMs }) : undefined;
   gauges.io = io;
   gauges.directory = directory;
   gauges.store = store;
@@ -202,6 +205,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     reactions.stop();
     remote.stop();
     presence?.stop();
+    await sweeper?.stop();
     await runs.drain(0);
     await io.close();
     await metricsListener?.close();
@@ -217,6 +221,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
     await remote.start();
     presence?.start();
     await directory.restore();
+    sweeper?.start();
     await new Promise<void>((ok, fail) => {
       http.once("error", fail);
       http.listen(config.port, config.host, () => {
@@ -239,6 +244,7 @@ export async function createPlanroomServer(options: PlanroomServerOptions = {}):
       http.close();
       const metricsClosed = metricsListener?.close();
       reactions.stop();
+      await sweeper?.stop();
       await runs.drain(config.shutdownGraceMs);
       // Only rooms in memory can have writes on their way.
       await Promise.allSettled([...directory.inMemory()].map((r) => r.settled()));

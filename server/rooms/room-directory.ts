@@ -119,6 +119,11 @@ export class RoomDirectory {
     return room;
   }
 
+  /** A plan's room, loaded from the store when it is not in memory (no access check: for the server's own work, like the run sweeper); undefined when there is no such plan. */
+  room(planId: string): Promise<PlanRoom | undefined> {
+    return this.find(planId);
+  }
+
   /**
    * Keeps a room in memory until the returned function is called (a command that awaits between
    * getting the room and using it: a join reading older events, a read paging through them).

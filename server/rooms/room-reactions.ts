@@ -42,7 +42,8 @@ export interface RoomObserver {
  * - **presence**: a join or a leave is sent to the room's members, coalesced.
  *
  * It also brings stored rooms back at start (`restored`): their timers, their auto-execution, and the
- * recovery of runs a crash interrupted.
+ * recovery of runs a crash interrupted (on a single-writer store; on a shared one the run sweeper
+ * does both, through the plans' leases).
  */
 export class RoomReactions {
   private readonly expiry: ApprovalExpiry;
@@ -99,6 +100,9 @@ export class RoomReactions {
   /** A stored room is back after a start: timers set, auto-execution started, interrupted runs recovered. */
   restored(room: PlanRoom): void {
     this.added(room);
+    // Other nodes may be running it, or about to: on a shared store the run sweeper recovers and
+    // auto-executes plans, and only through their lease.
+    if (this.deps.store.sharedWriters) return;
     const { status } = room.head.plan;
     if (status === "executing") {
       this.deps.runs.recover(room).catch((error: unknown) => this.deps.log.error(`plan ${room.id}: recovery failed: ${String(error)}`));

@@ -28,7 +28,7 @@ describe("executor lease fencing in the server", () => {
       calls.push(ctx);
       return calls.length === 1 ? answer.promise : new Promise(() => {});
     };
-    await scope.start({ store, tools: { slow }, log: { info() {}, warn() {}, error: (m) => errors.push(m) } });
+    await scope.start({ store, tools: { slow }, log: { info() {}, warn: (m) => errors.push(m), error: (m) => errors.push(m) } });
     const agent = await scope.join("agent-1");
     const rev = await scope.join("rev-1");
     const { planId } = await agent.ok("plan:submit", { plan: chainPlan(["slow", "slow"]), autoExecute: true });
@@ -44,14 +44,14 @@ describe("executor lease fencing in the server", () => {
     answer.resolve("too late");
 
     // s1's completion is refused, so its dependent s2 (which waits for it to be durable) never runs
-    await until(() => errors.some((m) => m.includes("store failure")), "the store failure");
+    await until(() => errors.some((m) => m.includes("not current")), "the refusal");
     await new Promise((r) => setTimeout(r, 50));
     expect(calls).toHaveLength(1);
     const stored = await store.readEvents(planId);
     expect(stored.at(-1)).toMatchObject({ type: "step.started", data: { stepId: "s1" } });
     expect(stored.some((e) => e.type === "step.completed")).toBe(false);
     expect(rev.events.some((e) => e.type === "step.completed")).toBe(false);
-    expect(errors.some((m) => m.includes("store failure") && m.includes("not current"))).toBe(true);
+    expect(errors.some((m) => m.includes("the run stops") && m.includes("not current"))).toBe(true);
     // the stale run did not free the new holder's lease
     await expect(store.acquireLease(planId, owner)).rejects.toMatchObject({ code: "CONFLICT" });
     expect(takeover.epoch).toBeGreaterThan(1);

@@ -44,8 +44,11 @@ export function planDecisionCommands(deps: CommandDeps): SomeCommandHandlers<"pl
       if (!canCancel(room.head, principal)) throw new PlanroomError("FORBIDDEN", "you may not cancel this plan");
       const reason = p.reason ?? `cancelled by ${principal.name}`;
       const status = room.head.plan.status;
-      if (runs.isRunning(room.id)) {
-        await runs.cancel(room.id, reason, principal.id);
+      const here = runs.isRunning(room.id);
+      if (here || status === "executing") {
+        // A run on another node is asked to stop through the store, and waited for.
+        if (here) await runs.cancel(room.id, reason, principal.id);
+        else await runs.cancelElsewhere(room, reason, principal.id);
         await room.settled();
         // The run may have ended on its own before the cancellation reached it.
         const ended = room.head.plan.status;
